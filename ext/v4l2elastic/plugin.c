@@ -1,0 +1,83 @@
+/* gst-v4l2-elastic
+ *
+ * Plugin entry: finds the stateless decoders of this machine through the
+ * media controller and registers one element per codec a decoder can
+ * really do.  A machine without any decoder gets a plugin that loads and
+ * registers nothing; the registry is re-scanned when /dev/media* changes.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+
+#include "gstv4l2media.h"
+#include "gstv4l2probe.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_debug
+
+static void
+register_decoder (GstPlugin * plugin, const GstV4l2DecoderNode * node)
+{
+  GstV4l2DecoderCaps *caps;
+  GError *error = NULL;
+  guint i;
+
+  caps = gst_v4l2_probe_decoder (node->video_path, &error);
+  if (!caps) {
+    GST_WARNING ("skipping %s: %s", node->video_path, error->message);
+    g_clear_error (&error);
+    return;
+  }
+
+  if (!caps->stateless) {
+    GST_INFO ("%s (%s) is a stateful decoder, not ours", node->video_path,
+        caps->card);
+    goto done;
+  }
+
+  for (i = 0; i < caps->coded_formats->len; i++) {
+    gchar *fourcc = gst_v4l2_fourcc_to_string (g_array_index
+        (caps->coded_formats, guint32, i));
+
+    /* No codec element exists yet: formats are only reported. */
+    GST_INFO ("%s (%s): stateless %s, CREATE_BUFS %s, REMOVE_BUFS %s",
+        node->video_path, caps->card, fourcc,
+        caps->capture.create_bufs ? "yes" : "no",
+        caps->capture.remove_bufs ? "yes" : "no");
+    g_free (fourcc);
+  }
+
+done:
+  gst_v4l2_decoder_caps_free (caps);
+}
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  static const gchar *paths[] = { "/dev", NULL };
+  static const gchar *names[] = { "media", NULL };
+  GList *nodes, *l;
+
+  GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_debug, "v4l2elastic", 0,
+      "V4L2 elastic stateless decoders");
+
+  /* Re-scan the plugin when media devices appear or vanish. */
+  gst_plugin_add_dependency (plugin, NULL, paths, names,
+      GST_PLUGIN_DEPENDENCY_FLAG_FILE_NAME_IS_PREFIX);
+
+  nodes = gst_v4l2_media_find_decoders ();
+  for (l = nodes; l; l = l->next)
+    register_decoder (plugin, l->data);
+  gst_v4l2_decoder_node_list_free (nodes);
+
+  return TRUE;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, v4l2elastic,
+    "V4L2 stateless video decoders with an elastic CAPTURE pool",
+    plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
