@@ -22,7 +22,7 @@
 #include "gstv4l2probe.h"
 
 static gchar *
-format_list (GArray * fourccs)
+format_list (GArray *fourccs)
 {
   GString *s = g_string_new (NULL);
   guint i;
@@ -47,9 +47,9 @@ main (int argc, char **argv)
 {
   gint min_decoders = 0;
   GOptionEntry entries[] = {
-    {"min", 0, 0, G_OPTION_ARG_INT, &min_decoders,
-        "Fail unless at least N stateless decoders are found", "N"},
-    {NULL}
+    { "min", 0, 0, G_OPTION_ARG_INT, &min_decoders,
+        "Fail unless at least N stateless decoders are found", "N" },
+    { NULL }
   };
   GOptionContext *ctx;
   GError *error = NULL;
@@ -68,9 +68,9 @@ main (int argc, char **argv)
 
   uname (&un);
   g_print ("kernel %s\n", un.release);
-  g_print ("%-24s %-8s %-12s %-12s %-24s %-11s %-11s %s\n", "decoder",
-      "driver", "media", "video", "coded formats", "CREATE_BUFS",
-      "REMOVE_BUFS", "max CAPTURE");
+  g_print ("%-24s %-8s %-12s %-12s %-24s %-11s %-11s %s\n", "decoder", "driver",
+      "media", "video", "coded formats", "CREATE_BUFS", "REMOVE_BUFS",
+      "max CAPTURE");
 
   nodes = gst_v4l2_media_find_decoders ();
   for (l = nodes; l; l = l->next) {
@@ -90,13 +90,13 @@ main (int argc, char **argv)
     }
 
     formats = format_list (caps->coded_formats);
-    max = caps->capture.max_num_buffers ?
-        g_strdup_printf ("%u", caps->capture.max_num_buffers) :
-        g_strdup ("not reported");
-    g_print ("%-24s %-8s %-12s %-12s %-24s %-11s %-11s %s\n",
-        node->entity_name, node->driver, node->media_path, node->video_path,
-        formats, yes_no (caps->capture.create_bufs),
-        yes_no (caps->capture.remove_bufs), max);
+    max = caps->capture.max_num_buffers
+        ? g_strdup_printf ("%u", caps->capture.max_num_buffers)
+        : g_strdup ("not reported");
+    g_print ("%-24s %-8s %-12s %-12s %-24s %-11s %-11s %s\n", node->entity_name,
+        node->driver, node->media_path, node->video_path, formats,
+        yes_no (caps->capture.create_bufs), yes_no (caps->capture.remove_bufs),
+        max);
     g_free (formats);
     g_free (max);
     gst_v4l2_decoder_caps_free (caps);

@@ -21,7 +21,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
 #define GST_CAT_DEFAULT gst_v4l2_elastic_debug
 
 static void
-register_decoder (GstPlugin * plugin, const GstV4l2DecoderNode * node)
+register_decoder (GstPlugin *plugin, const GstV4l2DecoderNode *node)
 {
   GstV4l2DecoderCaps *caps;
   GError *error = NULL;
@@ -41,8 +41,8 @@ register_decoder (GstPlugin * plugin, const GstV4l2DecoderNode * node)
   }
 
   for (i = 0; i < caps->coded_formats->len; i++) {
-    gchar *fourcc = gst_v4l2_fourcc_to_string (g_array_index
-        (caps->coded_formats, guint32, i));
+    gchar *fourcc = gst_v4l2_fourcc_to_string (
+        g_array_index (caps->coded_formats, guint32, i));
 
     /* No codec element exists yet: formats are only reported. */
     GST_INFO ("%s (%s): stateless %s, CREATE_BUFS %s, REMOVE_BUFS %s",
@@ -57,7 +57,7 @@ done:
 }
 
 static gboolean
-plugin_init (GstPlugin * plugin)
+plugin_init (GstPlugin *plugin)
 {
   static const gchar *paths[] = { "/dev", NULL };
   static const gchar *names[] = { "media", NULL };
@@ -79,5 +79,5 @@ plugin_init (GstPlugin * plugin)
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, v4l2elastic,
-    "V4L2 stateless video decoders with an elastic CAPTURE pool",
-    plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
+    "V4L2 stateless video decoders with an elastic CAPTURE pool", plugin_init,
+    VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -47,7 +47,7 @@ typedef struct
 } Topology;
 
 static void
-topology_clear (Topology * t)
+topology_clear (Topology *t)
 {
   g_free (t->entities);
   g_free (t->interfaces);
@@ -60,9 +60,10 @@ topology_clear (Topology * t)
  * one that fills them (a driver bound meanwhile); retry until the version
  * is stable. */
 static gboolean
-topology_read (gint fd, Topology * t, GError ** error)
+topology_read (gint fd, Topology *t, GError **error)
 {
   guint attempt;
+  gint err;
 
   for (attempt = 0; attempt < 4; attempt++) {
     guint64 version;
@@ -73,8 +74,7 @@ topology_read (gint fd, Topology * t, GError ** error)
 
     version = t->topo.topology_version;
     t->entities = g_new0 (struct media_v2_entity, t->topo.num_entities);
-    t->interfaces = g_new0 (struct media_v2_interface,
-        t->topo.num_interfaces);
+    t->interfaces = g_new0 (struct media_v2_interface, t->topo.num_interfaces);
     t->pads = g_new0 (struct media_v2_pad, t->topo.num_pads);
     t->links = g_new0 (struct media_v2_link, t->topo.num_links);
     t->topo.ptr_entities = (guintptr) t->entities;
@@ -88,24 +88,21 @@ topology_read (gint fd, Topology * t, GError ** error)
       return TRUE;
   }
 
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-      "media topology keeps changing");
+  g_set_error (
+      error, G_IO_ERROR, G_IO_ERROR_BUSY, "media topology keeps changing");
   topology_clear (t);
   return FALSE;
 
 failed:
-  {
-    gint err = errno;
-
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "MEDIA_IOC_G_TOPOLOGY failed: %s", g_strerror (err));
-    topology_clear (t);
-    return FALSE;
-  }
+  err = errno;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+      "MEDIA_IOC_G_TOPOLOGY failed: %s", g_strerror (err));
+  topology_clear (t);
+  return FALSE;
 }
 
 static guint32
-topology_pad_entity (const Topology * t, guint32 pad_id)
+topology_pad_entity (const Topology *t, guint32 pad_id)
 {
   guint i;
 
@@ -116,7 +113,7 @@ topology_pad_entity (const Topology * t, guint32 pad_id)
 }
 
 static gboolean
-topology_is_pad_of (const Topology * t, guint32 pad_id, guint32 entity_id)
+topology_is_pad_of (const Topology *t, guint32 pad_id, guint32 entity_id)
 {
   return pad_id != 0 && topology_pad_entity (t, pad_id) == entity_id;
 }
@@ -124,13 +121,13 @@ topology_is_pad_of (const Topology * t, guint32 pad_id, guint32 entity_id)
 /* Resolve a character device number to its node through sysfs (gudev
  * reads the uevent file; no udev daemon is needed). */
 static gchar *
-devnode_path (GUdevClient * client, guint32 major_nr, guint32 minor_nr)
+devnode_path (GUdevClient *client, guint32 major_nr, guint32 minor_nr)
 {
   GUdevDevice *dev;
   gchar *path = NULL;
 
-  dev = g_udev_client_query_by_device_number (client, G_UDEV_DEVICE_TYPE_CHAR,
-      makedev (major_nr, minor_nr));
+  dev = g_udev_client_query_by_device_number (
+      client, G_UDEV_DEVICE_TYPE_CHAR, makedev (major_nr, minor_nr));
   if (dev) {
     path = g_strdup (g_udev_device_get_device_file (dev));
     g_object_unref (dev);
@@ -141,7 +138,7 @@ devnode_path (GUdevClient * client, guint32 major_nr, guint32 minor_nr)
 /* The video interface of a decoder entity: the V4L video interface linked
  * to one of the I/O entities whose pads are data-linked to the decoder. */
 static gchar *
-find_video_node (GUdevClient * client, const Topology * t, guint32 entity_id)
+find_video_node (GUdevClient *client, const Topology *t, guint32 entity_id)
 {
   guint l, k, i;
 
@@ -162,17 +159,17 @@ find_video_node (GUdevClient * client, const Topology * t, guint32 entity_id)
     for (k = 0; k < t->topo.num_links; k++) {
       const struct media_v2_link *il = &t->links[k];
 
-      if ((il->flags & MEDIA_LNK_FL_LINK_TYPE) != MEDIA_LNK_FL_INTERFACE_LINK
-          || il->sink_id != io_entity)
+      if ((il->flags & MEDIA_LNK_FL_LINK_TYPE) != MEDIA_LNK_FL_INTERFACE_LINK ||
+          il->sink_id != io_entity)
         continue;
 
       for (i = 0; i < t->topo.num_interfaces; i++) {
         const struct media_v2_interface *intf = &t->interfaces[i];
 
-        if (intf->id == il->source_id
-            && intf->intf_type == MEDIA_INTF_T_V4L_VIDEO)
-          return devnode_path (client, intf->devnode.major,
-              intf->devnode.minor);
+        if (intf->id == il->source_id &&
+            intf->intf_type == MEDIA_INTF_T_V4L_VIDEO)
+          return devnode_path (
+              client, intf->devnode.major, intf->devnode.minor);
       }
     }
   }
@@ -181,11 +178,10 @@ find_video_node (GUdevClient * client, const Topology * t, guint32 entity_id)
 }
 
 static GList *
-find_decoders_in (GUdevClient * client, const gchar * media_path,
-    GError ** error)
+find_decoders_in (GUdevClient *client, const gchar *media_path, GError **error)
 {
-  struct media_device_info info = { 0, };
-  Topology t = { {0,}, };
+  struct media_device_info info = { 0 };
+  Topology t = { 0 };
   GList *nodes = NULL;
   guint e;
   gint fd;
@@ -203,8 +199,7 @@ find_decoders_in (GUdevClient * client, const gchar * media_path,
     gint err = errno;
 
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
-        "MEDIA_IOC_DEVICE_INFO on %s failed: %s", media_path,
-        g_strerror (err));
+        "MEDIA_IOC_DEVICE_INFO on %s failed: %s", media_path, g_strerror (err));
     close (fd);
     return NULL;
   }
@@ -224,8 +219,8 @@ find_decoders_in (GUdevClient * client, const gchar * media_path,
 
     video_path = find_video_node (client, &t, t.entities[e].id);
     if (!video_path) {
-      GST_DEBUG ("%s: decoder entity '%s' has no video interface",
-          media_path, t.entities[e].name);
+      GST_DEBUG ("%s: decoder entity '%s' has no video interface", media_path,
+          t.entities[e].name);
       continue;
     }
 
@@ -234,8 +229,8 @@ find_decoders_in (GUdevClient * client, const gchar * media_path,
     node->video_path = video_path;
     node->driver = g_strndup (info.driver, sizeof (info.driver));
     node->model = g_strndup (info.model, sizeof (info.model));
-    node->entity_name = g_strndup (t.entities[e].name,
-        sizeof (t.entities[e].name));
+    node->entity_name =
+        g_strndup (t.entities[e].name, sizeof (t.entities[e].name));
     GST_DEBUG ("%s: decoder '%s' (%s) at %s", media_path, node->entity_name,
         node->driver, node->video_path);
     nodes = g_list_append (nodes, node);
@@ -254,7 +249,7 @@ find_decoders_in (GUdevClient * client, const gchar * media_path,
  * have a V4L2 video node, as #GstV4l2DecoderNode.
  */
 GList *
-gst_v4l2_media_find_decoders_in (const gchar * media_path, GError ** error)
+gst_v4l2_media_find_decoders_in (const gchar *media_path, GError **error)
 {
   GUdevClient *client;
   GList *nodes;
@@ -311,7 +306,7 @@ gst_v4l2_media_find_decoders (void)
 }
 
 void
-gst_v4l2_decoder_node_free (GstV4l2DecoderNode * node)
+gst_v4l2_decoder_node_free (GstV4l2DecoderNode *node)
 {
   if (!node)
     return;
@@ -324,7 +319,7 @@ gst_v4l2_decoder_node_free (GstV4l2DecoderNode * node)
 }
 
 void
-gst_v4l2_decoder_node_list_free (GList * nodes)
+gst_v4l2_decoder_node_list_free (GList *nodes)
 {
   g_list_free_full (nodes, (GDestroyNotify) gst_v4l2_decoder_node_free);
 }

@@ -19,21 +19,21 @@ typedef struct _GstV4l2DecoderNode GstV4l2DecoderNode;
 
 struct _GstV4l2DecoderNode
 {
-  gchar *media_path;            /* /dev/mediaN */
-  gchar *video_path;            /* /dev/videoN */
-  gchar *driver;                /* media_device_info.driver, e.g. "visl" */
-  gchar *model;                 /* media_device_info.model */
-  gchar *entity_name;           /* name of the decoder (proc) entity */
+  gchar *media_path;  /* /dev/mediaN */
+  gchar *video_path;  /* /dev/videoN */
+  gchar *driver;      /* media_device_info.driver, e.g. "visl" */
+  gchar *model;       /* media_device_info.model */
+  gchar *entity_name; /* name of the decoder (proc) entity */
 };
 
 GList *gst_v4l2_media_find_decoders (void);
 
-GList *gst_v4l2_media_find_decoders_in (const gchar * media_path,
-    GError ** error);
+GList *gst_v4l2_media_find_decoders_in (
+    const gchar *media_path, GError **error);
 
-void gst_v4l2_decoder_node_free (GstV4l2DecoderNode * node);
+void gst_v4l2_decoder_node_free (GstV4l2DecoderNode *node);
 
-void gst_v4l2_decoder_node_list_free (GList * nodes);
+void gst_v4l2_decoder_node_list_free (GList *nodes);
 
 G_END_DECLS
 

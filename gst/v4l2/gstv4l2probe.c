@@ -48,10 +48,10 @@ xioctl (gint fd, gulong request, gpointer arg)
 }
 
 static void
-probe_queue (gint fd, const gchar * path, guint32 type, GstV4l2QueueCaps * q)
+probe_queue (gint fd, const gchar *path, guint32 type, GstV4l2QueueCaps *q)
 {
-  struct v4l2_requestbuffers reqbufs = { 0, };
-  struct gst_v4l2_create_buffers create = { 0, };
+  struct v4l2_requestbuffers reqbufs = { 0 };
+  struct gst_v4l2_create_buffers create = { 0 };
 
   q->type = type;
 
@@ -65,8 +65,7 @@ probe_queue (gint fd, const gchar * path, guint32 type, GstV4l2QueueCaps * q)
     return;
   }
   q->capabilities = reqbufs.capabilities;
-  q->remove_bufs = ! !(reqbufs.capabilities &
-      V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS);
+  q->remove_bufs = !!(reqbufs.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS);
 
   /* CREATE_BUFS with count 0 validates the call and reports
    * max_num_buffers without allocating anything. */
@@ -96,9 +95,9 @@ probe_queue (gint fd, const gchar * path, guint32 type, GstV4l2QueueCaps * q)
  * @error set when it cannot be opened or is not a memory-to-memory device.
  */
 GstV4l2DecoderCaps *
-gst_v4l2_probe_decoder (const gchar * video_path, GError ** error)
+gst_v4l2_probe_decoder (const gchar *video_path, GError **error)
 {
-  struct v4l2_capability cap = { {0,}, };
+  struct v4l2_capability cap = { 0 };
   GstV4l2DecoderCaps *caps;
   guint32 device_caps, out_type, cap_type;
   guint i;
@@ -124,8 +123,8 @@ gst_v4l2_probe_decoder (const gchar * video_path, GError ** error)
     return NULL;
   }
 
-  device_caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ?
-      cap.device_caps : cap.capabilities;
+  device_caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps
+                                                          : cap.capabilities;
   if (device_caps & V4L2_CAP_VIDEO_M2M_MPLANE) {
     out_type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
     cap_type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
@@ -147,7 +146,7 @@ gst_v4l2_probe_decoder (const gchar * video_path, GError ** error)
   caps->coded_formats = g_array_new (FALSE, FALSE, sizeof (guint32));
 
   for (i = 0;; i++) {
-    struct v4l2_fmtdesc desc = {.index = i,.type = out_type };
+    struct v4l2_fmtdesc desc = { .index = i, .type = out_type };
 
     if (xioctl (fd, VIDIOC_ENUM_FMT, &desc) < 0)
       break;
@@ -156,15 +155,15 @@ gst_v4l2_probe_decoder (const gchar * video_path, GError ** error)
 
   probe_queue (fd, video_path, out_type, &caps->output);
   probe_queue (fd, video_path, cap_type, &caps->capture);
-  caps->stateless = ! !(caps->output.capabilities &
-      V4L2_BUF_CAP_SUPPORTS_REQUESTS);
+  caps->stateless =
+      !!(caps->output.capabilities & V4L2_BUF_CAP_SUPPORTS_REQUESTS);
 
   close (fd);
   return caps;
 }
 
 void
-gst_v4l2_decoder_caps_free (GstV4l2DecoderCaps * caps)
+gst_v4l2_decoder_caps_free (GstV4l2DecoderCaps *caps)
 {
   if (!caps)
     return;

@@ -19,28 +19,28 @@ typedef struct _GstV4l2DecoderCaps GstV4l2DecoderCaps;
 
 struct _GstV4l2QueueCaps
 {
-  guint32 type;                 /* enum v4l2_buf_type */
-  guint32 capabilities;         /* V4L2_BUF_CAP_* from REQBUFS(0) */
-  gboolean create_bufs;         /* VIDIOC_CREATE_BUFS works on this queue */
-  gboolean remove_bufs;         /* V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS */
-  guint32 max_num_buffers;      /* 0 when the kernel does not report it */
+  guint32 type;            /* enum v4l2_buf_type */
+  guint32 capabilities;    /* V4L2_BUF_CAP_* from REQBUFS(0) */
+  gboolean create_bufs;    /* VIDIOC_CREATE_BUFS works on this queue */
+  gboolean remove_bufs;    /* V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS */
+  guint32 max_num_buffers; /* 0 when the kernel does not report it */
 };
 
 struct _GstV4l2DecoderCaps
 {
-  gchar *card;                  /* v4l2_capability.card */
-  gchar *driver;                /* v4l2_capability.driver */
+  gchar *card;   /* v4l2_capability.card */
+  gchar *driver; /* v4l2_capability.driver */
   gboolean multiplanar;
-  gboolean stateless;           /* OUTPUT queue supports media requests */
-  GArray *coded_formats;        /* guint32 fourccs of the OUTPUT queue */
+  gboolean stateless;    /* OUTPUT queue supports media requests */
+  GArray *coded_formats; /* guint32 fourccs of the OUTPUT queue */
   GstV4l2QueueCaps output;
   GstV4l2QueueCaps capture;
 };
 
-GstV4l2DecoderCaps *gst_v4l2_probe_decoder (const gchar * video_path,
-    GError ** error);
+GstV4l2DecoderCaps *gst_v4l2_probe_decoder (
+    const gchar *video_path, GError **error);
 
-void gst_v4l2_decoder_caps_free (GstV4l2DecoderCaps * caps);
+void gst_v4l2_decoder_caps_free (GstV4l2DecoderCaps *caps);
 
 gchar *gst_v4l2_fourcc_to_string (guint32 fourcc);
 

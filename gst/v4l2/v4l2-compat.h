@@ -38,9 +38,9 @@ struct v4l2_remove_buffers
 #define VIDIOC_REMOVE_BUFS _IOWR ('V', 104, struct v4l2_remove_buffers)
 #endif
 
-_Static_assert (sizeof (struct v4l2_remove_buffers) == 64,
+_Static_assert(sizeof (struct v4l2_remove_buffers) == 64,
     "struct v4l2_remove_buffers must be 64 bytes");
-_Static_assert (VIDIOC_REMOVE_BUFS == 0xc0405668,
+_Static_assert(VIDIOC_REMOVE_BUFS == 0xc0405668,
     "VIDIOC_REMOVE_BUFS must be _IOWR('V', 104, 64 bytes)");
 
 /* struct v4l2_create_buffers gained max_num_buffers (taken from the
@@ -60,14 +60,14 @@ struct gst_v4l2_create_buffers
   __u32 reserved[5];
 };
 
-_Static_assert (sizeof (struct gst_v4l2_create_buffers) ==
-    sizeof (struct v4l2_create_buffers),
+_Static_assert(sizeof (struct gst_v4l2_create_buffers) ==
+        sizeof (struct v4l2_create_buffers),
     "our v4l2_create_buffers view must match the system ABI");
-_Static_assert (offsetof (struct gst_v4l2_create_buffers, capabilities) ==
-    offsetof (struct v4l2_create_buffers, capabilities),
+_Static_assert(offsetof (struct gst_v4l2_create_buffers, capabilities) ==
+        offsetof (struct v4l2_create_buffers, capabilities),
     "capabilities must be where the system header puts it");
-_Static_assert (offsetof (struct gst_v4l2_create_buffers, max_num_buffers) ==
-    offsetof (struct v4l2_create_buffers, flags) + sizeof (__u32),
+_Static_assert(offsetof (struct gst_v4l2_create_buffers, max_num_buffers) ==
+        offsetof (struct v4l2_create_buffers, flags) + sizeof (__u32),
     "max_num_buffers follows flags");
 
 #endif /* __GST_V4L2_COMPAT_H__ */
