@@ -3,12 +3,15 @@
 # tools/vm-run (one boot for the whole suite).  Emits one TAP stream; every
 # line names the kernel and the driver it ran on.
 #
-#   guest-suite.sh BUILD_DIR EXPECTED_DRIVERS
+#   guest-suite.sh BUILD_DIR EXPECTED_DRIVERS REMOVE_BUFS
+#
+# REMOVE_BUFS (yes|no) is whether this kernel must offer VIDIOC_REMOVE_BUFS.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 build=$1
 expect=$2
+remove_bufs=$3
 kernel=$(uname -r)
 n=0
 failed=0
@@ -71,7 +74,8 @@ else
   echo "$out" | sed 's/^/# /'
 fi
 
-run_tap queue-semantics "$build/tests/kernel/v4l2elastic-queue-semantics" --expect "$expect"
+run_tap queue-semantics "$build/tests/kernel/v4l2elastic-queue-semantics" \
+  --expect "$expect" --remove-bufs "$remove_bufs"
 
 echo "1..$n"
 exit "$failed"

@@ -175,6 +175,16 @@ xioctl (gint fd, gulong request, gpointer arg)
 
 /* -------------------------------------------------------- the queues */
 
+typedef enum
+{
+  EXPECT_ANY,
+  EXPECT_YES,
+  EXPECT_NO,
+} Expectation;
+
+/* --remove-bufs: what the queues must report. */
+static Expectation expect_remove_bufs = EXPECT_ANY;
+
 typedef struct
 {
   const gchar *release; /* uname -r */
@@ -834,6 +844,13 @@ test_capabilities (Queue *q)
 
   if (c.capabilities & V4L2_BUF_CAP_SUPPORTS_MAX_NUM_BUFFERS)
     q->max_buffers = c.max_num_buffers;
+  /* The caller knows whether this kernel must have REMOVE_BUFS (6.12,
+   * 6.1 with our backport) or must not (stock 6.1): a broken backport must
+   * not pass as "absent". */
+  if (expect_remove_bufs == EXPECT_YES)
+    REQUIRE (q->remove_bufs);
+  else if (expect_remove_bufs == EXPECT_NO)
+    REQUIRE (!q->remove_bufs);
   if (q->remove_bufs) {
     REQUIRE (c.capabilities & V4L2_BUF_CAP_SUPPORTS_MAX_NUM_BUFFERS);
     REQUIRE (c.max_num_buffers >= MIN_MAX_NUM_BUFFERS);
@@ -1476,7 +1493,10 @@ int
 main (int argc, char **argv)
 {
   gchar **expect_args = NULL, **expected;
+  gchar *remove_arg = NULL;
   GOptionEntry entries[] = {
+    { "remove-bufs", 0, 0, G_OPTION_ARG_STRING, &remove_arg,
+        "Whether every queue must report REMOVE_BUFS", "yes|no|any" },
     { "expect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &expect_args,
         "Fail unless these drivers (comma-separated) have a stateless "
         "decoder",
@@ -1502,6 +1522,17 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (ctx);
+  if (!remove_arg || g_str_equal (remove_arg, "any")) {
+    expect_remove_bufs = EXPECT_ANY;
+  } else if (g_str_equal (remove_arg, "yes")) {
+    expect_remove_bufs = EXPECT_YES;
+  } else if (g_str_equal (remove_arg, "no")) {
+    expect_remove_bufs = EXPECT_NO;
+  } else {
+    g_printerr ("--remove-bufs takes yes, no or any\n");
+    return 2;
+  }
+  g_free (remove_arg);
   expected = split_expected (expect_args);
   g_strfreev (expect_args);
 
