@@ -199,8 +199,8 @@ gst_v4l2_device_enum_framesizes (GstV4l2Device *self, guint32 fourcc,
 
   size.pixel_format = fourcc;
   if (xioctl (self->video_fd, VIDIOC_ENUM_FRAMESIZES, &size) < 0) {
-    GST_DEBUG_OBJECT (self, "VIDIOC_ENUM_FRAMESIZES failed: %s",
-        g_strerror (errno));
+    GST_DEBUG_OBJECT (
+        self, "VIDIOC_ENUM_FRAMESIZES failed: %s", g_strerror (errno));
     return FALSE;
   }
 
@@ -238,8 +238,8 @@ gst_v4l2_device_format_init (GstV4l2Device *self, GstV4l2Queue queue,
 }
 
 gboolean
-gst_v4l2_device_get_format (GstV4l2Device *self, GstV4l2Queue queue,
-    struct v4l2_format *fmt)
+gst_v4l2_device_get_format (
+    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt)
 {
   memset (fmt, 0, sizeof (*fmt));
   fmt->type = gst_v4l2_device_queue_type (self, queue);
@@ -251,8 +251,8 @@ gst_v4l2_device_get_format (GstV4l2Device *self, GstV4l2Queue queue,
 }
 
 gboolean
-gst_v4l2_device_set_format (GstV4l2Device *self, GstV4l2Queue queue,
-    struct v4l2_format *fmt)
+gst_v4l2_device_set_format (
+    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt)
 {
   if (xioctl (self->video_fd, VIDIOC_S_FMT, fmt) < 0) {
     /* EBUSY is an answer, not an error: the caller may take another
@@ -265,8 +265,8 @@ gst_v4l2_device_set_format (GstV4l2Device *self, GstV4l2Queue queue,
 }
 
 gboolean
-gst_v4l2_device_try_format (GstV4l2Device *self, GstV4l2Queue queue,
-    struct v4l2_format *fmt)
+gst_v4l2_device_try_format (
+    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt)
 {
   if (xioctl (self->video_fd, VIDIOC_TRY_FMT, fmt) < 0) {
     LOG_IOCTL_FAILURE (self, GST_LEVEL_DEBUG, "VIDIOC_TRY_FMT", queue);
@@ -338,8 +338,8 @@ gst_v4l2_video_format_to_fourcc (GstVideoFormat format)
  * and plane offsets (single-buffer layouts only: one memory plane).
  */
 gboolean
-gst_v4l2_format_to_video_info (const struct v4l2_format *fmt,
-    GstVideoInfo *info)
+gst_v4l2_format_to_video_info (
+    const struct v4l2_format *fmt, GstVideoInfo *info)
 {
   GstVideoFormat vformat;
   guint32 fourcc, width, height, stride, sizeimage;
@@ -397,8 +397,8 @@ gst_v4l2_format_to_video_info (const struct v4l2_format *fmt,
 /* Controls                                                            */
 
 gboolean
-gst_v4l2_device_query_control (GstV4l2Device *self, guint32 id,
-    struct v4l2_query_ext_ctrl *query)
+gst_v4l2_device_query_control (
+    GstV4l2Device *self, guint32 id, struct v4l2_query_ext_ctrl *query)
 {
   memset (query, 0, sizeof (*query));
   query->id = id;
@@ -430,8 +430,10 @@ gst_v4l2_device_set_controls (GstV4l2Device *self, gint request_fd,
   if (xioctl (self->video_fd, VIDIOC_S_EXT_CTRLS, &ctrls) < 0) {
     gint err = errno;
 
-    GST_ERROR_OBJECT (self, "VIDIOC_S_EXT_CTRLS (%u controls, error at %u) "
-        "failed: %s", count, ctrls.error_idx, g_strerror (err));
+    GST_ERROR_OBJECT (self,
+        "VIDIOC_S_EXT_CTRLS (%u controls, error at %u) "
+        "failed: %s",
+        count, ctrls.error_idx, g_strerror (err));
     errno = err;
     return FALSE;
   }
@@ -448,8 +450,8 @@ gst_v4l2_device_set_controls (GstV4l2Device *self, gint request_fd,
  *   buffers)
  */
 gboolean
-gst_v4l2_device_request_buffers (GstV4l2Device *self, GstV4l2Queue queue,
-    guint *count)
+gst_v4l2_device_request_buffers (
+    GstV4l2Device *self, GstV4l2Queue queue, guint *count)
 {
   struct v4l2_requestbuffers req = { 0 };
 
@@ -460,8 +462,8 @@ gst_v4l2_device_request_buffers (GstV4l2Device *self, GstV4l2Queue queue,
     LOG_IOCTL_FAILURE (self, GST_LEVEL_ERROR, "VIDIOC_REQBUFS", queue);
     return FALSE;
   }
-  GST_DEBUG_OBJECT (self, "REQBUFS(%u) on %s: %u", *count, queue_name (queue),
-      req.count);
+  GST_DEBUG_OBJECT (
+      self, "REQBUFS(%u) on %s: %u", *count, queue_name (queue), req.count);
   *count = req.count;
   return TRUE;
 }
@@ -492,8 +494,8 @@ gst_v4l2_device_create_buffers (GstV4l2Device *self, GstV4l2Queue queue,
     return FALSE;
   }
   if (create.count == 0 && count > 0) {
-    GST_WARNING_OBJECT (self, "VIDIOC_CREATE_BUFS on %s created nothing",
-        queue_name (queue));
+    GST_WARNING_OBJECT (
+        self, "VIDIOC_CREATE_BUFS on %s created nothing", queue_name (queue));
     errno = ENOBUFS;
     return FALSE;
   }
@@ -512,8 +514,8 @@ gst_v4l2_device_create_buffers (GstV4l2Device *self, GstV4l2Queue queue,
  * support.
  */
 gboolean
-gst_v4l2_device_remove_buffers (GstV4l2Device *self, GstV4l2Queue queue,
-    guint index, guint count)
+gst_v4l2_device_remove_buffers (
+    GstV4l2Device *self, GstV4l2Queue queue, guint index, guint count)
 {
   struct v4l2_remove_buffers remove = { 0 };
 
@@ -524,8 +526,8 @@ gst_v4l2_device_remove_buffers (GstV4l2Device *self, GstV4l2Queue queue,
     LOG_IOCTL_FAILURE (self, GST_LEVEL_ERROR, "VIDIOC_REMOVE_BUFS", queue);
     return FALSE;
   }
-  GST_DEBUG_OBJECT (self, "REMOVE_BUFS %u..%u on %s", index,
-      index + count - 1, queue_name (queue));
+  GST_DEBUG_OBJECT (self, "REMOVE_BUFS %u..%u on %s", index, index + count - 1,
+      queue_name (queue));
   return TRUE;
 }
 
@@ -539,8 +541,8 @@ buffer_info_from_v4l2 (GstV4l2Device *self, const struct v4l2_buffer *buf,
   info->index = buf->index;
   info->flags = buf->flags;
   info->sequence = buf->sequence;
-  info->timestamp_ns = (guint64) buf->timestamp.tv_sec * G_GUINT64_CONSTANT (
-                           1000000000) +
+  info->timestamp_ns =
+      (guint64) buf->timestamp.tv_sec * G_GUINT64_CONSTANT (1000000000) +
       (guint64) buf->timestamp.tv_usec * 1000;
   if (self->mplane) {
     info->n_planes = buf->length;
@@ -585,8 +587,8 @@ gst_v4l2_device_query_buffer (GstV4l2Device *self, GstV4l2Queue queue,
  * Returns: a new DMABuf fd for one plane of a buffer, or -1.
  */
 gint
-gst_v4l2_device_export_buffer (GstV4l2Device *self, GstV4l2Queue queue,
-    guint index, guint plane)
+gst_v4l2_device_export_buffer (
+    GstV4l2Device *self, GstV4l2Queue queue, guint index, guint plane)
 {
   struct v4l2_exportbuffer expbuf = { 0 };
 
@@ -607,8 +609,8 @@ gst_v4l2_device_export_buffer (GstV4l2Device *self, GstV4l2Queue queue,
  */
 gboolean
 gst_v4l2_device_queue_buffer (GstV4l2Device *self, GstV4l2Queue queue,
-    guint index, guint64 timestamp_ns, const guint32 *bytesused,
-    guint n_planes, gint request_fd, guint32 flags)
+    guint index, guint64 timestamp_ns, const guint32 *bytesused, guint n_planes,
+    gint request_fd, guint32 flags)
 {
   struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
   struct v4l2_buffer buf = { 0 };
@@ -648,8 +650,8 @@ gst_v4l2_device_queue_buffer (GstV4l2Device *self, GstV4l2Queue queue,
  * Non-blocking: errno is EAGAIN when nothing is ready.
  */
 gboolean
-gst_v4l2_device_dequeue_buffer (GstV4l2Device *self, GstV4l2Queue queue,
-    GstV4l2BufferInfo *info)
+gst_v4l2_device_dequeue_buffer (
+    GstV4l2Device *self, GstV4l2Queue queue, GstV4l2BufferInfo *info)
 {
   struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
   struct v4l2_buffer buf = { 0 };
@@ -729,8 +731,8 @@ gst_v4l2_device_alloc_request (GstV4l2Device *self)
   gint fd = -1;
 
   if (xioctl (self->media_fd, MEDIA_IOC_REQUEST_ALLOC, &fd) < 0) {
-    GST_ERROR_OBJECT (self, "MEDIA_IOC_REQUEST_ALLOC failed: %s",
-        g_strerror (errno));
+    GST_ERROR_OBJECT (
+        self, "MEDIA_IOC_REQUEST_ALLOC failed: %s", g_strerror (errno));
     return -1;
   }
   return fd;

@@ -20,21 +20,21 @@
 G_BEGIN_DECLS
 
 #define GST_TYPE_V4L2_DEVICE (gst_v4l2_device_get_type ())
-G_DECLARE_FINAL_TYPE (GstV4l2Device, gst_v4l2_device, GST, V4L2_DEVICE,
-    GstObject)
+G_DECLARE_FINAL_TYPE (
+    GstV4l2Device, gst_v4l2_device, GST, V4L2_DEVICE, GstObject)
 
 /* The queue a call is about. */
 typedef enum
 {
-  GST_V4L2_QUEUE_OUTPUT,        /* bitstream, fed with media requests */
-  GST_V4L2_QUEUE_CAPTURE,       /* decoded pictures */
+  GST_V4L2_QUEUE_OUTPUT,  /* bitstream, fed with media requests */
+  GST_V4L2_QUEUE_CAPTURE, /* decoded pictures */
 } GstV4l2Queue;
 
 /* What the kernel said about one buffer, as far as we use it. */
 typedef struct
 {
   guint32 index;
-  guint32 flags;                /* V4L2_BUF_FLAG_* */
+  guint32 flags; /* V4L2_BUF_FLAG_* */
   guint64 timestamp_ns;
   guint32 sequence;
   guint n_planes;
@@ -61,8 +61,8 @@ struct _GstV4l2Device
   GstV4l2QueueCaps capture_caps;
 };
 
-GstV4l2Device *gst_v4l2_device_new (const gchar *media_path,
-    const gchar *video_path);
+GstV4l2Device *gst_v4l2_device_new (
+    const gchar *media_path, const gchar *video_path);
 
 gboolean gst_v4l2_device_open (GstV4l2Device *self, GError **error);
 void gst_v4l2_device_close (GstV4l2Device *self);
@@ -71,48 +71,47 @@ gboolean gst_v4l2_device_is_open (GstV4l2Device *self);
 guint32 gst_v4l2_device_queue_type (GstV4l2Device *self, GstV4l2Queue queue);
 
 /* Formats */
-GArray *gst_v4l2_device_enum_formats (GstV4l2Device *self,
-    GstV4l2Queue queue);
-gboolean gst_v4l2_device_enum_framesizes (GstV4l2Device *self,
-    guint32 fourcc, guint *min_w, guint *max_w, guint *min_h, guint *max_h);
-gboolean gst_v4l2_device_get_format (GstV4l2Device *self, GstV4l2Queue queue,
-    struct v4l2_format *fmt);
-gboolean gst_v4l2_device_set_format (GstV4l2Device *self, GstV4l2Queue queue,
-    struct v4l2_format *fmt);
-gboolean gst_v4l2_device_try_format (GstV4l2Device *self, GstV4l2Queue queue,
-    struct v4l2_format *fmt);
+GArray *gst_v4l2_device_enum_formats (GstV4l2Device *self, GstV4l2Queue queue);
+gboolean gst_v4l2_device_enum_framesizes (GstV4l2Device *self, guint32 fourcc,
+    guint *min_w, guint *max_w, guint *min_h, guint *max_h);
+gboolean gst_v4l2_device_get_format (
+    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt);
+gboolean gst_v4l2_device_set_format (
+    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt);
+gboolean gst_v4l2_device_try_format (
+    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt);
 void gst_v4l2_device_format_init (GstV4l2Device *self, GstV4l2Queue queue,
     struct v4l2_format *fmt, guint32 fourcc, guint width, guint height,
     guint32 sizeimage);
 gsize gst_v4l2_format_total_size (const struct v4l2_format *fmt);
-gboolean gst_v4l2_format_to_video_info (const struct v4l2_format *fmt,
-    GstVideoInfo *info);
+gboolean gst_v4l2_format_to_video_info (
+    const struct v4l2_format *fmt, GstVideoInfo *info);
 GstVideoFormat gst_v4l2_fourcc_to_video_format (guint32 fourcc);
 guint32 gst_v4l2_video_format_to_fourcc (GstVideoFormat format);
 
 /* Controls */
-gboolean gst_v4l2_device_query_control (GstV4l2Device *self, guint32 id,
-    struct v4l2_query_ext_ctrl *query);
+gboolean gst_v4l2_device_query_control (
+    GstV4l2Device *self, guint32 id, struct v4l2_query_ext_ctrl *query);
 gboolean gst_v4l2_device_set_controls (GstV4l2Device *self, gint request_fd,
     struct v4l2_ext_control *controls, guint count);
 
 /* Buffers */
-gboolean gst_v4l2_device_request_buffers (GstV4l2Device *self,
-    GstV4l2Queue queue, guint *count);
+gboolean gst_v4l2_device_request_buffers (
+    GstV4l2Device *self, GstV4l2Queue queue, guint *count);
 gboolean gst_v4l2_device_create_buffers (GstV4l2Device *self,
     GstV4l2Queue queue, const struct v4l2_format *fmt, guint count,
     guint *index, guint *created);
-gboolean gst_v4l2_device_remove_buffers (GstV4l2Device *self,
-    GstV4l2Queue queue, guint index, guint count);
-gboolean gst_v4l2_device_query_buffer (GstV4l2Device *self,
-    GstV4l2Queue queue, guint index, GstV4l2BufferInfo *info);
-gint gst_v4l2_device_export_buffer (GstV4l2Device *self, GstV4l2Queue queue,
-    guint index, guint plane);
-gboolean gst_v4l2_device_queue_buffer (GstV4l2Device *self,
-    GstV4l2Queue queue, guint index, guint64 timestamp_ns,
-    const guint32 *bytesused, guint n_planes, gint request_fd, guint32 flags);
-gboolean gst_v4l2_device_dequeue_buffer (GstV4l2Device *self,
-    GstV4l2Queue queue, GstV4l2BufferInfo *info);
+gboolean gst_v4l2_device_remove_buffers (
+    GstV4l2Device *self, GstV4l2Queue queue, guint index, guint count);
+gboolean gst_v4l2_device_query_buffer (GstV4l2Device *self, GstV4l2Queue queue,
+    guint index, GstV4l2BufferInfo *info);
+gint gst_v4l2_device_export_buffer (
+    GstV4l2Device *self, GstV4l2Queue queue, guint index, guint plane);
+gboolean gst_v4l2_device_queue_buffer (GstV4l2Device *self, GstV4l2Queue queue,
+    guint index, guint64 timestamp_ns, const guint32 *bytesused, guint n_planes,
+    gint request_fd, guint32 flags);
+gboolean gst_v4l2_device_dequeue_buffer (
+    GstV4l2Device *self, GstV4l2Queue queue, GstV4l2BufferInfo *info);
 gboolean gst_v4l2_device_stream_on (GstV4l2Device *self, GstV4l2Queue queue);
 gboolean gst_v4l2_device_stream_off (GstV4l2Device *self, GstV4l2Queue queue);
 gint gst_v4l2_device_poll (GstV4l2Device *self, gint timeout_ms);
