@@ -16,6 +16,7 @@
 
 #include "gstv4l2media.h"
 #include "gstv4l2probe.h"
+#include "gstv4l2elasticfwhtdec.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
 #define GST_CAT_DEFAULT gst_v4l2_elastic_debug
@@ -41,15 +42,22 @@ register_decoder (GstPlugin *plugin, const GstV4l2DecoderNode *node)
   }
 
   for (i = 0; i < caps->coded_formats->len; i++) {
-    gchar *fourcc = gst_v4l2_fourcc_to_string (
-        g_array_index (caps->coded_formats, guint32, i));
+    guint32 coded = g_array_index (caps->coded_formats, guint32, i);
+    gchar *fourcc = gst_v4l2_fourcc_to_string (coded);
 
-    /* No codec element exists yet: formats are only reported. */
     GST_INFO ("%s (%s): stateless %s, CREATE_BUFS %s, REMOVE_BUFS %s",
         node->video_path, caps->card, fourcc,
         caps->capture.create_bufs ? "yes" : "no",
         caps->capture.remove_bufs ? "yes" : "no");
     g_free (fourcc);
+
+    switch (coded) {
+    case V4L2_PIX_FMT_FWHT_STATELESS:
+      gst_v4l2_elastic_fwht_dec_register (plugin, node, GST_RANK_NONE);
+      break;
+    default:
+      break;
+    }
   }
 
 done:

@@ -1,0 +1,88 @@
+/* gst-v4l2-elastic
+ *
+ * GstV4l2ElasticDecoder: what every stateless decoder element shares:
+ * device, negotiation, the OUTPUT bitstream buffers, media requests, the
+ * elastic CAPTURE pool and its format-change paths, flush/drain/teardown,
+ * pool statistics and bus messages.  A codec subclass parses, keeps its
+ * codec state and fills the controls of each frame.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef __GST_V4L2_ELASTIC_DECODER_H__
+#define __GST_V4L2_ELASTIC_DECODER_H__
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include "gstv4l2device.h"
+#include "gstv4l2capturepool.h"
+#include "gstv4l2request.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_V4L2_ELASTIC_DECODER (gst_v4l2_elastic_decoder_get_type ())
+G_DECLARE_DERIVABLE_TYPE (GstV4l2ElasticDecoder, gst_v4l2_elastic_decoder, GST,
+    V4L2_ELASTIC_DECODER, GstVideoDecoder)
+
+/* Per-device data attached to each registered element type. */
+typedef struct
+{
+  gchar *media_path;
+  gchar *video_path;
+  GstCaps *src_caps;
+} GstV4l2ElasticDecoderCData;
+
+/* A decoded picture as the codec state holds it: one CAPTURE buffer. */
+typedef struct
+{
+  GstBuffer *buffer;    /* a ref on the pool's buffer */
+  guint64 timestamp_ns; /* what the driver names it by */
+} GstV4l2Picture;
+
+/* What a codec asks of a new sequence. */
+typedef struct
+{
+  guint32 coded_fourcc; /* OUTPUT pixel format */
+  guint width;
+  guint height;
+  guint32 output_sizeimage; /* 0: the driver's choice */
+  /* Acceptable CAPTURE layouts, in order of preference. */
+  const GstVideoFormat *formats;
+  guint n_formats;
+  GstV4l2PoolDemand demand; /* references and reorder of the codec */
+} GstV4l2Sequence;
+
+struct _GstV4l2ElasticDecoderClass
+{
+  GstVideoDecoderClass parent_class;
+
+  /* The codec state forgets everything (flush, teardown). */
+  void (*reset) (GstV4l2ElasticDecoder *self);
+};
+
+void gst_v4l2_elastic_decoder_class_install (GstV4l2ElasticDecoderClass *klass,
+    GstV4l2ElasticDecoderCData *cdata, GstCaps *sink_caps);
+
+GstFlowReturn gst_v4l2_elastic_decoder_set_sequence (
+    GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence);
+
+GstFlowReturn gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
+    GstVideoCodecFrame *frame, const guint8 *bitstream, gsize size,
+    struct v4l2_ext_control *controls, guint n_controls,
+    GstV4l2Picture **picture);
+
+GstFlowReturn gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
+    GstVideoCodecFrame *frame, GstV4l2Picture *picture);
+
+guint64 gst_v4l2_elastic_decoder_frame_timestamp (GstVideoCodecFrame *frame);
+
+GstV4l2Picture *gst_v4l2_picture_ref (GstV4l2Picture *picture);
+void gst_v4l2_picture_unref (GstV4l2Picture *picture);
+
+GstV4l2Device *gst_v4l2_elastic_decoder_get_device (
+    GstV4l2ElasticDecoder *self);
+
+G_END_DECLS
+
+#endif /* __GST_V4L2_ELASTIC_DECODER_H__ */

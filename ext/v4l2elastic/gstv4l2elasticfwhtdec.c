@@ -1,0 +1,409 @@
+/* gst-v4l2-elastic
+ *
+ * v4l2elasticfwhtdec: frames an FWHT byte stream (as vicodec's stateful
+ * encoder writes it), keeps the FWHT codec state, and fills
+ * V4L2_CID_STATELESS_FWHT_PARAMS for each frame.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstv4l2elasticfwhtdec.h"
+#include "gstfwhtstate.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_fwht_dec_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_fwht_dec_debug
+
+typedef struct
+{
+  GstV4l2ElasticDecoder parent;
+  GstFwhtState state;
+} GstV4l2ElasticFwhtDec;
+
+typedef struct
+{
+  GstV4l2ElasticDecoderClass parent_class;
+} GstV4l2ElasticFwhtDecClass;
+
+static GstElementClass *parent_class;
+
+#define FWHT_DEC(obj) ((GstV4l2ElasticFwhtDec *) (obj))
+
+/* CAPTURE layouts that can hold each kind of FWHT frame, preferred first. */
+static const GstVideoFormat yuv420_formats[] = {
+  GST_VIDEO_FORMAT_I420,
+  GST_VIDEO_FORMAT_NV12,
+  GST_VIDEO_FORMAT_YV12,
+  GST_VIDEO_FORMAT_NV21,
+};
+static const GstVideoFormat yuv422_formats[] = {
+  GST_VIDEO_FORMAT_Y42B,
+  GST_VIDEO_FORMAT_NV16,
+  GST_VIDEO_FORMAT_YUY2,
+  GST_VIDEO_FORMAT_NV61,
+  GST_VIDEO_FORMAT_YVYU,
+  GST_VIDEO_FORMAT_UYVY,
+};
+static const GstVideoFormat gray_formats[] = { GST_VIDEO_FORMAT_GRAY8 };
+static const GstVideoFormat rgb_formats[] = {
+  GST_VIDEO_FORMAT_RGB,
+  GST_VIDEO_FORMAT_BGR,
+};
+
+static gboolean
+formats_for_header (const GstFwhtFrameHeader *header,
+    const GstVideoFormat **formats, guint *n_formats)
+{
+  guint components = gst_fwht_header_components (header);
+  GstFwhtPixelEncoding pixenc = gst_fwht_header_pixenc (header);
+  gboolean full_w = header->flags & GST_FWHT_FLAG_CHROMA_FULL_WIDTH;
+  gboolean full_h = header->flags & GST_FWHT_FLAG_CHROMA_FULL_HEIGHT;
+
+  if (components == 1) {
+    *formats = gray_formats;
+    *n_formats = G_N_ELEMENTS (gray_formats);
+  } else if (components == 3 && pixenc == GST_FWHT_PIXENC_YUV && !full_w &&
+      !full_h) {
+    *formats = yuv420_formats;
+    *n_formats = G_N_ELEMENTS (yuv420_formats);
+  } else if (components == 3 && pixenc == GST_FWHT_PIXENC_YUV && !full_w &&
+      full_h) {
+    *formats = yuv422_formats;
+    *n_formats = G_N_ELEMENTS (yuv422_formats);
+  } else if (components == 3 && pixenc == GST_FWHT_PIXENC_RGB && full_w &&
+      full_h) {
+    *formats = rgb_formats;
+    *n_formats = G_N_ELEMENTS (rgb_formats);
+  } else {
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+picture_free (gpointer picture)
+{
+  gst_v4l2_picture_unref (picture);
+}
+
+static gboolean
+gst_v4l2_elastic_fwht_dec_start (GstVideoDecoder *decoder)
+{
+  gst_fwht_state_init (&FWHT_DEC (decoder)->state, picture_free);
+  return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
+}
+
+static void
+gst_v4l2_elastic_fwht_dec_reset (GstV4l2ElasticDecoder *decoder)
+{
+  gst_fwht_state_reset (&FWHT_DEC (decoder)->state);
+}
+
+/* Finds frames in the byte stream: skips anything before a frame header,
+ * and drops a truncated last frame with a warning. */
+static GstFlowReturn
+gst_v4l2_elastic_fwht_dec_parse (GstVideoDecoder *decoder,
+    GstVideoCodecFrame *frame, GstAdapter *adapter, gboolean at_eos)
+{
+  GstFwhtFrameHeader header;
+  gsize avail = gst_adapter_available (adapter);
+  const guint8 *data;
+  gssize sync;
+  gsize frame_size;
+
+  if (avail < GST_FWHT_HEADER_SIZE && !at_eos)
+    return GST_VIDEO_DECODER_FLOW_NEED_DATA;
+
+  data = gst_adapter_map (adapter, avail);
+  sync = gst_fwht_find_sync (data, avail);
+  if (sync != 0) {
+    /* Keep a possible partial magic at the end. */
+    gsize skip = sync > 0 ? (gsize) sync : (avail > 7 ? avail - 7 : 0);
+
+    gst_adapter_unmap (adapter);
+    if (at_eos && sync < 0)
+      skip = avail;
+    if (skip) {
+      GST_DEBUG_OBJECT (decoder, "skipping %" G_GSIZE_FORMAT " bytes", skip);
+      gst_adapter_flush (adapter, skip);
+    }
+    return GST_VIDEO_DECODER_FLOW_NEED_DATA;
+  }
+
+  switch (gst_fwht_parse_header (data, avail, &header)) {
+  case GST_FWHT_PARSE_NEED_MORE:
+    gst_adapter_unmap (adapter);
+    if (at_eos) {
+      GST_ELEMENT_WARNING (decoder, STREAM, DECODE,
+          ("Truncated frame header at the end of the stream."), (NULL));
+      gst_adapter_flush (adapter, avail);
+    }
+    return GST_VIDEO_DECODER_FLOW_NEED_DATA;
+  case GST_FWHT_PARSE_INVALID:
+    gst_adapter_unmap (adapter);
+    GST_DEBUG_OBJECT (decoder, "invalid header, resyncing");
+    gst_adapter_flush (adapter, 1);
+    return GST_VIDEO_DECODER_FLOW_NEED_DATA;
+  case GST_FWHT_PARSE_OK:
+    break;
+  }
+  gst_adapter_unmap (adapter);
+
+  frame_size = GST_FWHT_HEADER_SIZE + (gsize) header.payload_size;
+  if (avail < frame_size) {
+    if (at_eos) {
+      GST_ELEMENT_WARNING (decoder, STREAM, DECODE,
+          ("Truncated frame at the end of the stream: dropped."),
+          ("%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes", avail,
+              frame_size));
+      gst_adapter_flush (adapter, avail);
+    }
+    return GST_VIDEO_DECODER_FLOW_NEED_DATA;
+  }
+
+  gst_video_decoder_add_to_frame (decoder, frame_size);
+  return gst_video_decoder_have_frame (decoder);
+}
+
+static GstFlowReturn
+new_sequence (GstV4l2ElasticFwhtDec *self, const GstFwhtFrameHeader *header)
+{
+  GstV4l2Sequence seq = { 0 };
+
+  if (!formats_for_header (header, &seq.formats, &seq.n_formats)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unsupported FWHT pixel layout."),
+        ("flags 0x%08x, %u components", header->flags,
+            gst_fwht_header_components (header)));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  seq.coded_fourcc = V4L2_PIX_FMT_FWHT_STATELESS;
+  seq.width = header->width;
+  seq.height = header->height;
+  seq.demand.references = gst_fwht_state_references (&self->state);
+  seq.demand.reorder = 0;
+  return gst_v4l2_elastic_decoder_set_sequence (
+      GST_V4L2_ELASTIC_DECODER (self), &seq);
+}
+
+static GstFlowReturn
+gst_v4l2_elastic_fwht_dec_handle_frame (
+    GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
+{
+  GstV4l2ElasticFwhtDec *self = FWHT_DEC (decoder);
+  struct v4l2_ctrl_fwht_params params = { 0 };
+  struct v4l2_ext_control control = { 0 };
+  GstV4l2Picture *picture = NULL;
+  GstFwhtFrameHeader header;
+  GstFwhtFramePlan plan;
+  GstFlowReturn ret;
+  GstMapInfo map;
+
+  if (!gst_buffer_map (frame->input_buffer, &map, GST_MAP_READ)) {
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_ERROR;
+  }
+  if (gst_fwht_parse_header (map.data, map.size, &header) !=
+          GST_FWHT_PARSE_OK ||
+      map.size < GST_FWHT_HEADER_SIZE + (gsize) header.payload_size) {
+    gst_buffer_unmap (frame->input_buffer, &map);
+    ret = GST_FLOW_OK;
+    GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
+        ("Corrupt FWHT frame."), ("frame %u", frame->system_frame_number), ret);
+    gst_video_decoder_drop_frame (decoder, frame);
+    return ret;
+  }
+
+  if (gst_fwht_state_begin_frame (&self->state, &header, &plan) ==
+      GST_FWHT_DROP) {
+    GST_DEBUG_OBJECT (self, "dropping inter frame %u: no reference",
+        frame->system_frame_number);
+    gst_buffer_unmap (frame->input_buffer, &map);
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_OK;
+  }
+
+  if (plan.new_sequence) {
+    ret = new_sequence (self, &header);
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unmap (frame->input_buffer, &map);
+      gst_video_decoder_drop_frame (decoder, frame);
+      return ret;
+    }
+  }
+
+  params.backward_ref_ts = plan.has_reference ? plan.reference_id : 0;
+  params.version = header.version;
+  params.width = header.width;
+  params.height = header.height;
+  params.flags = header.flags;
+  params.colorspace = header.colorspace;
+  params.xfer_func = header.xfer_func;
+  params.ycbcr_enc = header.ycbcr_enc;
+  params.quantization = header.quantization;
+  control.id = V4L2_CID_STATELESS_FWHT_PARAMS;
+  control.size = sizeof (params);
+  control.ptr = &params;
+
+  ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
+      map.data + GST_FWHT_HEADER_SIZE, header.payload_size, &control, 1,
+      &picture);
+  gst_buffer_unmap (frame->input_buffer, &map);
+
+  if (!picture) {
+    gst_video_decoder_drop_frame (decoder, frame);
+    return ret;
+  }
+
+  gst_fwht_state_end_frame (
+      &self->state, gst_v4l2_picture_ref (picture), picture->timestamp_ns);
+  ret = gst_v4l2_elastic_decoder_output (
+      GST_V4L2_ELASTIC_DECODER (self), frame, picture);
+  gst_v4l2_picture_unref (picture);
+  return ret;
+}
+
+static void
+gst_v4l2_elastic_fwht_dec_class_init (
+    GstV4l2ElasticFwhtDecClass *klass, gpointer class_data)
+{
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS (klass);
+  GstV4l2ElasticDecoderClass *v4l2_class =
+      GST_V4L2_ELASTIC_DECODER_CLASS (klass);
+  GstV4l2ElasticDecoderCData *cdata = class_data;
+
+  parent_class = g_type_class_peek_parent (klass);
+  gst_v4l2_elastic_decoder_class_install (
+      v4l2_class, cdata, gst_caps_new_empty_simple ("video/x-fwht"));
+  gst_element_class_set_static_metadata (element_class,
+      "V4L2 elastic stateless FWHT decoder", "Codec/Decoder/Video/Hardware",
+      "Decodes vicodec FWHT streams through a V4L2 stateless decoder with "
+      "an elastic CAPTURE pool",
+      "gst-v4l2-elastic developers <dev@gst-v4l2-elastic.invalid>");
+
+  decoder_class->start = gst_v4l2_elastic_fwht_dec_start;
+  decoder_class->parse = gst_v4l2_elastic_fwht_dec_parse;
+  decoder_class->handle_frame = gst_v4l2_elastic_fwht_dec_handle_frame;
+  v4l2_class->reset = gst_v4l2_elastic_fwht_dec_reset;
+}
+
+static void
+gst_v4l2_elastic_fwht_dec_init (GTypeInstance *instance, gpointer g_class)
+{
+}
+
+/* The FWHT parameters control must have the size our ABI has. */
+static gboolean
+check_controls (GstV4l2Device *device)
+{
+  struct v4l2_query_ext_ctrl query;
+
+  if (!gst_v4l2_device_query_control (
+          device, V4L2_CID_STATELESS_FWHT_PARAMS, &query))
+    return FALSE;
+  if (query.elem_size != sizeof (struct v4l2_ctrl_fwht_params)) {
+    GST_WARNING (
+        "%s: FWHT params control is %u bytes, we know %" G_GSIZE_FORMAT,
+        device->video_path, query.elem_size,
+        sizeof (struct v4l2_ctrl_fwht_params));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The raw formats the driver can write for FWHT input. */
+static GstCaps *
+probe_src_caps (GstV4l2Device *device)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  struct v4l2_format fmt;
+  GArray *fourccs;
+  guint i;
+
+  gst_v4l2_device_format_init (device, GST_V4L2_QUEUE_OUTPUT, &fmt,
+      V4L2_PIX_FMT_FWHT_STATELESS, 640, 480, 0);
+  gst_v4l2_device_set_format (device, GST_V4L2_QUEUE_OUTPUT, &fmt);
+  fourccs = gst_v4l2_device_enum_formats (device, GST_V4L2_QUEUE_CAPTURE);
+  for (i = 0; i < fourccs->len; i++) {
+    GstVideoFormat f =
+        gst_v4l2_fourcc_to_video_format (g_array_index (fourccs, guint32, i));
+
+    if (f != GST_VIDEO_FORMAT_UNKNOWN)
+      gst_caps_append (caps,
+          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+              gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
+              G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
+  }
+  g_array_unref (fourccs);
+  return gst_caps_simplify (caps);
+}
+
+/**
+ * gst_v4l2_elastic_fwht_dec_register:
+ *
+ * Registers v4l2elasticfwhtdec for the first FWHT decoder found, and
+ * v4l2elastic<node>fwhtdec for further ones.
+ */
+gboolean
+gst_v4l2_elastic_fwht_dec_register (
+    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
+{
+  GTypeInfo info = { sizeof (GstV4l2ElasticFwhtDecClass), NULL, NULL,
+    (GClassInitFunc) gst_v4l2_elastic_fwht_dec_class_init, NULL, NULL,
+    sizeof (GstV4l2ElasticFwhtDec), 0, gst_v4l2_elastic_fwht_dec_init, NULL };
+  GstV4l2ElasticDecoderCData *cdata;
+  GstV4l2Device *device;
+  GError *error = NULL;
+  gchar *type_name, *basename;
+  GType type;
+  gboolean ok;
+
+  GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_fwht_dec_debug,
+      "v4l2elastic-fwhtdec", 0, "V4L2 elastic FWHT decoder");
+
+  device = gst_v4l2_device_new (node->media_path, node->video_path);
+  if (!gst_v4l2_device_open (device, &error)) {
+    GST_WARNING ("%s", error->message);
+    g_clear_error (&error);
+    gst_object_unref (device);
+    return FALSE;
+  }
+  if (!check_controls (device)) {
+    gst_object_unref (device);
+    return FALSE;
+  }
+
+  cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
+  cdata->media_path = g_strdup (node->media_path);
+  cdata->video_path = g_strdup (node->video_path);
+  cdata->src_caps = probe_src_caps (device);
+  gst_object_unref (device);
+  GST_MINI_OBJECT_FLAG_SET (
+      cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+  info.class_data = cdata;
+
+  type_name = g_strdup ("GstV4l2ElasticFwhtDec");
+  basename = g_path_get_basename (node->video_path);
+  if (g_type_from_name (type_name)) {
+    g_free (type_name);
+    type_name = g_strdup_printf ("GstV4l2Elastic%sFwhtDec", basename);
+  }
+  type = g_type_register_static (
+      GST_TYPE_V4L2_ELASTIC_DECODER, type_name, &info, 0);
+  if (g_str_equal (type_name, "GstV4l2ElasticFwhtDec")) {
+    ok = gst_element_register (plugin, "v4l2elasticfwhtdec", rank, type);
+  } else {
+    gchar *name = g_strdup_printf ("v4l2elastic%sfwhtdec", basename);
+
+    ok = gst_element_register (plugin, name, rank, type);
+    g_free (name);
+  }
+  g_free (basename);
+  g_free (type_name);
+  return ok;
+}

@@ -1,0 +1,217 @@
+/* gst-v4l2-elastic
+ *
+ * FWHT codec state.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstfwhtstate.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_fwht_state_debug);
+#define GST_CAT_DEFAULT gst_fwht_state_debug
+
+static const guint8 fwht_magic[8] = { 0x4f, 0x4f, 0x4f, 0x4f, 0xff, 0xff, 0xff,
+  0xff };
+
+/* The largest frame vicodec handles is 4096x2160 4:4:4 with alpha,
+ * uncompressed: anything bigger is a corrupt size field. */
+#define FWHT_MAX_PAYLOAD (4096u * 2160u * 4u + 4096u)
+#define FWHT_MAX_DIMENSION 16384u
+
+/**
+ * gst_fwht_find_sync:
+ *
+ * Returns: the offset of the first frame header's magic in @data, or -1.
+ * A partial magic at the end counts as not found.
+ */
+gssize
+gst_fwht_find_sync (const guint8 *data, gsize size)
+{
+  gsize i;
+
+  for (i = 0; i + sizeof (fwht_magic) <= size; i++)
+    if (data[i] == fwht_magic[0] &&
+        memcmp (data + i, fwht_magic, sizeof (fwht_magic)) == 0)
+      return i;
+  return -1;
+}
+
+/**
+ * gst_fwht_parse_header:
+ *
+ * Reads and validates one frame header at the start of @data.
+ */
+GstFwhtParseResult
+gst_fwht_parse_header (
+    const guint8 *data, gsize size, GstFwhtFrameHeader *header)
+{
+  if (size < GST_FWHT_HEADER_SIZE)
+    return size >= sizeof (fwht_magic) &&
+            memcmp (data, fwht_magic, sizeof (fwht_magic)) != 0
+        ? GST_FWHT_PARSE_INVALID
+        : GST_FWHT_PARSE_NEED_MORE;
+  if (memcmp (data, fwht_magic, sizeof (fwht_magic)) != 0)
+    return GST_FWHT_PARSE_INVALID;
+
+  header->version = GST_READ_UINT32_BE (data + 8);
+  header->width = GST_READ_UINT32_BE (data + 12);
+  header->height = GST_READ_UINT32_BE (data + 16);
+  header->flags = GST_READ_UINT32_BE (data + 20);
+  header->colorspace = GST_READ_UINT32_BE (data + 24);
+  header->xfer_func = GST_READ_UINT32_BE (data + 28);
+  header->ycbcr_enc = GST_READ_UINT32_BE (data + 32);
+  header->quantization = GST_READ_UINT32_BE (data + 36);
+  header->payload_size = GST_READ_UINT32_BE (data + 40);
+
+  if (header->version == 0 || header->version > GST_FWHT_MAX_VERSION ||
+      header->width == 0 || header->height == 0 ||
+      header->width > FWHT_MAX_DIMENSION ||
+      header->height > FWHT_MAX_DIMENSION ||
+      header->payload_size > FWHT_MAX_PAYLOAD)
+    return GST_FWHT_PARSE_INVALID;
+  return GST_FWHT_PARSE_OK;
+}
+
+guint
+gst_fwht_header_components (const GstFwhtFrameHeader *header)
+{
+  /* Version 1 streams carry no component count: they are 3-component. */
+  if (header->version < 2)
+    return 3;
+  return 1 +
+      ((header->flags & GST_FWHT_FLAG_COMPONENTS_MASK) >>
+          GST_FWHT_FLAG_COMPONENTS_SHIFT);
+}
+
+GstFwhtPixelEncoding
+gst_fwht_header_pixenc (const GstFwhtFrameHeader *header)
+{
+  if (header->version < 2)
+    return GST_FWHT_PIXENC_YUV;
+  return (header->flags & GST_FWHT_FLAG_PIXENC_MASK) >>
+      GST_FWHT_FLAG_PIXENC_SHIFT;
+}
+
+gboolean
+gst_fwht_header_is_intra (const GstFwhtFrameHeader *header)
+{
+  return (header->flags & GST_FWHT_FLAG_I_FRAME) != 0;
+}
+
+void
+gst_fwht_state_init (GstFwhtState *state, GDestroyNotify picture_free)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (
+        gst_fwht_state_debug, "v4l2elastic-fwhtstate", 0, "FWHT codec state");
+    g_once_init_leave (&once, 1);
+  }
+  memset (state, 0, sizeof (*state));
+  state->reference_free = picture_free;
+}
+
+static void
+drop_reference (GstFwhtState *state)
+{
+  if (state->reference && state->reference_free)
+    state->reference_free (state->reference);
+  state->reference = NULL;
+  state->reference_id = 0;
+}
+
+/**
+ * gst_fwht_state_reset:
+ *
+ * Forgets the sequence and the reference (flush, seek, teardown).
+ */
+void
+gst_fwht_state_reset (GstFwhtState *state)
+{
+  drop_reference (state);
+  state->have_sequence = FALSE;
+}
+
+/* Sequence-level properties: what the CAPTURE format depends on. */
+static gboolean
+same_layout (const GstFwhtFrameHeader *a, const GstFwhtFrameHeader *b)
+{
+  const guint32 layout = GST_FWHT_FLAG_CHROMA_FULL_HEIGHT |
+      GST_FWHT_FLAG_CHROMA_FULL_WIDTH | GST_FWHT_FLAG_COMPONENTS_MASK |
+      GST_FWHT_FLAG_PIXENC_MASK;
+
+  return a->width == b->width && a->height == b->height &&
+      (a->flags & layout) == (b->flags & layout);
+}
+
+/**
+ * gst_fwht_state_begin_frame:
+ *
+ * Decides how to decode the next frame: an intra frame may start a new
+ * sequence (size or layout changed) and needs no reference; an inter frame
+ * needs the previous picture of the same sequence, or is dropped.
+ */
+GstFwhtDecision
+gst_fwht_state_begin_frame (GstFwhtState *state,
+    const GstFwhtFrameHeader *header, GstFwhtFramePlan *plan)
+{
+  memset (plan, 0, sizeof (*plan));
+  plan->intra = gst_fwht_header_is_intra (header);
+
+  if (plan->intra) {
+    plan->new_sequence =
+        !state->have_sequence || !same_layout (&state->sequence, header);
+    if (plan->new_sequence) {
+      GST_DEBUG ("new sequence %ux%u flags 0x%08x", header->width,
+          header->height, header->flags);
+      /* Nothing predicts across an intra frame: let the old size go. */
+      drop_reference (state);
+    }
+    state->sequence = *header;
+    state->have_sequence = TRUE;
+    return GST_FWHT_DECODE;
+  }
+
+  if (!state->have_sequence || !state->reference ||
+      !same_layout (&state->sequence, header)) {
+    GST_DEBUG ("inter frame without a usable reference");
+    return GST_FWHT_DROP;
+  }
+  plan->has_reference = TRUE;
+  plan->reference_id = state->reference_id;
+  return GST_FWHT_DECODE;
+}
+
+/**
+ * gst_fwht_state_end_frame:
+ * @picture: (transfer full): the decoded picture, kept as the reference
+ *
+ * The decoded frame becomes the reference of the next inter frame.
+ */
+void
+gst_fwht_state_end_frame (
+    GstFwhtState *state, gpointer picture, guint64 picture_id)
+{
+  drop_reference (state);
+  state->reference = picture;
+  state->reference_id = picture_id;
+}
+
+/**
+ * gst_fwht_state_references:
+ *
+ * Returns: how many pictures the state keeps for prediction (always 1:
+ * every inter frame predicts from the previous one).
+ */
+guint
+gst_fwht_state_references (const GstFwhtState *state)
+{
+  return 1;
+}
