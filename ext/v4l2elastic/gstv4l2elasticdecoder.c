@@ -660,9 +660,6 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
   }
   memcpy (out->data, bitstream, size);
 
-  if (!ensure_streaming (self))
-    goto device_failed;
-
   request = gst_v4l2_request_pool_acquire (priv->requests);
   if (!request)
     goto device_failed;
@@ -693,6 +690,14 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
   capture_index = gst_v4l2_capture_pool_buffer_index (capture);
   if (!gst_v4l2_device_queue_buffer (priv->device, GST_V4L2_QUEUE_CAPTURE,
           capture_index, 0, NULL, 0, -1, 0)) {
+    gst_v4l2_request_pool_release (priv->requests, request);
+    gst_buffer_unref (capture);
+    goto device_failed;
+  }
+
+  /* STREAMON needs buffers on each queue: an elastic CAPTURE queue has
+   * none before the first one is created and queued above. */
+  if (!ensure_streaming (self)) {
     gst_v4l2_request_pool_release (priv->requests, request);
     gst_buffer_unref (capture);
     goto device_failed;
@@ -927,6 +932,25 @@ gst_v4l2_elastic_decoder_sink_event (GstVideoDecoder *decoder, GstEvent *event)
       ->sink_event (decoder, event);
 }
 
+/* The input caps do not depend on the output size: answer with the
+ * template instead of proxying downstream's width and height into the
+ * bitstream caps (which a byte-stream source could not fixate). */
+static GstCaps *
+gst_v4l2_elastic_decoder_getcaps (GstVideoDecoder *decoder, GstCaps *filter)
+{
+  GstCaps *caps =
+      gst_pad_get_pad_template_caps (GST_VIDEO_DECODER_SINK_PAD (decoder));
+
+  if (filter) {
+    GstCaps *tmp =
+        gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (caps);
+    caps = tmp;
+  }
+  return caps;
+}
+
 static gboolean
 gst_v4l2_elastic_decoder_decide_allocation (
     GstVideoDecoder *decoder, GstQuery *query)
@@ -1050,14 +1074,23 @@ gst_v4l2_elastic_decoder_finalize (GObject *object)
   G_OBJECT_CLASS (gst_v4l2_elastic_decoder_parent_class)->finalize (object);
 }
 
+/* The device comes from the registered subclass, which is only known
+ * once the instance is complete (during the base's instance init the
+ * instance still has the base's class). */
+static void
+gst_v4l2_elastic_decoder_constructed (GObject *object)
+{
+  GstV4l2ElasticDecoderPrivate *priv = PRIV (object);
+  GstV4l2ElasticDecoderCData *cdata =
+      class_cdata (GST_V4L2_ELASTIC_DECODER (object));
+
+  G_OBJECT_CLASS (gst_v4l2_elastic_decoder_parent_class)->constructed (object);
+  priv->device = gst_v4l2_device_new (cdata->media_path, cdata->video_path);
+}
+
 static void
 gst_v4l2_elastic_decoder_init (GstV4l2ElasticDecoder *self)
 {
-  GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
-  GstV4l2ElasticDecoderCData *cdata = class_cdata (self);
-
-  priv->device = gst_v4l2_device_new (
-      cdata ? cdata->media_path : NULL, cdata ? cdata->video_path : NULL);
   gst_video_decoder_set_packetized (GST_VIDEO_DECODER (self), FALSE);
   gst_video_decoder_set_needs_format (GST_VIDEO_DECODER (self), TRUE);
 }
@@ -1072,6 +1105,7 @@ gst_v4l2_elastic_decoder_class_init (GstV4l2ElasticDecoderClass *klass)
   object_class->set_property = gst_v4l2_elastic_decoder_set_property;
   object_class->get_property = gst_v4l2_elastic_decoder_get_property;
   object_class->finalize = gst_v4l2_elastic_decoder_finalize;
+  object_class->constructed = gst_v4l2_elastic_decoder_constructed;
   element_class->change_state = gst_v4l2_elastic_decoder_change_state;
 
   decoder_class->open = gst_v4l2_elastic_decoder_open;
@@ -1082,6 +1116,7 @@ gst_v4l2_elastic_decoder_class_init (GstV4l2ElasticDecoderClass *klass)
   decoder_class->flush = gst_v4l2_elastic_decoder_flush;
   decoder_class->sink_event = gst_v4l2_elastic_decoder_sink_event;
   decoder_class->decide_allocation = gst_v4l2_elastic_decoder_decide_allocation;
+  decoder_class->getcaps = gst_v4l2_elastic_decoder_getcaps;
 
   g_object_class_install_property (object_class, PROP_MEDIA_DEVICE,
       g_param_spec_string ("media-device", "Media device",
