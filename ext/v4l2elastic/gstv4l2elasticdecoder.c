@@ -355,48 +355,57 @@ set_output_format (GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence)
   return TRUE;
 }
 
-static gboolean
-capture_format_matches (
-    const struct v4l2_format *fmt, guint32 fourcc, guint width, guint height)
+static void
+format_size (
+    const struct v4l2_format *fmt, guint32 *fourcc, guint *width, guint *height)
 {
-  guint32 f = V4L2_TYPE_IS_MULTIPLANAR (fmt->type) ? fmt->fmt.pix_mp.pixelformat
-                                                   : fmt->fmt.pix.pixelformat;
-  guint w = V4L2_TYPE_IS_MULTIPLANAR (fmt->type) ? fmt->fmt.pix_mp.width
-                                                 : fmt->fmt.pix.width;
-  guint h = V4L2_TYPE_IS_MULTIPLANAR (fmt->type) ? fmt->fmt.pix_mp.height
-                                                 : fmt->fmt.pix.height;
-
-  return f == fourcc && w >= width && h >= height;
+  if (V4L2_TYPE_IS_MULTIPLANAR (fmt->type)) {
+    *fourcc = fmt->fmt.pix_mp.pixelformat;
+    *width = fmt->fmt.pix_mp.width;
+    *height = fmt->fmt.pix_mp.height;
+  } else {
+    *fourcc = fmt->fmt.pix.pixelformat;
+    *width = fmt->fmt.pix.width;
+    *height = fmt->fmt.pix.height;
+  }
 }
 
-/* Sets (or, where the driver has already derived it from the OUTPUT
- * format, reads) the CAPTURE format.  Returns FALSE with errno EBUSY when
- * the driver refuses the change while its queue is busy. */
+/* Sets the CAPTURE format for a picture size, unless the driver already
+ * derived exactly that from the OUTPUT format.  Returns FALSE with errno
+ * EBUSY when the driver refuses the change while its queue is busy. */
 static gboolean
 set_capture_format (GstV4l2ElasticDecoder *self, GstVideoFormat format,
     guint width, guint height)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   guint32 fourcc = gst_v4l2_video_format_to_fourcc (format);
-  struct v4l2_format fmt;
+  guint32 want_fourcc, cur_fourcc;
+  guint want_w, want_h, cur_w, cur_h;
+  struct v4l2_format want, cur;
 
-  if (gst_v4l2_device_get_format (priv->device, GST_V4L2_QUEUE_CAPTURE, &fmt) &&
-      !capture_format_matches (&fmt, fourcc, width, height)) {
-    gst_v4l2_device_format_init (
-        priv->device, GST_V4L2_QUEUE_CAPTURE, &fmt, fourcc, width, height, 0);
-    if (!gst_v4l2_device_set_format (
-            priv->device, GST_V4L2_QUEUE_CAPTURE, &fmt))
-      return FALSE;
-  }
-  if (!capture_format_matches (&fmt, fourcc, width, height)) {
-    GST_ERROR_OBJECT (self,
-        "driver gave a CAPTURE format that cannot hold "
-        "%ux%u %s",
-        width, height, gst_video_format_to_string (format));
+  gst_v4l2_device_format_init (
+      priv->device, GST_V4L2_QUEUE_CAPTURE, &want, fourcc, width, height, 0);
+  if (!gst_v4l2_device_try_format (priv->device, GST_V4L2_QUEUE_CAPTURE, &want))
+    return FALSE;
+  format_size (&want, &want_fourcc, &want_w, &want_h);
+  if (want_fourcc != fourcc || want_w < width || want_h < height) {
+    GST_ERROR_OBJECT (self, "the driver cannot write %ux%u %s", width, height,
+        gst_video_format_to_string (format));
     errno = EINVAL;
     return FALSE;
   }
-  if (!gst_v4l2_format_to_video_info (&fmt, &priv->capture_info)) {
+
+  if (!gst_v4l2_device_get_format (priv->device, GST_V4L2_QUEUE_CAPTURE, &cur))
+    return FALSE;
+  format_size (&cur, &cur_fourcc, &cur_w, &cur_h);
+  if (cur_fourcc != want_fourcc || cur_w != want_w || cur_h != want_h) {
+    cur = want;
+    if (!gst_v4l2_device_set_format (
+            priv->device, GST_V4L2_QUEUE_CAPTURE, &cur))
+      return FALSE;
+  }
+
+  if (!gst_v4l2_format_to_video_info (&cur, &priv->capture_info)) {
     GST_ERROR_OBJECT (self, "unsupported CAPTURE layout");
     errno = EINVAL;
     return FALSE;
@@ -405,7 +414,7 @@ set_capture_format (GstV4l2ElasticDecoder *self, GstVideoFormat format,
    * size, with the driver's strides and plane offsets in GstVideoMeta. */
   priv->capture_info.width = width;
   priv->capture_info.height = height;
-  priv->capture_fmt = fmt;
+  priv->capture_fmt = cur;
   return TRUE;
 }
 
@@ -501,6 +510,11 @@ gst_v4l2_elastic_decoder_set_sequence (
     return GST_FLOW_OK;
   }
 
+  GST_DEBUG_OBJECT (self, "sequence %ux%u (was %ux%u)", sequence->width,
+      sequence->height, priv->width, priv->height);
+  priv->width = sequence->width;
+  priv->height = sequence->height;
+
   if (!priv->have_sequence) {
     /* Formats must be set before CAPTURE formats can be listed. */
     if (!set_output_format (self, sequence))
@@ -522,14 +536,12 @@ gst_v4l2_elastic_decoder_set_sequence (
           priv->pool, &priv->capture_fmt, &priv->capture_info);
     }
   } else if (priv->use_classic) {
-    GST_DEBUG_OBJECT (self, "classic path: %ux%u -> %ux%u", priv->width,
-        priv->height, sequence->width, sequence->height);
+    GST_DEBUG_OBJECT (self, "classic path: drain done, reallocating");
     if (!restart_queues (self, sequence, format))
       goto failed;
   } else if (set_output_format (self, sequence) &&
       set_capture_format (self, format, sequence->width, sequence->height)) {
-    GST_DEBUG_OBJECT (self, "elastic path: %ux%u -> %ux%u while streaming",
-        priv->width, priv->height, sequence->width, sequence->height);
+    GST_DEBUG_OBJECT (self, "elastic path: format changed while streaming");
     gst_v4l2_capture_pool_set_format (
         priv->pool, &priv->capture_fmt, &priv->capture_info);
   } else if (errno == EBUSY) {
@@ -545,8 +557,6 @@ gst_v4l2_elastic_decoder_set_sequence (
 
   priv->have_sequence = TRUE;
   priv->coded_fourcc = sequence->coded_fourcc;
-  priv->width = sequence->width;
-  priv->height = sequence->height;
   priv->out_format = format;
 
   if (!negotiate_output (self, format, sequence->width, sequence->height))

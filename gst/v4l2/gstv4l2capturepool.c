@@ -809,16 +809,19 @@ gboolean
 gst_v4l2_capture_pool_reallocate (GstV4l2CapturePool *self,
     const struct v4l2_format *fmt, const GstVideoInfo *info)
 {
-  gboolean ret = TRUE;
+  gboolean ret = TRUE, initial;
   guint count, i;
 
   g_mutex_lock (&self->lock);
+  /* The first allocation of a classic pool is not a reallocation. */
+  initial = !self->have_format;
   orphan_all_locked (self);
   self->epoch++;
   self->format = *fmt;
   self->info = *info;
   self->have_format = TRUE;
-  self->reallocations++;
+  if (!initial)
+    self->reallocations++;
 
   if (!self->elastic) {
     count = MAX (self->target, self->demand.references + 1);
@@ -847,7 +850,8 @@ gst_v4l2_capture_pool_reallocate (GstV4l2CapturePool *self,
   }
   GST_INFO_OBJECT (self, "reallocated: %u buffers, %" G_GUINT64_FORMAT " bytes",
       self->buffers, self->bytes);
-  queue_event (self, GST_V4L2_POOL_EVENT_REALLOCATE);
+  queue_event (self,
+      initial ? GST_V4L2_POOL_EVENT_GROW : GST_V4L2_POOL_EVENT_REALLOCATE);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   flush_events (self);
