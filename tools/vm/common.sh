@@ -39,6 +39,17 @@ vm_series_drivers() {
   esac
 }
 
+# Media core modules built from the patched tree (patched variant only)
+# and loaded from updates/ instead of Debian's.  The 6.1 series changes
+# videobuf2 and the V4L2 core (REMOVE_BUFS backport), so every module that
+# uses their structures is rebuilt with the patched headers.  6.12's own
+# core already has REMOVE_BUFS.
+vm_series_core() {
+  case "$1" in
+    6.1) echo "videodev videobuf2-common videobuf2-v4l2 videobuf2-memops videobuf2-vmalloc" ;;
+  esac
+}
+
 # Modules the guest needs from the image, in addition to ours; modprobe
 # resolves their dependencies.  Virtio PCI and 9p are modules on Debian.
 vm_series_base_modules() {
