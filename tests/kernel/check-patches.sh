@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# gst-v4l2-elastic: check the carried kernel patches (host, no guest).
+#
+#   tests/kernel/check-patches.sh [SERIES...]      (default: 6.1 6.12)
+#
+# For each series, on a hard-linked copy of Debian's pristine
+# linux-source-SERIES (the one tools/vm/prepare-kernel unpacks; it is
+# downloaded if missing):
+#   - every patch named by kernel/patches/SERIES/series exists, is a
+#     `git format-patch` file (From/Subject header, a commit message) and
+#     applies in order with `patch -p1 --fuzz=0` (as strictly as `git am`);
+#   - `perl scripts/checkpatch.pl --strict`, run from the source tree's
+#     root, reports 0 errors, 0 warnings and 0 checks for it.
+# Prints TAP; exits 0 only if every check passed.  A series with no
+# series file, or an empty one, is reported as skipped.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(cd "$here/../.." && pwd)
+. "$project/tools/vm/common.sh"
+
+[ $# -gt 0 ] || set -- 6.1 6.12
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+diag() { sed 's/^/# /'; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/check-patches.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The unpacked pristine sources of a series, fetched by prepare-kernel
+# (stock variant: no patches applied, only the download and unpack).
+source_tree() {
+  local series=$1 dir version
+  dir=$VM_CACHE/kernel/$series
+  version=$(sed -n 2p "$dir/current" 2>/dev/null || true)
+  if [ -z "$version" ] || ! ls -d "$dir/$version"/src/linux-source-* >/dev/null 2>&1; then
+    "$project/tools/vm/prepare-kernel" "$series" stock >/dev/null || return 1
+    version=$(sed -n 2p "$dir/current")
+  fi
+  ls -d "$dir/$version"/src/linux-source-* | head -n1
+}
+
+echo "TAP version 13"
+for series in "$@"; do
+  pdir=$project/kernel/patches/$series
+  if [ ! -s "$pdir/series" ]; then
+    ok "$series: no carried patches # SKIP empty or missing series file"
+    continue
+  fi
+  if ! src=$(source_tree "$series"); then
+    not_ok "$series: Debian's linux-source-$series is available"
+    continue
+  fi
+  echo "# $series: $(basename "$src") from $src"
+  tree=$work/$series
+  # Hard links are cheap; GNU patch replaces the files it changes, so the
+  # pristine sources stay pristine.
+  cp -al "$src" "$tree"
+  applies=1
+  while read -r p _; do
+    case "$p" in '' | '#'*) continue ;; esac
+    f=$pdir/$p
+    name="$series $p"
+    if [ ! -f "$f" ]; then
+      not_ok "$name: listed in series and present"
+      applies=0
+      continue
+    fi
+    if head -n1 "$f" | grep -q '^From [0-9a-f]\{40\} ' && grep -q '^Subject: ' "$f" &&
+      awk '/^Subject: /{s=1; next} s && /^$/{b=1; next} b && /^---$/{exit} b && NF{t++} END{exit !(t>=3)}' "$f"; then
+      ok "$name: git format-patch file with a commit message"
+    else
+      not_ok "$name: git format-patch file with a commit message"
+    fi
+    if [ "$applies" = 1 ] && out=$(patch -p1 -d "$tree" --forward --batch --fuzz=0 -s <"$f" 2>&1); then
+      ok "$name: applies to $(basename "$src")"
+    else
+      [ "$applies" = 1 ] && echo "$out" | diag
+      not_ok "$name: applies to $(basename "$src")"
+      applies=0
+    fi
+    out=$(cd "$src" && perl scripts/checkpatch.pl --strict --no-color "$f" 2>&1)
+    if echo "$out" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
+      ok "$name: checkpatch --strict clean"
+    else
+      echo "$out" | diag
+      not_ok "$name: checkpatch --strict clean"
+    fi
+  done <"$pdir/series"
+  rm -rf "$tree"
+done
+echo "1..$n"
+exit "$failed"
