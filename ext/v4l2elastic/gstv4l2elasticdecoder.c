@@ -112,7 +112,8 @@ gst_v4l2_picture_ref (GstV4l2Picture *picture)
 static void
 picture_clear (GstV4l2Picture *picture)
 {
-  gst_clear_buffer (&picture->buffer);
+  gst_v4l2_capture_pool_unhold (picture->pool, picture->buffer);
+  gst_object_unref (picture->pool);
 }
 
 void
@@ -753,8 +754,12 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
   }
 
   *picture = g_atomic_rc_box_new0 (GstV4l2Picture);
+  (*picture)->pool = gst_object_ref (priv->pool);
   (*picture)->buffer = capture;
   (*picture)->timestamp_ns = timestamp;
+  gst_v4l2_capture_pool_hold (priv->pool, capture);
+  gst_buffer_replace (&frame->output_buffer, NULL);
+  frame->output_buffer = capture;
   return GST_FLOW_OK;
 
 device_failed:
@@ -786,51 +791,52 @@ can_push_directly (GstV4l2ElasticDecoder *self)
 /**
  * gst_v4l2_elastic_decoder_output:
  *
- * Finishes @frame with @picture: the CAPTURE buffer itself where
- * downstream can take it, else a copy into downstream's memory.
+ * Finishes a decoded @frame: its CAPTURE buffer goes downstream as it is
+ * where downstream can take it, else it is copied into downstream's
+ * memory (and the CAPTURE buffer comes back to the pool at once).
  */
 GstFlowReturn
-gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
-    GstVideoCodecFrame *frame, GstV4l2Picture *picture)
+gst_v4l2_elastic_decoder_output (
+    GstV4l2ElasticDecoder *self, GstVideoCodecFrame *frame)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   GstVideoDecoder *decoder = GST_VIDEO_DECODER (self);
   GstVideoFrame src, dst;
   GstVideoCodecState *state;
+  GstBuffer *capture;
   GstFlowReturn ret;
+  gboolean copied = FALSE;
 
-  if (can_push_directly (self)) {
-    frame->output_buffer = gst_buffer_ref (picture->buffer);
+  if (can_push_directly (self))
     return gst_video_decoder_finish_frame (decoder, frame);
-  }
 
+  capture = frame->output_buffer;
+  frame->output_buffer = NULL;
   ret = gst_video_decoder_allocate_output_frame (decoder, frame);
   if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (capture);
     gst_video_decoder_release_frame (decoder, frame);
     return ret;
   }
+
   state = gst_video_decoder_get_output_state (decoder);
-  if (!gst_video_frame_map (
-          &src, &priv->capture_info, picture->buffer, GST_MAP_READ)) {
-    gst_video_codec_state_unref (state);
-    gst_video_decoder_release_frame (decoder, frame);
-    GST_ELEMENT_ERROR (
-        self, RESOURCE, READ, ("Cannot read a decoded frame."), (NULL));
-    return GST_FLOW_ERROR;
-  }
-  if (!gst_video_frame_map (
-          &dst, &state->info, frame->output_buffer, GST_MAP_WRITE)) {
+  if (gst_video_frame_map (&src, &priv->capture_info, capture, GST_MAP_READ)) {
+    if (gst_video_frame_map (
+            &dst, &state->info, frame->output_buffer, GST_MAP_WRITE)) {
+      copied = gst_video_frame_copy (&dst, &src);
+      gst_video_frame_unmap (&dst);
+    }
     gst_video_frame_unmap (&src);
-    gst_video_codec_state_unref (state);
+  }
+  gst_video_codec_state_unref (state);
+  gst_buffer_unref (capture);
+
+  if (!copied) {
     gst_video_decoder_release_frame (decoder, frame);
-    GST_ELEMENT_ERROR (
-        self, RESOURCE, WRITE, ("Cannot write an output frame."), (NULL));
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Cannot copy a decoded frame for downstream."), (NULL));
     return GST_FLOW_ERROR;
   }
-  gst_video_frame_copy (&dst, &src);
-  gst_video_frame_unmap (&dst);
-  gst_video_frame_unmap (&src);
-  gst_video_codec_state_unref (state);
   return gst_video_decoder_finish_frame (decoder, frame);
 }
 

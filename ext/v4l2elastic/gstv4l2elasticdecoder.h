@@ -33,10 +33,15 @@ typedef struct
   GstCaps *src_caps;
 } GstV4l2ElasticDecoderCData;
 
-/* A decoded picture as the codec state holds it: one CAPTURE buffer. */
+/* A decoded picture as the codec state holds it: a hold on one CAPTURE
+ * buffer (gst_v4l2_capture_pool_hold()), so that the kernel buffer is not
+ * reused while the codec predicts from it, without a GstBuffer reference
+ * (which would make the frame pushed downstream non-writable, and copied
+ * by the base class). */
 typedef struct
 {
-  GstBuffer *buffer;    /* a ref on the pool's buffer */
+  GstV4l2CapturePool *pool;
+  GstBuffer *buffer;    /* the pool's buffer, valid while held */
   guint64 timestamp_ns; /* what the driver names it by */
 } GstV4l2Picture;
 
@@ -72,8 +77,8 @@ GstFlowReturn gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     struct v4l2_ext_control *controls, guint n_controls,
     GstV4l2Picture **picture);
 
-GstFlowReturn gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
-    GstVideoCodecFrame *frame, GstV4l2Picture *picture);
+GstFlowReturn gst_v4l2_elastic_decoder_output (
+    GstV4l2ElasticDecoder *self, GstVideoCodecFrame *frame);
 
 guint64 gst_v4l2_elastic_decoder_frame_timestamp (GstVideoCodecFrame *frame);
 

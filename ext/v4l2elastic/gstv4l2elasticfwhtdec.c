@@ -23,6 +23,9 @@ typedef struct
 {
   GstV4l2ElasticDecoder parent;
   GstFwhtState state;
+  /* Bytes were skipped between frames: whatever was lost may have been
+   * the reference of the next inter frames. */
+  gboolean lost_sync;
 } GstV4l2ElasticFwhtDec;
 
 typedef struct
@@ -102,6 +105,7 @@ static void
 gst_v4l2_elastic_fwht_dec_reset (GstV4l2ElasticDecoder *decoder)
 {
   gst_fwht_state_reset (&FWHT_DEC (decoder)->state);
+  FWHT_DEC (decoder)->lost_sync = FALSE;
 }
 
 /* Finds frames in the byte stream: skips anything before a frame header,
@@ -131,6 +135,7 @@ gst_v4l2_elastic_fwht_dec_parse (GstVideoDecoder *decoder,
     if (skip) {
       GST_DEBUG_OBJECT (decoder, "skipping %" G_GSIZE_FORMAT " bytes", skip);
       gst_adapter_flush (adapter, skip);
+      FWHT_DEC (decoder)->lost_sync = TRUE;
     }
     return GST_VIDEO_DECODER_FLOW_NEED_DATA;
   }
@@ -218,6 +223,14 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
     return ret;
   }
 
+  if (self->lost_sync) {
+    /* Never predict across lost data: wait for the next intra frame. */
+    GST_DEBUG_OBJECT (self, "lost sync before frame %u: dropping references",
+        frame->system_frame_number);
+    gst_fwht_state_reset (&self->state);
+    self->lost_sync = FALSE;
+  }
+
   if (gst_fwht_state_begin_frame (&self->state, &header, &plan) ==
       GST_FWHT_DROP) {
     GST_DEBUG_OBJECT (self, "dropping inter frame %u: no reference",
@@ -261,10 +274,9 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
 
   gst_fwht_state_end_frame (
       &self->state, gst_v4l2_picture_ref (picture), picture->timestamp_ns);
-  ret = gst_v4l2_elastic_decoder_output (
-      GST_V4L2_ELASTIC_DECODER (self), frame, picture);
   gst_v4l2_picture_unref (picture);
-  return ret;
+  return gst_v4l2_elastic_decoder_output (
+      GST_V4L2_ELASTIC_DECODER (self), frame);
 }
 
 static void

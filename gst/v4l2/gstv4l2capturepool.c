@@ -39,6 +39,10 @@ typedef struct
   GstBuffer *buffer; /* wrapped once; owned by the pool when free */
   gboolean free;
   gboolean orphaned; /* no longer in the kernel queue */
+  /* Codec references (see gst_v4l2_capture_pool_hold()): a slot whose
+   * buffer came back is only settled once no reference holds it. */
+  guint holds;
+  gboolean returned;
 } Slot;
 
 struct _GstV4l2CapturePool
@@ -62,6 +66,7 @@ struct _GstV4l2CapturePool
   GPtrArray *slots; /* Slot*, indexed by kernel index */
   GQueue free;      /* Slot* of the current epoch */
   GList *orphans;   /* Slot* out of the queue, still held */
+  GList *lingering; /* returned, memory still shared by a copy */
 
   GstV4l2PoolDemand demand;
   guint target;
@@ -102,6 +107,8 @@ G_DEFINE_TYPE_WITH_CODE (GstV4l2CapturePool, gst_v4l2_capture_pool,
         "elastic V4L2 CAPTURE pool"));
 
 static GQuark slot_quark;
+
+static void collect_lingering (GstV4l2CapturePool *self);
 
 /**
  * gst_v4l2_pool_target:
@@ -400,6 +407,25 @@ may_grow (GstV4l2CapturePool *self)
   return TRUE;
 }
 
+static void
+reset_buffer_state (GstBuffer *buffer)
+{
+  GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_OFFSET (buffer) = GST_BUFFER_OFFSET_NONE;
+  GST_BUFFER_OFFSET_END (buffer) = GST_BUFFER_OFFSET_NONE;
+  GST_BUFFER_FLAGS (buffer) = 0;
+}
+
+/* Memory replaced or added by someone downstream: the buffer no longer
+ * describes the kernel buffer. */
+static gboolean
+slot_is_tainted (Slot *slot)
+{
+  return GST_BUFFER_FLAG_IS_SET (slot->buffer, GST_BUFFER_FLAG_TAG_MEMORY);
+}
+
 /* --- GstBufferPool ------------------------------------------------------- */
 
 static GstFlowReturn
@@ -423,6 +449,8 @@ gst_v4l2_capture_pool_acquire_buffer (
       break;
     }
 
+    if (self->lingering)
+      collect_lingering (self);
     slot = g_queue_pop_head (&self->free);
     if (slot)
       break;
@@ -459,7 +487,12 @@ gst_v4l2_capture_pool_acquire_buffer (
       g_mutex_lock (&self->lock);
       continue;
     }
-    g_cond_wait (&self->cond, &self->lock);
+    if (self->lingering)
+      /* Copies do not call back when they die: look again soon. */
+      g_cond_wait_until (&self->cond, &self->lock,
+          g_get_monotonic_time () + 5 * G_TIME_SPAN_MILLISECOND);
+    else
+      g_cond_wait (&self->cond, &self->lock);
   }
 
   if (slot) {
@@ -473,28 +506,70 @@ gst_v4l2_capture_pool_acquire_buffer (
 }
 
 static void
-reset_buffer_state (GstBuffer *buffer)
-{
-  GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_OFFSET (buffer) = GST_BUFFER_OFFSET_NONE;
-  GST_BUFFER_OFFSET_END (buffer) = GST_BUFFER_OFFSET_NONE;
-  GST_BUFFER_FLAGS (buffer) = 0;
-}
-
-static void
 gst_v4l2_capture_pool_reset_buffer (GstBufferPool *pool, GstBuffer *buffer)
 {
   reset_buffer_state (buffer);
 }
 
-/* Memory replaced or added by someone downstream: the buffer no longer
- * describes the kernel buffer. */
+/* Some other buffer (a downstream copy) still shares the memory. */
 static gboolean
-slot_is_tainted (Slot *slot)
+memory_is_shared (Slot *slot)
 {
-  return GST_BUFFER_FLAG_IS_SET (slot->buffer, GST_BUFFER_FLAG_TAG_MEMORY);
+  guint i, n = gst_buffer_n_memory (slot->buffer);
+
+  for (i = 0; i < n; i++)
+    if (GST_MINI_OBJECT_REFCOUNT_VALUE (
+            gst_buffer_peek_memory (slot->buffer, i)) > 1)
+      return TRUE;
+  return FALSE;
+}
+
+/* With the lock held: the buffer came back and nothing holds it. */
+static void
+settle_slot (GstV4l2CapturePool *self, Slot *slot)
+{
+  slot->returned = FALSE;
+  if (slot->orphaned) {
+    self->orphans = g_list_remove (self->orphans, slot);
+    account_remove (self, slot);
+    slot_free (slot);
+  } else if (slot->epoch != self->epoch || slot_is_tainted (slot)) {
+    GPtrArray *victims = g_ptr_array_new ();
+
+    GST_DEBUG_OBJECT (
+        self, "buffer %u is of an older format: removing", slot->index);
+    g_ptr_array_add (victims, slot);
+    remove_slots (self, victims);
+    g_ptr_array_unref (victims);
+  } else if (memory_is_shared (slot)) {
+    /* A copy made downstream still reads this memory: not free yet. */
+    GST_DEBUG_OBJECT (self, "buffer %u still shared by a copy", slot->index);
+    self->lingering = g_list_prepend (self->lingering, slot);
+  } else {
+    reset_buffer_state (slot->buffer);
+    slot->free = TRUE;
+    g_queue_push_tail (&self->free, slot);
+    shrink_to_floor (self);
+  }
+  g_cond_broadcast (&self->cond);
+}
+
+/* With the lock held: lingering slots whose copies are gone become free. */
+static void
+collect_lingering (GstV4l2CapturePool *self)
+{
+  GList *l = self->lingering;
+
+  while (l) {
+    GList *next = l->next;
+    Slot *slot = l->data;
+
+    if (!memory_is_shared (slot)) {
+      self->lingering = g_list_delete_link (self->lingering, l);
+      settle_slot (self, slot);
+    }
+    l = next;
+  }
 }
 
 static void
@@ -509,25 +584,42 @@ gst_v4l2_capture_pool_release_buffer (GstBufferPool *pool, GstBuffer *buffer)
   }
 
   g_mutex_lock (&self->lock);
-  if (slot->orphaned) {
-    self->orphans = g_list_remove (self->orphans, slot);
-    account_remove (self, slot);
-    slot_free (slot);
-  } else if (slot->epoch != self->epoch || slot_is_tainted (slot)) {
-    GPtrArray *victims = g_ptr_array_new ();
+  slot->returned = TRUE;
+  if (slot->holds == 0)
+    settle_slot (self, slot);
+  g_mutex_unlock (&self->lock);
+  flush_events (self);
+}
 
-    GST_DEBUG_OBJECT (
-        self, "buffer %u is of an older format: removing", slot->index);
-    g_ptr_array_add (victims, slot);
-    remove_slots (self, victims);
-    g_ptr_array_unref (victims);
-  } else {
-    reset_buffer_state (buffer);
-    slot->free = TRUE;
-    g_queue_push_tail (&self->free, slot);
-    shrink_to_floor (self);
-  }
-  g_cond_broadcast (&self->cond);
+/**
+ * gst_v4l2_capture_pool_hold:
+ *
+ * The codec keeps @buffer as a reference: even once every GstBuffer
+ * reference is gone (it was pushed and released downstream), the kernel
+ * buffer is not reused until gst_v4l2_capture_pool_unhold().  This keeps
+ * the buffer handed downstream writable (no copy by the base class) while
+ * the codec still predicts from it.
+ */
+void
+gst_v4l2_capture_pool_hold (GstV4l2CapturePool *self, GstBuffer *buffer)
+{
+  Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
+
+  g_return_if_fail (slot != NULL);
+  g_mutex_lock (&self->lock);
+  slot->holds++;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+gst_v4l2_capture_pool_unhold (GstV4l2CapturePool *self, GstBuffer *buffer)
+{
+  Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
+
+  g_return_if_fail (slot != NULL && slot->holds > 0);
+  g_mutex_lock (&self->lock);
+  if (--slot->holds == 0 && slot->returned)
+    settle_slot (self, slot);
   g_mutex_unlock (&self->lock);
   flush_events (self);
 }
@@ -759,8 +851,17 @@ orphan_all_locked (GstV4l2CapturePool *self)
   guint i, zero = 0;
   Slot *slot;
 
-  /* The free ones go now; the others live until their holders let go. */
+  /* The free ones go now (and lingering ones: their memory lives on in
+   * the copies that share it); the others live until their holders let
+   * go. */
   while ((slot = g_queue_pop_head (&self->free))) {
+    g_ptr_array_index (self->slots, slot->index) = NULL;
+    account_remove (self, slot);
+    slot_free (slot);
+  }
+  while (self->lingering) {
+    slot = self->lingering->data;
+    self->lingering = g_list_delete_link (self->lingering, self->lingering);
     g_ptr_array_index (self->slots, slot->index) = NULL;
     account_remove (self, slot);
     slot_free (slot);

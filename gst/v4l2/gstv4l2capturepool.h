@@ -63,6 +63,9 @@ gboolean gst_v4l2_capture_pool_reallocate (GstV4l2CapturePool *self,
     const struct v4l2_format *fmt, const GstVideoInfo *info);
 void gst_v4l2_capture_pool_orphan_all (GstV4l2CapturePool *self);
 
+void gst_v4l2_capture_pool_hold (GstV4l2CapturePool *self, GstBuffer *buffer);
+void gst_v4l2_capture_pool_unhold (GstV4l2CapturePool *self, GstBuffer *buffer);
+
 gboolean gst_v4l2_capture_pool_is_elastic (GstV4l2CapturePool *self);
 gint gst_v4l2_capture_pool_buffer_index (GstBuffer *buffer);
 GstStructure *gst_v4l2_capture_pool_get_stats (GstV4l2CapturePool *self);
