@@ -3,15 +3,19 @@
 # tools/vm-run (one boot for the whole suite).  Emits one TAP stream; every
 # line names the kernel and the driver it ran on.
 #
-#   guest-suite.sh BUILD_DIR EXPECTED_DRIVERS REMOVE_BUFS
+#   guest-suite.sh BUILD_DIR EXPECTED_DRIVERS REMOVE_BUFS FWHT_PATH
 #
-# REMOVE_BUFS (yes|no) is whether this kernel must offer VIDIOC_REMOVE_BUFS.
+# REMOVE_BUFS (yes|no) is whether this kernel must offer VIDIOC_REMOVE_BUFS;
+# FWHT_PATH (elastic|restart) how v4l2elasticfwhtdec must cross a size
+# change on vicodec here (see tests/kernel/fwht-decode.c).
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 build=$1
 expect=$2
 remove_bufs=$3
+fwht_path=$4
+src=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=$(uname -r)
 n=0
 failed=0
@@ -76,6 +80,33 @@ fi
 
 run_tap queue-semantics "$build/tests/kernel/v4l2elastic-queue-semantics" \
   --expect "$expect" --remove-bufs "$remove_bufs"
+
+# The FWHT element on vicodec: streams made here by vicodec's own encoder.
+if echo "$expect" | grep -q vicodec; then
+  streams=/tmp/fwht-streams
+  if sh "$src/tests/media/fwht-streams.sh" "$streams" single 12 640x480 &&
+    sh "$src/tests/media/fwht-streams.sh" "$streams" resize 8 \
+      1280x720,640x480,1280x720; then
+    ok "vicodec FWHT streams and reference decodes generated"
+  else
+    not_ok "vicodec FWHT streams and reference decodes generated"
+  fi
+  export GST_PLUGIN_PATH_1_0="$build/ext/v4l2elastic"
+  run_tap fwht-decode "$build/tests/kernel/v4l2elastic-fwht-decode" \
+    --streams "$streams" --expect-path "$fwht_path"
+
+  # Start/stop cycles again under the leaks tracer: nothing may stay alive.
+  GST_TRACERS=leaks GST_DEBUG=GST_TRACER:7 \
+    "$build/tests/kernel/v4l2elastic-fwht-decode" --streams "$streams" \
+    --only-cycles --cycles 10 >/tmp/leaks.out 2>/tmp/leaks.err
+  leaks=$(grep 'object-alive, type-name=' /tmp/leaks.err | grep -vc '%s')
+  if [ "$leaks" = 0 ] && grep -q '^ok .*cycles: 10 of 10' /tmp/leaks.out; then
+    ok "vicodec leaks tracer: 10 start/stop cycles leave no object alive"
+  else
+    not_ok "vicodec leaks tracer: $leaks object(s) alive after 10 cycles"
+    grep 'object-alive, type-name=' /tmp/leaks.err | grep -v '%s' | head -20 | sed 's/^/# /'
+  fi
+fi
 
 echo "1..$n"
 exit "$failed"
