@@ -108,5 +108,22 @@ if echo "$expect" | grep -q vicodec; then
   fi
 fi
 
+# vicodec's stateless decoder: resolution changes while streaming with the
+# carried patch, through STREAMOFF and REQBUFS(0) without it.
+case ",$expect," in
+  *,vicodec,*)
+    streams=/tmp/vicodec-resize-streams
+    if out=$(sh "$src/tests/kernel/make-fwht-streams.sh" "$streams" 2>&1); then
+      patched=no
+      [ "$VMRUN_KERNEL_VARIANT" = patched ] && patched=yes
+      run_tap vicodec-resize "$build/tests/kernel/v4l2elastic-vicodec-resize" \
+        --patched "$patched" --streams "$streams"
+    else
+      echo "$out" | sed 's/^/# /'
+      not_ok "vicodec FWHT test streams made by make-fwht-streams.sh"
+    fi
+    ;;
+esac
+
 echo "1..$n"
 exit "$failed"
