@@ -619,7 +619,7 @@ test_pixel_exact (Stream *s, const gchar *name, gboolean classic)
         "%s %s: no reallocation, no REQBUFS(0) across %u size changes "
         "(%u reallocations, %u REQBUFS(0))",
         name, mode, s->changes, stat_uint (&r, "reallocations"),
-        r.klog.reqbufs_zero);
+        r.reqbufs_zero_at_eos);
 
   /* The kernel's log and pool-stats tell the same story. */
   report (r.klog.peak == stat_uint (&r, "peak-buffers") &&
