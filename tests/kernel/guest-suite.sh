@@ -29,8 +29,10 @@ not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $(label "$@")"; }
 run_tap() {
   name=$1
   shift
+  t0=$(date +%s)
   out=$("$@" 2>&1)
   rc=$?
+  echo "# $name took $(($(date +%s) - t0)) s"
   echo "$out" | grep -v '^ok \|^not ok \|^1\.\.\|^TAP version' | sed 's/^/# /'
   tap=$(echo "$out" | grep '^ok \|^not ok ')
   if [ -z "$tap" ]; then
