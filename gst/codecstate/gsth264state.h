@@ -19,6 +19,19 @@
  * frames, are handled; field pictures (PAFF, field_pic_flag = 1) are
  * refused with GST_H264_ERROR rather than decoded wrong.
  *
+ * Pictures: end_picture takes the caller's reference.  Each picture put in
+ * an output array is a reference of the caller's own: @picture_ref is
+ * called when the state still keeps the picture for prediction, otherwise
+ * the state's reference is handed over.  With @picture_ref NULL, pictures
+ * output while still references are lent, not given: use that only with
+ * a NULL @picture_free.
+ *
+ * Output order follows C.4.5.3 with one deviation shared by common
+ * decoders: on a new sequence, prior pictures are output unless the IDR's
+ * no_output_of_prior_pics_flag is set (the spec lets a decoder infer it
+ * when the size changes).  Pictures before the first IDR are dropped
+ * (recovery point SEI is not used).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
