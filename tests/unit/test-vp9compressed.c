@@ -728,6 +728,356 @@ test_truncated_and_corrupt (void)
   g_rand_free (rand);
 }
 
+/* ------------------------------------------------------------------ */
+/* Real streams: vp9enc at test time                                    */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *format; /* raw video format fed to vp9enc */
+  guint width, height, frames;
+  const gchar *options; /* vp9enc properties */
+  /* What the settings imply, checked on every frame. */
+  gboolean lossless;
+  gboolean error_resilient;
+  gboolean hidden_frames; /* alt-ref: superframes with a hidden frame */
+  guint profile;
+} StreamCase;
+
+static const StreamCase stream_cases[] = {
+  { "basic", "I420", 320, 240, 30, "deadline=1 cpu-used=8 lag-in-frames=0",
+      FALSE, FALSE, FALSE, 0 },
+  { "alt-ref", "I420", 320, 240, 30,
+      "deadline=2 cpu-used=5 auto-alt-ref=true lag-in-frames=12 "
+      "keyframe-max-dist=20",
+      FALSE, FALSE, TRUE, 0 },
+  { "lossless", "I420", 176, 144, 10,
+      "deadline=1 cpu-used=8 lag-in-frames=0 end-usage=cq cq-level=0 "
+      "min-quantizer=0 "
+      "max-quantizer=0",
+      TRUE, FALSE, FALSE, 0 },
+  { "error-resilient", "I420", 352, 288, 20,
+      "deadline=1 cpu-used=8 lag-in-frames=0 error-resilient=default", FALSE,
+      TRUE, FALSE, 0 },
+  { "10bit", "I420_10LE", 320, 240, 20, "deadline=1 cpu-used=8 lag-in-frames=0",
+      FALSE, FALSE, FALSE, 2 },
+  { "10bit-lossless", "I420_10LE", 64, 64, 6,
+      "deadline=1 cpu-used=8 lag-in-frames=0 end-usage=cq cq-level=0 "
+      "min-quantizer=0 "
+      "max-quantizer=0",
+      TRUE, FALSE, FALSE, 2 },
+  { "tiny", "I420", 8, 8, 8, "deadline=1 cpu-used=8 lag-in-frames=0", FALSE,
+      FALSE, FALSE, 0 },
+  { "odd-size", "I420", 202, 118, 12, "deadline=2 cpu-used=5 lag-in-frames=0",
+      FALSE, FALSE, FALSE, 0 },
+  { "wide-tiles", "I420", 1280, 96, 8,
+      "deadline=1 cpu-used=8 lag-in-frames=0 tile-columns=2", FALSE, FALSE,
+      FALSE, 0 },
+};
+
+/* Runs a program with the system's GStreamer plugins (the test
+ * environment hides them) in a registry of its own next to the test's. */
+static gboolean
+run_gst_tool (gchar **argv, gchar **out)
+{
+  gchar **env = g_get_environ ();
+  const gchar *reg = g_environ_getenv (env, "GST_REGISTRY_1_0");
+  gchar *own_reg = NULL;
+  gint status = 1;
+  gboolean ok;
+  GError *error = NULL;
+
+  env = g_environ_unsetenv (env, "GST_PLUGIN_SYSTEM_PATH_1_0");
+  env = g_environ_unsetenv (env, "GST_PLUGIN_PATH_1_0");
+  env = g_environ_unsetenv (env, "GST_PLUGIN_SYSTEM_PATH");
+  env = g_environ_unsetenv (env, "GST_PLUGIN_PATH");
+  if (reg) {
+    own_reg = g_strconcat (reg, ".system", NULL);
+    env = g_environ_setenv (env, "GST_REGISTRY_1_0", own_reg, TRUE);
+  }
+  ok = g_spawn_sync (NULL, argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, out,
+      NULL, &status, &error);
+  if (!ok) {
+    g_test_message ("%s: %s", argv[0], error->message);
+    g_clear_error (&error);
+  }
+  g_free (own_reg);
+  g_strfreev (env);
+  return ok && g_spawn_check_wait_status (status, NULL);
+}
+
+static gboolean
+have_element (const gchar *name)
+{
+  gchar *argv[] = { "gst-inspect-1.0", "--exists", (gchar *) name, NULL };
+
+  return run_gst_tool (argv, NULL);
+}
+
+static gboolean
+encode_stream (const StreamCase *c, const gchar *path)
+{
+  gchar *pipeline = g_strdup_printf (
+      "gst-launch-1.0 -q videotestsrc num-buffers=%u pattern=smpte "
+      "! video/x-raw,format=%s,width=%u,height=%u,framerate=30/1 "
+      "! vp9enc threads=1 %s "
+      "! avmux_ivf ! filesink location=\"%s\"",
+      c->frames, c->format, c->width, c->height, c->options, path);
+  gchar **argv = NULL;
+  gboolean ok = g_shell_parse_argv (pipeline, NULL, &argv, NULL) &&
+      run_gst_tool (argv, NULL);
+
+  if (!ok)
+    g_test_message ("failed: %s", pipeline);
+  g_strfreev (argv);
+  g_free (pipeline);
+  return ok;
+}
+
+typedef struct
+{
+  guint frames;      /* frames with a compressed header */
+  guint shown;       /* shown frames, show_existing_frame included */
+  guint hidden;      /* frames decoded but not shown */
+  guint superframes; /* packets holding more than one frame */
+  guint lossless;
+  guint error_resilient;
+  guint compound_allowed; /* inter frames whose sign biases differ */
+  guint tx_modes[5];
+  guint reference_modes[3];
+  guint updates; /* non-zero update fields */
+  guint max_used_bytes;
+} StreamStats;
+
+static guint
+count_updates (const GstVp9CompressedHeader *h)
+{
+  const guint8 *p = (const guint8 *) h;
+  gsize i,
+      end = G_STRUCT_OFFSET (GstVp9CompressedHeader, mv) +
+      sizeof (GstVp9CompressedMvProbs);
+  guint n = 0;
+
+  for (i = G_STRUCT_OFFSET (GstVp9CompressedHeader, tx8); i < end; i++)
+    n += p[i] != 0;
+  return n;
+}
+
+static void
+check_frame (GstVp9Parser *parser, const StreamCase *c, const guint8 *data,
+    gsize size, StreamStats *st)
+{
+  GstVp9FrameHdr hdr;
+  GstVp9CompressedParseInput in;
+  GstVp9CompressedHeader ch;
+  gsize end;
+
+  g_assert_cmpint (gst_vp9_parser_parse_frame_header (parser, &hdr, data, size),
+      ==, GST_VP9_PARSER_OK);
+  g_assert_cmpuint (hdr.profile, ==, c->profile);
+  if (hdr.show_existing_frame) {
+    st->shown++;
+    g_assert_false (
+        gst_vp9_compressed_header_parse_frame (data, size, &hdr, &ch));
+    return;
+  }
+  st->frames++;
+  if (hdr.show_frame)
+    st->shown++;
+  else
+    st->hidden++;
+  g_assert_cmpuint (hdr.width, ==, c->width);
+  g_assert_cmpuint (hdr.height, ==, c->height);
+
+  /* The compressed header lies within the frame, tile data behind it. */
+  end = (gsize) hdr.frame_header_length_in_bytes + hdr.first_partition_size;
+  g_assert_cmpuint (hdr.first_partition_size, >, 0);
+  g_assert_cmpuint (end, <, size);
+
+  /* It parses: marker 0, no bit needed past its declared size, and the
+   * rest of it zero padding. */
+  g_assert_true (gst_vp9_compressed_header_parse_frame (data, size, &hdr, &ch));
+  g_assert_cmpuint (
+      ch.bits_used + ch.padding_bits, ==, 8 * (gsize) hdr.first_partition_size);
+  st->max_used_bytes = MAX (st->max_used_bytes, (ch.bits_used + 7) / 8);
+
+  /* The frame cut inside the compressed header does not parse. */
+  g_assert_false (
+      gst_vp9_compressed_header_parse_frame (data, end - 1, &hdr, &ch));
+  g_assert_true (gst_vp9_compressed_header_parse_frame (data, end, &hdr, &ch));
+
+  gst_vp9_compressed_parse_input_from_frame_hdr (&hdr, &in);
+  g_assert_cmpint (in.lossless, ==, hdr.lossless_flag != 0);
+  st->lossless += in.lossless;
+  st->error_resilient += hdr.error_resilient_mode != 0;
+  st->tx_modes[ch.tx_mode]++;
+  st->reference_modes[ch.reference_mode]++;
+  st->updates += count_updates (&ch);
+
+  /* libvpx codes lossless frames with the 4x4 Walsh-Hadamard transform
+   * only (and has to: the mode is not even coded), and never restricts
+   * other frames to 4x4. */
+  if (in.lossless)
+    g_assert_cmpuint (ch.tx_mode, ==, GST_VP9_COMPRESSED_TX_MODE_ONLY_4X4);
+  else
+    g_assert_cmpuint (ch.tx_mode, !=, GST_VP9_COMPRESSED_TX_MODE_ONLY_4X4);
+
+  /* Intra frames and inter frames whose references all lie on the same
+   * side code no reference mode: single reference. */
+  if (in.frame_is_intra) {
+    g_assert_cmpuint (
+        ch.reference_mode, ==, GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE);
+  } else if (in.ref_frame_sign_bias[0] != in.ref_frame_sign_bias[1] ||
+      in.ref_frame_sign_bias[0] != in.ref_frame_sign_bias[2]) {
+    st->compound_allowed++;
+  } else {
+    g_assert_cmpuint (
+        ch.reference_mode, ==, GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE);
+  }
+}
+
+/* Annex B: a superframe index at the end of a packet is a marker byte
+ * 110s sfff (s + 1 bytes per size, f + 1 frames), the little-endian
+ * sizes, and the marker byte again. */
+static gboolean
+superframe_sizes (const guint8 *data, gsize size, guint32 *sizes,
+    guint *n_frames, gsize *index_size)
+{
+  guint8 marker;
+  guint bytes, frames, i, j;
+  gsize total;
+
+  if (size == 0)
+    return FALSE;
+  marker = data[size - 1];
+  if ((marker & 0xe0) != 0xc0)
+    return FALSE;
+  bytes = ((marker >> 3) & 3) + 1;
+  frames = (marker & 7) + 1;
+  total = 2 + (gsize) bytes * frames;
+  if (size < total || data[size - total] != marker)
+    return FALSE;
+  for (i = 0; i < frames; i++) {
+    sizes[i] = 0;
+    for (j = 0; j < bytes; j++)
+      sizes[i] |= (guint32) data[size - total + 1 + i * bytes + j] << (8 * j);
+  }
+  *n_frames = frames;
+  *index_size = total;
+  return TRUE;
+}
+
+static void
+check_packet (GstVp9Parser *parser, const StreamCase *c, const guint8 *data,
+    gsize size, StreamStats *st)
+{
+  guint32 sizes[8];
+  guint n, i;
+  gsize index_size, offset = 0;
+  GstVp9SuperframeInfo info;
+
+  g_assert_cmpint (
+      gst_vp9_parser_parse_superframe_info (parser, &info, data, size), ==,
+      GST_VP9_PARSER_OK);
+  if (!superframe_sizes (data, size, sizes, &n, &index_size)) {
+    g_assert_cmpuint (info.frames_in_superframe, <=, 1);
+    check_frame (parser, c, data, size, st);
+    return;
+  }
+  /* Our reading of annex B agrees with GstVp9Parser's. */
+  g_assert_cmpuint (info.frames_in_superframe, ==, n);
+  g_assert_cmpuint (info.superframe_index_size, ==, index_size);
+  st->superframes++;
+  for (i = 0; i < n; i++) {
+    g_assert_cmpuint (info.frame_sizes[i], ==, sizes[i]);
+    g_assert_cmpuint (sizes[i], <=, size - index_size - offset);
+    check_frame (parser, c, data + offset, sizes[i], st);
+    offset += sizes[i];
+  }
+}
+
+static void
+check_ivf (const StreamCase *c, const gchar *path, StreamStats *st)
+{
+  GstVp9Parser *parser = gst_vp9_parser_new ();
+  gchar *contents;
+  gsize length, pos;
+  GError *error = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_assert_no_error (error);
+  /* IVF: a 32-byte file header (DKIF, version, header size, fourcc, ...),
+   * then per frame a 12-byte header (little-endian size, timestamp). */
+  g_assert_cmpuint (length, >=, 32);
+  g_assert_cmpmem (contents, 4, "DKIF", 4);
+  g_assert_cmpmem (contents + 8, 4, "VP90", 4);
+  pos = GST_READ_UINT16_LE (contents + 6);
+  while (pos < length) {
+    guint32 frame_size;
+
+    g_assert_cmpuint (length - pos, >=, 12);
+    frame_size = GST_READ_UINT32_LE (contents + pos);
+    pos += 12;
+    g_assert_cmpuint (frame_size, <=, length - pos);
+    check_packet (parser, c, (const guint8 *) contents + pos, frame_size, st);
+    pos += frame_size;
+  }
+  g_free (contents);
+  gst_vp9_parser_free (parser);
+}
+
+static void
+test_streams (gconstpointer data)
+{
+  const StreamCase *c = data;
+  StreamStats st = { 0 };
+  gchar *dir, *path;
+
+  if (!g_find_program_in_path ("gst-launch-1.0") || !have_element ("vp9enc") ||
+      !have_element ("avmux_ivf")) {
+    g_test_skip ("needs gst-launch-1.0, vp9enc (gstreamer1.0-plugins-good) "
+                 "and avmux_ivf (gstreamer1.0-libav)");
+    return;
+  }
+  dir = g_dir_make_tmp ("vp9compressed-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  path = g_build_filename (dir, "stream.ivf", NULL);
+  g_assert_true (encode_stream (c, path));
+  check_ivf (c, path, &st);
+  g_unlink (path);
+  g_rmdir (dir);
+
+  g_test_message ("%s: %u frames (%u shown, %u hidden, %u superframes), "
+                  "%u lossless, %u error-resilient, tx_mode "
+                  "%u/%u/%u/%u/%u, reference_mode %u/%u/%u (%u could be "
+                  "compound), %u updates, compressed header <= %u bytes",
+      c->name, st.frames, st.shown, st.hidden, st.superframes, st.lossless,
+      st.error_resilient, st.tx_modes[0], st.tx_modes[1], st.tx_modes[2],
+      st.tx_modes[3], st.tx_modes[4], st.reference_modes[0],
+      st.reference_modes[1], st.reference_modes[2], st.compound_allowed,
+      st.updates, st.max_used_bytes);
+
+  g_assert_cmpuint (st.shown, ==, c->frames);
+  g_assert_cmpuint (st.lossless, ==, c->lossless ? st.frames : 0);
+  g_assert_cmpuint (st.error_resilient, ==, c->error_resilient ? st.frames : 0);
+  /* One-pass libvpx keeps every sign bias 0, so compound prediction is
+   * never possible in these streams (the round trip covers its syntax). */
+  g_assert_cmpuint (st.compound_allowed, ==, 0);
+  if (c->hidden_frames) {
+    g_assert_cmpuint (st.hidden, >, 0);
+    g_assert_cmpuint (st.superframes, >, 0);
+  } else {
+    g_assert_cmpuint (st.hidden, ==, 0);
+  }
+  /* The encoder does update probabilities (not for an 8x8 picture, whose
+   * few symbols are not worth it): the headers are not empty. */
+  if (c->width * c->height >= 64 * 64)
+    g_assert_cmpuint (st.updates, >, 0);
+  g_free (path);
+  g_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -744,5 +1094,12 @@ main (int argc, char **argv)
   g_test_add_func ("/vp9compressed/round-trip", test_round_trip);
   g_test_add_func (
       "/vp9compressed/truncated-corrupt", test_truncated_and_corrupt);
+  for (guint i = 0; i < G_N_ELEMENTS (stream_cases); i++) {
+    gchar *name =
+        g_strdup_printf ("/vp9compressed/stream/%s", stream_cases[i].name);
+
+    g_test_add_data_func (name, &stream_cases[i], test_streams);
+    g_free (name);
+  }
   return g_test_run ();
 }
