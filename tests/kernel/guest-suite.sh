@@ -50,6 +50,15 @@ TAP
   [ "$rc" -eq 0 ] || not_ok "$name exited with status $rc"
 }
 
+suite_start=$(date +%s)
+step_start=$suite_start
+# Prints how long the step since the last call took.
+took() {
+  now=$(date +%s)
+  echo "# $1 took $((now - step_start)) s"
+  step_start=$now
+}
+
 echo "TAP version 13"
 echo "# kernel $kernel ($VMRUN_KERNEL_SERIES, $VMRUN_KERNEL_VARIANT); expected drivers: $expect"
 echo "# loaded: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
@@ -72,14 +81,16 @@ for d in $(echo "$expect" | tr ',' ' '); do
 done
 
 # The plugin loads where decoders exist.
-if out=$(GST_PLUGIN_PATH_1_0="$build/ext/v4l2elastic" GST_PLUGIN_SYSTEM_PATH_1_0= \
-    gst-inspect-1.0 v4l2elastic 2>&1) && echo "$out" | grep -q 'Name *v4l2elastic'; then
+export GST_PLUGIN_PATH_1_0="$build/ext/v4l2elastic"
+if out=$(gst-inspect-1.0 v4l2elastic 2>&1) &&
+  echo "$out" | grep -q 'Name *v4l2elastic'; then
   ok "gst-inspect-1.0 v4l2elastic loads the plugin"
 else
   not_ok "gst-inspect-1.0 v4l2elastic loads the plugin"
   echo "$out" | sed 's/^/# /'
 fi
 
+took "probe and gst-inspect"
 run_tap queue-semantics "$build/tests/kernel/v4l2elastic-queue-semantics" \
   --expect "$expect" --remove-bufs "$remove_bufs"
 
@@ -93,10 +104,13 @@ if echo "$expect" | grep -q vicodec; then
   else
     not_ok "vicodec FWHT streams and reference decodes generated"
   fi
+  took "FWHT stream generation"
   export GST_PLUGIN_PATH_1_0="$build/ext/v4l2elastic"
+  step_start=$(date +%s)
   run_tap fwht-decode "$build/tests/kernel/v4l2elastic-fwht-decode" \
     --streams "$streams" --expect-path "$fwht_path"
 
+  step_start=$(date +%s)
   # Start/stop cycles again under the leaks tracer: nothing may stay alive.
   GST_TRACERS=leaks GST_DEBUG=GST_TRACER:7 \
     "$build/tests/kernel/v4l2elastic-fwht-decode" --streams "$streams" \
@@ -108,6 +122,7 @@ if echo "$expect" | grep -q vicodec; then
     not_ok "vicodec leaks tracer: $leaks object(s) alive after 10 cycles"
     grep 'object-alive, type-name=' /tmp/leaks.err | grep -v '%s' | head -20 | sed 's/^/# /'
   fi
+  took "leaks tracer cycles"
 fi
 
 # vicodec's stateless decoder: resolution changes while streaming with the
@@ -115,7 +130,9 @@ fi
 case ",$expect," in
   *,vicodec,*)
     streams=/tmp/vicodec-resize-streams
+    step_start=$(date +%s)
     if out=$(sh "$src/tests/kernel/make-fwht-streams.sh" "$streams" 2>&1); then
+      took "vicodec-resize stream generation"
       patched=no
       [ "$VMRUN_KERNEL_VARIANT" = patched ] && patched=yes
       run_tap vicodec-resize "$build/tests/kernel/v4l2elastic-vicodec-resize" \
@@ -127,5 +144,6 @@ case ",$expect," in
     ;;
 esac
 
+echo "# whole suite took $(($(date +%s) - suite_start)) s"
 echo "1..$n"
 exit "$failed"
