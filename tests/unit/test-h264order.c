@@ -325,10 +325,11 @@ test_order (gconstpointer data)
   GstClockTime offset = 0;
   guint i;
 
-  if (!have_elements ()) {
-    g_test_skip ("x264enc, h264parse or avdec_h264 missing");
-    return;
-  }
+  /* tools/setup-host installs them: a missing element is a failure, not
+   * a reason to skip the real-stream check. */
+  if (!have_elements ())
+    g_error ("x264enc, h264parse or avdec_h264 missing (install "
+             "gstreamer1.0-plugins-ugly gstreamer1.0-libav)");
 
   aus = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
   for (i = 0; i < G_N_ELEMENTS (c->segments) && c->segments[i].options; i++) {
