@@ -529,13 +529,11 @@ gst_v4l2_elastic_decoder_set_sequence (
     if (!set_capture_format (self, format, sequence->width, sequence->height) ||
         !alloc_output_buffers (self))
       goto failed;
-    if (priv->use_classic) {
-      /* The classic pool allocates its target once the downstream
-       * minimum is known, below. */
-    } else {
+    /* The classic pool allocates its whole target below, once the
+     * downstream minimum is known; the elastic one creates on demand. */
+    if (!priv->use_classic)
       gst_v4l2_capture_pool_set_format (
           priv->pool, &priv->capture_fmt, &priv->capture_info);
-    }
   } else if (priv->use_classic) {
     GST_DEBUG_OBJECT (self, "classic path: drain done, reallocating");
     if (!restart_queues (self, sequence, format))

@@ -195,6 +195,18 @@ count_live (GstV4l2CapturePool *self)
   return n;
 }
 
+/* Slots the kernel queue holds, of any format generation. */
+static guint
+count_in_queue (GstV4l2CapturePool *self)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < self->slots->len; i++)
+    if (g_ptr_array_index (self->slots, i))
+      n++;
+  return n;
+}
+
 static void
 slot_free (Slot *slot)
 {
@@ -400,7 +412,9 @@ may_grow (GstV4l2CapturePool *self)
 
   if (below_progress_floor (self))
     return TRUE;
-  if (self->max_buffers && self->buffers >= self->max_buffers)
+  /* max_buffers bounds the kernel queue (orphans have left it);
+   * memory_limit all CAPTURE memory still alive (orphans included). */
+  if (self->max_buffers && count_in_queue (self) >= self->max_buffers)
     return FALSE;
   if (self->memory_limit && self->bytes + next > self->memory_limit)
     return FALSE;
