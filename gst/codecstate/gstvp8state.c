@@ -1,0 +1,192 @@
+/* gst-v4l2-elastic
+ *
+ * VP8 codec state.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstvp8state.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_vp8_state_debug);
+#define GST_CAT_DEFAULT gst_vp8_state_debug
+
+struct _GstVp8StatePicture
+{
+  gint slot_refs;
+  gpointer picture;
+  guint64 id;
+};
+
+static GstVp8StatePicture *
+slot_ref (GstVp8StatePicture *pic)
+{
+  if (pic)
+    pic->slot_refs++;
+  return pic;
+}
+
+static void
+slot_unref (GstVp8State *state, GstVp8StatePicture *pic)
+{
+  if (!pic || --pic->slot_refs > 0)
+    return;
+  if (state->picture_free && pic->picture)
+    state->picture_free (pic->picture);
+  g_free (pic);
+}
+
+/* Points @ref at @pic, letting go of what it named before. */
+static void
+slot_set (GstVp8State *state, GstVp8Ref ref, GstVp8StatePicture *pic)
+{
+  GstVp8StatePicture *old = state->slots[ref];
+
+  state->slots[ref] = slot_ref (pic);
+  slot_unref (state, old);
+}
+
+void
+gst_vp8_state_init (GstVp8State *state, GDestroyNotify picture_free)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (
+        gst_vp8_state_debug, "v4l2elastic-vp8state", 0, "VP8 codec state");
+    g_once_init_leave (&once, 1);
+  }
+  memset (state, 0, sizeof (*state));
+  state->picture_free = picture_free;
+}
+
+/* Forgets every reference (flush, teardown, lost data): the next frame
+ * that decodes is a key frame. */
+void
+gst_vp8_state_reset (GstVp8State *state)
+{
+  guint i;
+
+  for (i = 0; i < GST_VP8_N_REFS; i++)
+    slot_set (state, i, NULL);
+  state->have_sequence = FALSE;
+  state->width = state->height = 0;
+}
+
+GstVp8Decision
+gst_vp8_state_begin_frame (
+    GstVp8State *state, const GstVp8FrameHdr *hdr, GstVp8FramePlan *plan)
+{
+  guint i;
+
+  memset (plan, 0, sizeof (*plan));
+  plan->key_frame = hdr->key_frame != 0;
+
+  if (plan->key_frame) {
+    /* Only key frames code the size: a new one starts a new sequence. */
+    plan->new_sequence = !state->have_sequence || state->width != hdr->width ||
+        state->height != hdr->height;
+    plan->width = hdr->width;
+    plan->height = hdr->height;
+    return GST_VP8_DECODE;
+  }
+
+  if (!state->have_sequence || !state->slots[GST_VP8_REF_LAST]) {
+    GST_DEBUG ("inter frame without a key frame before it");
+    return GST_VP8_DROP;
+  }
+  plan->width = state->width;
+  plan->height = state->height;
+  for (i = 0; i < GST_VP8_N_REFS; i++)
+    plan->ref_id[i] = state->slots[i] ? state->slots[i]->id : 0;
+  /* Sign bias is coded on every inter frame (key frames reset it). */
+  plan->sign_bias_golden = hdr->sign_bias_golden != 0;
+  plan->sign_bias_altref = hdr->sign_bias_alternate != 0;
+  return GST_VP8_DECODE;
+}
+
+/**
+ * gst_vp8_state_end_frame:
+ * @picture: (transfer full): the decoded frame; freed at once when no slot
+ *   takes it
+ *
+ * Applies the frame's slot updates.  A key frame fills all three slots.
+ * An inter frame first copies between slots (copy_buffer_to_alternate
+ * before copy_buffer_to_golden, as the reference decoder libvpx orders
+ * them, so "altref to golden" after "golden to altref" leaves golden
+ * unchanged), then puts the new frame where its refresh flags say.
+ */
+void
+gst_vp8_state_end_frame (GstVp8State *state, const GstVp8FrameHdr *hdr,
+    gpointer picture, guint64 picture_id)
+{
+  GstVp8StatePicture *pic = g_new0 (GstVp8StatePicture, 1);
+  guint i;
+
+  pic->picture = picture;
+  pic->id = picture_id;
+  pic->slot_refs = 1; /* ours until the end of this function */
+
+  if (hdr->key_frame) {
+    for (i = 0; i < GST_VP8_N_REFS; i++)
+      slot_set (state, i, pic);
+    state->have_sequence = TRUE;
+    state->width = hdr->width;
+    state->height = hdr->height;
+  } else {
+    if (!hdr->refresh_alternate_frame) {
+      if (hdr->copy_buffer_to_alternate == 1)
+        slot_set (state, GST_VP8_REF_ALTREF, state->slots[GST_VP8_REF_LAST]);
+      else if (hdr->copy_buffer_to_alternate == 2)
+        slot_set (state, GST_VP8_REF_ALTREF, state->slots[GST_VP8_REF_GOLDEN]);
+    }
+    if (!hdr->refresh_golden_frame) {
+      if (hdr->copy_buffer_to_golden == 1)
+        slot_set (state, GST_VP8_REF_GOLDEN, state->slots[GST_VP8_REF_LAST]);
+      else if (hdr->copy_buffer_to_golden == 2)
+        slot_set (state, GST_VP8_REF_GOLDEN, state->slots[GST_VP8_REF_ALTREF]);
+    }
+    if (hdr->refresh_alternate_frame)
+      slot_set (state, GST_VP8_REF_ALTREF, pic);
+    if (hdr->refresh_golden_frame)
+      slot_set (state, GST_VP8_REF_GOLDEN, pic);
+    if (hdr->refresh_last)
+      slot_set (state, GST_VP8_REF_LAST, pic);
+  }
+  slot_unref (state, pic);
+}
+
+gpointer
+gst_vp8_state_slot_picture (const GstVp8State *state, GstVp8Ref ref)
+{
+  return state->slots[ref] ? state->slots[ref]->picture : NULL;
+}
+
+guint64
+gst_vp8_state_slot_id (const GstVp8State *state, GstVp8Ref ref)
+{
+  return state->slots[ref] ? state->slots[ref]->id : 0;
+}
+
+/* How many pictures the slots keep alive (1 to 3). */
+guint
+gst_vp8_state_distinct_pictures (const GstVp8State *state)
+{
+  guint i, j, n = 0;
+
+  for (i = 0; i < GST_VP8_N_REFS; i++) {
+    if (!state->slots[i])
+      continue;
+    for (j = 0; j < i; j++)
+      if (state->slots[j] == state->slots[i])
+        break;
+    if (j == i)
+      n++;
+  }
+  return n;
+}

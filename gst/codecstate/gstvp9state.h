@@ -1,0 +1,113 @@
+/* gst-v4l2-elastic
+ *
+ * VP9 codec state: superframes (Annex B), the eight reference slots and
+ * refresh_frame_flags, show_existing_frame, intra-only frames, and what
+ * the uncompressed header codes only as updates: loop filter deltas and
+ * segmentation features, which persist from frame to frame until a frame
+ * resets them (setup_past_independence, 7.2).  No V4L2, no GstElement.
+ *
+ * GstVp9Parser (1.22) parses each frame's uncompressed header but reports
+ * loop filter deltas and segmentation data only as the frame codes them;
+ * this state keeps the values a decoder must use.
+ *
+ * Pictures are opaque caller pointers freed with the GDestroyNotify given
+ * to gst_vp9_state_init() once no slot names them any more; slots can
+ * name the same picture (a key frame fills all eight).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef __GST_VP9_STATE_H__
+#define __GST_VP9_STATE_H__
+
+#include <gst/codecparsers/gstvp9parser.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_VP9_STATE_SLOTS 8
+/* What a VP9 frame may predict from: any of the eight slots. */
+#define GST_VP9_STATE_REFERENCES 8
+
+/* Segmentation feature indices (SEG_LVL_*, 6.2.11). */
+#define GST_VP9_SEG_FEATURE_ALT_Q 0
+#define GST_VP9_SEG_FEATURE_ALT_L 1
+#define GST_VP9_SEG_FEATURE_REF_FRAME 2
+#define GST_VP9_SEG_FEATURE_SKIP 3
+
+/* The frames of one packet: a superframe's, or the packet itself. */
+typedef struct
+{
+  guint n_frames;
+  gsize offset[GST_VP9_MAX_FRAMES_IN_SUPERFRAME];
+  gsize size[GST_VP9_MAX_FRAMES_IN_SUPERFRAME];
+} GstVp9Frames;
+
+gboolean gst_vp9_split_superframe (
+    const guint8 *data, gsize size, GstVp9Frames *frames);
+
+typedef struct _GstVp9StatePicture GstVp9StatePicture;
+
+/* The loop filter deltas and segmentation a frame decodes with. */
+typedef struct
+{
+  gint8 ref_deltas[4];
+  gint8 mode_deltas[2];
+  guint8 feature_enabled[8]; /* bit GST_VP9_SEG_FEATURE_* per segment */
+  gint16 feature_data[8][4];
+  guint8 tree_probs[7];
+  guint8 pred_probs[3];
+  gboolean abs_delta;
+} GstVp9Persistent;
+
+typedef enum
+{
+  GST_VP9_DECODE,
+  GST_VP9_SHOW_EXISTING, /* output plan.show_picture again, decode nothing */
+  GST_VP9_DROP,          /* nothing to predict from (no key frame yet) */
+  GST_VP9_DROP_RESIZE,   /* inter frame of another size: not supported */
+} GstVp9Decision;
+
+typedef struct
+{
+  gboolean new_sequence; /* key frame of a new size, depth or subsampling */
+  gboolean intra;        /* key frame or intra-only */
+  guint width;
+  guint height;
+  /* Caller ids of the pictures LAST, GOLDEN and ALTREF name (inter). */
+  guint64 ref_id[GST_VP9_REFS_PER_FRAME];
+  guint8 refresh_frame_flags; /* 0xff on key frames */
+  GstVp9Persistent persistent;
+  gpointer show_picture; /* GST_VP9_SHOW_EXISTING: the slot's picture */
+  guint64 show_id;
+} GstVp9FramePlan;
+
+typedef struct
+{
+  GstVp9StatePicture *slots[GST_VP9_STATE_SLOTS];
+  GDestroyNotify picture_free;
+  gboolean have_sequence;
+  guint width;
+  guint height;
+  guint bit_depth;
+  gint subsampling_x;
+  gint subsampling_y;
+  GstVp9Persistent persistent;
+  /* Set by begin_frame, applied by end_frame. */
+  GstVp9Persistent pending;
+} GstVp9State;
+
+void gst_vp9_state_init (GstVp9State *state, GDestroyNotify picture_free);
+void gst_vp9_state_reset (GstVp9State *state);
+GstVp9Decision gst_vp9_state_begin_frame (GstVp9State *state,
+    const GstVp9FrameHdr *hdr, guint bit_depth, gint subsampling_x,
+    gint subsampling_y, GstVp9FramePlan *plan);
+void gst_vp9_state_end_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
+    gpointer picture, guint64 picture_id);
+gpointer gst_vp9_state_slot_picture (const GstVp9State *state, guint slot);
+guint64 gst_vp9_state_slot_id (const GstVp9State *state, guint slot);
+guint gst_vp9_state_distinct_pictures (const GstVp9State *state);
+
+G_END_DECLS
+
+#endif /* __GST_VP9_STATE_H__ */

@@ -1,0 +1,165 @@
+/* gst-v4l2-elastic
+ *
+ * VP8 codec state on hand-made frame headers: key frames fill every slot,
+ * refresh and copy flags (copies before refreshes, altref before golden),
+ * sign bias, key frame size changes, and pictures freed when no slot
+ * names them.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+
+#include <gst/gst.h>
+
+#include "gstvp8state.h"
+
+static GList *freed;
+
+static void
+record_free (gpointer picture)
+{
+  freed = g_list_append (freed, picture);
+}
+
+static void
+key_hdr (GstVp8FrameHdr *h, guint w, guint ht)
+{
+  memset (h, 0, sizeof (*h));
+  h->key_frame = 1;
+  h->show_frame = 1;
+  h->width = w;
+  h->height = ht;
+  h->refresh_last = 1;
+}
+
+static void
+inter_hdr (GstVp8FrameHdr *h, gboolean last, gboolean golden, gboolean alt,
+    guint copy_golden, guint copy_alt)
+{
+  memset (h, 0, sizeof (*h));
+  h->show_frame = 1;
+  h->refresh_last = last;
+  h->refresh_golden_frame = golden;
+  h->refresh_alternate_frame = alt;
+  h->copy_buffer_to_golden = copy_golden;
+  h->copy_buffer_to_alternate = copy_alt;
+}
+
+#define PIC(n) GUINT_TO_POINTER (n)
+
+static void
+decode (GstVp8State *s, const GstVp8FrameHdr *h, guint n, GstVp8FramePlan *plan)
+{
+  g_assert_cmpint (gst_vp8_state_begin_frame (s, h, plan), ==, GST_VP8_DECODE);
+  gst_vp8_state_end_frame (s, h, PIC (n), n * 1000);
+}
+
+static void
+check_slots (GstVp8State *s, guint last, guint golden, guint alt)
+{
+  g_assert_cmpuint (
+      gst_vp8_state_slot_id (s, GST_VP8_REF_LAST), ==, last * 1000);
+  g_assert_cmpuint (
+      gst_vp8_state_slot_id (s, GST_VP8_REF_GOLDEN), ==, golden * 1000);
+  g_assert_cmpuint (
+      gst_vp8_state_slot_id (s, GST_VP8_REF_ALTREF), ==, alt * 1000);
+}
+
+static void
+test_refresh_and_copy (void)
+{
+  GstVp8State s;
+  GstVp8FrameHdr h;
+  GstVp8FramePlan plan;
+
+  gst_vp8_state_init (&s, record_free);
+
+  /* Inter before key: dropped, nothing kept. */
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  g_assert_cmpint (gst_vp8_state_begin_frame (&s, &h, &plan), ==, GST_VP8_DROP);
+
+  key_hdr (&h, 176, 144);
+  decode (&s, &h, 1, &plan);
+  g_assert_true (plan.new_sequence);
+  g_assert_cmpuint (plan.width, ==, 176);
+  check_slots (&s, 1, 1, 1);
+  g_assert_cmpuint (gst_vp8_state_distinct_pictures (&s), ==, 1);
+
+  /* Plain inter frame: predicts from 1, replaces last only. */
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  decode (&s, &h, 2, &plan);
+  g_assert_false (plan.new_sequence);
+  g_assert_cmpuint (plan.width, ==, 176);
+  g_assert_cmpuint (plan.ref_id[GST_VP8_REF_LAST], ==, 1000);
+  g_assert_cmpuint (plan.ref_id[GST_VP8_REF_GOLDEN], ==, 1000);
+  check_slots (&s, 2, 1, 1);
+  g_assert_null (freed);
+
+  /* Hidden alt-ref: refreshes altref only; picture 1 still golden. */
+  inter_hdr (&h, 0, 0, 1, 0, 0);
+  h.show_frame = 0;
+  decode (&s, &h, 3, &plan);
+  check_slots (&s, 2, 1, 3);
+
+  /* Golden refreshed, and last copied to altref from the OLD last. */
+  inter_hdr (&h, 1, 1, 0, 0, 1);
+  h.sign_bias_alternate = 1;
+  decode (&s, &h, 4, &plan);
+  g_assert_true (plan.sign_bias_altref);
+  g_assert_false (plan.sign_bias_golden);
+  check_slots (&s, 4, 4, 2);
+  /* 1 (golden before) and 3 (altref before) are named by nothing now. */
+  g_assert_cmpuint (g_list_length (freed), ==, 2);
+  g_assert_nonnull (g_list_find (freed, PIC (1)));
+  g_assert_nonnull (g_list_find (freed, PIC (3)));
+  g_assert_cmpuint (gst_vp8_state_distinct_pictures (&s), ==, 2);
+
+  /* copy golden->altref (2) and altref->golden (2) in one frame: altref
+   * first, so golden takes the new altref, which is the old golden. */
+  inter_hdr (&h, 1, 0, 0, 2, 2);
+  decode (&s, &h, 5, &plan);
+  check_slots (&s, 5, 4, 4);
+  g_assert_nonnull (g_list_find (freed, PIC (2)));
+
+  /* last -> golden copy, no refresh of last: the new frame is kept by no
+   * slot and freed at once. */
+  inter_hdr (&h, 0, 0, 0, 1, 0);
+  decode (&s, &h, 6, &plan);
+  check_slots (&s, 5, 5, 4);
+  g_assert_nonnull (g_list_find (freed, PIC (6)));
+
+  /* Sign bias is per frame: a key frame has none. */
+  key_hdr (&h, 176, 144);
+  decode (&s, &h, 7, &plan);
+  g_assert_false (plan.new_sequence);
+  g_assert_false (plan.sign_bias_altref);
+  check_slots (&s, 7, 7, 7);
+  g_assert_nonnull (g_list_find (freed, PIC (5)));
+  g_assert_nonnull (g_list_find (freed, PIC (4)));
+
+  /* Key frame of another size: a new sequence. */
+  key_hdr (&h, 320, 240);
+  decode (&s, &h, 8, &plan);
+  g_assert_true (plan.new_sequence);
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  decode (&s, &h, 9, &plan);
+  g_assert_cmpuint (plan.width, ==, 320);
+  g_assert_cmpuint (plan.height, ==, 240);
+
+  /* Reset frees everything, once. */
+  gst_vp8_state_reset (&s);
+  g_assert_cmpuint (g_list_length (freed), ==, 9);
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  g_assert_cmpint (gst_vp8_state_begin_frame (&s, &h, &plan), ==, GST_VP8_DROP);
+  g_clear_pointer (&freed, g_list_free);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/vp8state/refresh-and-copy", test_refresh_and_copy);
+  return g_test_run ();
+}

@@ -1,0 +1,277 @@
+/* gst-v4l2-elastic
+ *
+ * VP9 codec state on hand-made headers: superframe split (Annex B),
+ * refresh_frame_flags, show_existing_frame (also parsed from a hand-made
+ * one-byte frame by GstVp9Parser), intra-only frames, persistent loop
+ * filter deltas and segmentation, and inter frames of another size.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+
+#include <gst/gst.h>
+
+#include "gstvp9state.h"
+
+static guint n_freed;
+
+static void
+count_free (gpointer picture)
+{
+  n_freed++;
+}
+
+#define PIC(n) GUINT_TO_POINTER (n)
+
+static void
+test_superframe (void)
+{
+  GstVp9Frames f;
+  /* Two frames of 3 and 2 bytes, 1 byte per size: marker 0b11000001. */
+  static const guint8 sf[] = { 1, 2, 3, 4, 5, 0xc1, 3, 2, 0xc1 };
+  /* Two frames, 2 bytes per size (0b11001001): 0x0102 would not fit. */
+  static const guint8 bad[] = { 1, 2, 3, 0xc9, 0x02, 0x01, 0x01, 0x00, 0xc9 };
+  /* The last byte looks like a marker, the first index byte does not. */
+  static const guint8 plain[] = { 0x82, 0x49, 0x83, 0x42, 0xc1 };
+  /* Three frames, the middle one empty. */
+  static const guint8 holey[] = { 7, 8, 9, 0xc2, 1, 0, 2, 0xc2 };
+
+  g_assert_true (gst_vp9_split_superframe (sf, sizeof (sf), &f));
+  g_assert_cmpuint (f.n_frames, ==, 2);
+  g_assert_cmpuint (f.offset[0], ==, 0);
+  g_assert_cmpuint (f.size[0], ==, 3);
+  g_assert_cmpuint (f.offset[1], ==, 3);
+  g_assert_cmpuint (f.size[1], ==, 2);
+
+  g_assert_false (gst_vp9_split_superframe (bad, sizeof (bad), &f));
+
+  g_assert_true (gst_vp9_split_superframe (plain, sizeof (plain), &f));
+  g_assert_cmpuint (f.n_frames, ==, 1);
+  g_assert_cmpuint (f.size[0], ==, sizeof (plain));
+
+  g_assert_true (gst_vp9_split_superframe (holey, sizeof (holey), &f));
+  g_assert_cmpuint (f.n_frames, ==, 2);
+  g_assert_cmpuint (f.offset[1], ==, 1);
+  g_assert_cmpuint (f.size[1], ==, 2);
+}
+
+static void
+key_hdr (GstVp9FrameHdr *h, guint w, guint ht)
+{
+  memset (h, 0, sizeof (*h));
+  h->frame_type = GST_VP9_KEY_FRAME;
+  h->show_frame = 1;
+  h->width = w;
+  h->height = ht;
+  h->loopfilter.mode_ref_delta_enabled = 1;
+}
+
+static void
+inter_hdr (GstVp9FrameHdr *h, guint w, guint ht, guint8 refresh, gint last,
+    gint golden, gint alt)
+{
+  memset (h, 0, sizeof (*h));
+  h->frame_type = GST_VP9_INTER_FRAME;
+  h->show_frame = 1;
+  h->width = w;
+  h->height = ht;
+  h->refresh_frame_flags = refresh;
+  h->ref_frame_indices[0] = last;
+  h->ref_frame_indices[1] = golden;
+  h->ref_frame_indices[2] = alt;
+  h->loopfilter.mode_ref_delta_enabled = 1;
+}
+
+static void
+decode (GstVp9State *s, const GstVp9FrameHdr *h, guint n, GstVp9FramePlan *plan)
+{
+  g_assert_cmpint (
+      gst_vp9_state_begin_frame (s, h, 8, 1, 1, plan), ==, GST_VP9_DECODE);
+  gst_vp9_state_end_frame (s, h, PIC (n), n * 1000);
+}
+
+static void
+test_slots (void)
+{
+  GstVp9State s;
+  GstVp9FrameHdr h;
+  GstVp9FramePlan plan;
+  guint i;
+
+  gst_vp9_state_init (&s, count_free);
+
+  inter_hdr (&h, 64, 64, 1, 0, 1, 2);
+  g_assert_cmpint (
+      gst_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==, GST_VP9_DROP);
+
+  key_hdr (&h, 64, 64);
+  decode (&s, &h, 1, &plan);
+  g_assert_true (plan.new_sequence);
+  g_assert_true (plan.intra);
+  g_assert_cmphex (plan.refresh_frame_flags, ==, 0xff);
+  for (i = 0; i < 8; i++)
+    g_assert_cmpuint (gst_vp9_state_slot_id (&s, i), ==, 1000);
+  g_assert_cmpuint (gst_vp9_state_distinct_pictures (&s), ==, 1);
+
+  /* Hidden alt-ref into slot 2, then a shown frame into slot 0. */
+  inter_hdr (&h, 64, 64, 1 << 2, 0, 1, 2);
+  h.show_frame = 0;
+  decode (&s, &h, 2, &plan);
+  g_assert_cmpuint (plan.ref_id[2], ==, 1000);
+  inter_hdr (&h, 64, 64, 1 << 0, 0, 1, 2);
+  decode (&s, &h, 3, &plan);
+  g_assert_cmpuint (plan.ref_id[0], ==, 1000);
+  g_assert_cmpuint (plan.ref_id[2], ==, 2000);
+  g_assert_cmpuint (gst_vp9_state_slot_id (&s, 0), ==, 3000);
+  g_assert_cmpuint (gst_vp9_state_slot_id (&s, 2), ==, 2000);
+  g_assert_cmpuint (gst_vp9_state_distinct_pictures (&s), ==, 3);
+  g_assert_cmpuint (n_freed, ==, 0);
+
+  /* A frame refreshing nothing is freed at once. */
+  inter_hdr (&h, 64, 64, 0, 0, 1, 2);
+  decode (&s, &h, 4, &plan);
+  g_assert_cmpuint (n_freed, ==, 1);
+
+  /* show_existing_frame of slot 2: the hidden alt-ref, nothing decoded,
+   * no slot changes. */
+  memset (&h, 0, sizeof (h));
+  h.show_existing_frame = 1;
+  h.frame_to_show = 2;
+  g_assert_cmpint (gst_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_VP9_SHOW_EXISTING);
+  g_assert_true (plan.show_picture == PIC (2));
+  g_assert_cmpuint (plan.show_id, ==, 2000);
+  g_assert_cmpuint (gst_vp9_state_distinct_pictures (&s), ==, 3);
+
+  /* Intra-only: no references used, refreshes what it says. */
+  inter_hdr (&h, 64, 64, 0xf0, 7, 7, 7);
+  h.intra_only = 1;
+  decode (&s, &h, 5, &plan);
+  g_assert_true (plan.intra);
+  g_assert_false (plan.new_sequence);
+  g_assert_cmpuint (plan.ref_id[0], ==, 0);
+  for (i = 4; i < 8; i++)
+    g_assert_cmpuint (gst_vp9_state_slot_id (&s, i), ==, 5000);
+  g_assert_cmpuint (gst_vp9_state_slot_id (&s, 0), ==, 3000);
+
+  /* An inter frame of another size: not supported, state untouched. */
+  inter_hdr (&h, 32, 32, 1, 0, 1, 2);
+  g_assert_cmpint (gst_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_VP9_DROP_RESIZE);
+
+  /* A key frame of another size or depth: a new sequence. */
+  key_hdr (&h, 32, 32);
+  decode (&s, &h, 6, &plan);
+  g_assert_true (plan.new_sequence);
+  key_hdr (&h, 32, 32);
+  g_assert_cmpint (
+      gst_vp9_state_begin_frame (&s, &h, 10, 1, 1, &plan), ==, GST_VP9_DECODE);
+  g_assert_true (plan.new_sequence);
+  gst_vp9_state_end_frame (&s, &h, PIC (7), 7000);
+  /* 1, 2, 3, 4, 5 and 6 are gone: only 7 is left. */
+  g_assert_cmpuint (n_freed, ==, 6);
+
+  gst_vp9_state_reset (&s);
+  g_assert_cmpuint (n_freed, ==, 7);
+}
+
+static void
+test_persistent (void)
+{
+  GstVp9State s;
+  GstVp9FrameHdr h;
+  GstVp9FramePlan plan;
+
+  gst_vp9_state_init (&s, count_free);
+
+  key_hdr (&h, 64, 64);
+  decode (&s, &h, 1, &plan);
+  g_assert_cmpint (plan.persistent.ref_deltas[0], ==, 1);
+  g_assert_cmpint (plan.persistent.ref_deltas[2], ==, -1);
+  g_assert_cmpint (plan.persistent.ref_deltas[3], ==, -1);
+
+  /* Update one ref delta and the segmentation features. */
+  inter_hdr (&h, 64, 64, 1, 0, 0, 0);
+  h.loopfilter.mode_ref_delta_update = 1;
+  h.loopfilter.update_ref_deltas[1] = 1;
+  h.loopfilter.ref_deltas[1] = 5;
+  h.loopfilter.ref_deltas[2] = 33; /* not flagged: ignored */
+  h.loopfilter.update_mode_deltas[0] = 1;
+  h.loopfilter.mode_deltas[0] = -2;
+  h.segmentation.enabled = 1;
+  h.segmentation.update_map = 1;
+  h.segmentation.update_tree_probs[0] = 1;
+  h.segmentation.tree_probs[0] = 17;
+  h.segmentation.update_data = 1;
+  h.segmentation.data[3].alternate_quantizer_enabled = 1;
+  h.segmentation.data[3].alternate_quantizer = -20;
+  h.segmentation.data[5].reference_skip = 1;
+  decode (&s, &h, 2, &plan);
+  g_assert_cmpint (plan.persistent.ref_deltas[1], ==, 5);
+  g_assert_cmpint (plan.persistent.ref_deltas[2], ==, -1);
+  g_assert_cmpint (plan.persistent.mode_deltas[0], ==, -2);
+  g_assert_cmpuint (plan.persistent.tree_probs[0], ==, 17);
+  g_assert_cmpuint (plan.persistent.tree_probs[1], ==, 255);
+  g_assert_cmpuint (plan.persistent.feature_enabled[3], ==, 1);
+  g_assert_cmpint (plan.persistent.feature_data[3][0], ==, -20);
+  g_assert_cmpuint (plan.persistent.feature_enabled[5], ==, 1 << 3);
+
+  /* The next frame codes no update: the values persist. */
+  inter_hdr (&h, 64, 64, 1, 0, 0, 0);
+  h.segmentation.enabled = 1;
+  decode (&s, &h, 3, &plan);
+  g_assert_cmpint (plan.persistent.ref_deltas[1], ==, 5);
+  g_assert_cmpint (plan.persistent.mode_deltas[0], ==, -2);
+  g_assert_cmpint (plan.persistent.feature_data[3][0], ==, -20);
+  g_assert_cmpuint (plan.persistent.feature_enabled[5], ==, 1 << 3);
+
+  /* A new update_data clears the features it does not set again. */
+  inter_hdr (&h, 64, 64, 1, 0, 0, 0);
+  h.segmentation.enabled = 1;
+  h.segmentation.update_data = 1;
+  h.segmentation.data[1].alternate_loop_filter_enabled = 1;
+  h.segmentation.data[1].alternate_loop_filter = 9;
+  decode (&s, &h, 4, &plan);
+  g_assert_cmpuint (plan.persistent.feature_enabled[3], ==, 0);
+  g_assert_cmpuint (plan.persistent.feature_enabled[1], ==, 1 << 1);
+  g_assert_cmpint (plan.persistent.feature_data[1][1], ==, 9);
+
+  /* Error resilience resets everything to the defaults. */
+  inter_hdr (&h, 64, 64, 1, 0, 0, 0);
+  h.error_resilient_mode = 1;
+  decode (&s, &h, 5, &plan);
+  g_assert_cmpint (plan.persistent.ref_deltas[1], ==, 0);
+  g_assert_cmpint (plan.persistent.mode_deltas[0], ==, 0);
+  g_assert_cmpuint (plan.persistent.feature_enabled[1], ==, 0);
+  gst_vp9_state_reset (&s);
+}
+
+/* GstVp9Parser on a hand-made show_existing_frame: frame_marker 0b10,
+ * profile 0, show_existing_frame 1, frame_to_show_map_idx 5. */
+static void
+test_parse_show_existing (void)
+{
+  static const guint8 data[] = { 0x88 | 5 };
+  GstVp9Parser *parser = gst_vp9_parser_new ();
+  GstVp9FrameHdr hdr;
+
+  g_assert_cmpint (
+      gst_vp9_parser_parse_frame_header (parser, &hdr, data, sizeof (data)), ==,
+      GST_VP9_PARSER_OK);
+  g_assert_true (hdr.show_existing_frame);
+  g_assert_cmpint (hdr.frame_to_show, ==, 5);
+  gst_vp9_parser_free (parser);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/vp9state/superframe", test_superframe);
+  g_test_add_func ("/vp9state/slots", test_slots);
+  g_test_add_func ("/vp9state/persistent", test_persistent);
+  g_test_add_func ("/vp9state/parse-show-existing", test_parse_show_existing);
+  return g_test_run ();
+}
