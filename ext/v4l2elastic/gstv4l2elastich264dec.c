@@ -1,0 +1,899 @@
+/* gst-v4l2-elastic
+ *
+ * v4l2elastich264dec: H.264 access units (byte-stream, one AU per buffer,
+ * as h264parse gives them) decoded frame by frame through a V4L2
+ * stateless decoder with Annex-B start codes.  The H.264 codec state
+ * (gsth264state) decides references and output order; this file only
+ * turns its plan and the parsed headers into the V4L2 H.264 controls.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstv4l2elastich264dec.h"
+#include "gsth264state.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <gst/codecparsers/gsth264parser.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_h264_dec_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_h264_dec_debug
+
+/* Bitstream buffers are sized for the largest access unit we accept: the
+ * raw picture size (an I frame of x264 at low QP stays far below it), and
+ * never below 1 MiB so that a small first sequence leaves room for the
+ * next ones on drivers that keep the OUTPUT buffers across a change. */
+#define MIN_BITSTREAM_SIZE (1024 * 1024)
+
+typedef struct
+{
+  GstV4l2ElasticDecoder parent;
+
+  GstH264NalParser *parser;
+  GstH264State *state;
+  GPtrArray *output; /* H264Picture, filled by the state */
+  GByteArray *bitstream;
+
+  /* From the input caps, for the latency. */
+  gint fps_n, fps_d;
+  guint reorder;
+} GstV4l2ElasticH264Dec;
+
+typedef struct
+{
+  GstV4l2ElasticDecoderClass parent_class;
+} GstV4l2ElasticH264DecClass;
+
+static GstElementClass *parent_class;
+
+#define H264_DEC(obj) ((GstV4l2ElasticH264Dec *) (obj))
+
+/* A picture as the codec state keeps it: the CAPTURE buffer hold, and the
+ * frame it belongs to, so that the state's output order can be turned
+ * back into GstVideoCodecFrames. */
+typedef struct
+{
+  GstV4l2Picture *picture;
+  guint32 system_frame_number;
+} H264Picture;
+
+static gpointer
+h264_picture_ref (gpointer picture)
+{
+  return g_atomic_rc_box_acquire (picture);
+}
+
+static void
+h264_picture_clear (H264Picture *picture)
+{
+  gst_v4l2_picture_unref (picture->picture);
+}
+
+static void
+h264_picture_unref (gpointer picture)
+{
+  g_atomic_rc_box_release_full (picture, (GDestroyNotify) h264_picture_clear);
+}
+
+/* CAPTURE layouts for 8-bit pictures, preferred first. */
+static const GstVideoFormat yuv420_formats[] = {
+  GST_VIDEO_FORMAT_NV12,
+  GST_VIDEO_FORMAT_I420,
+  GST_VIDEO_FORMAT_NV21,
+  GST_VIDEO_FORMAT_YV12,
+};
+static const GstVideoFormat yuv422_formats[] = {
+  GST_VIDEO_FORMAT_NV16,
+  GST_VIDEO_FORMAT_Y42B,
+};
+
+/* --- output ------------------------------------------------------------------
+ */
+
+/* Pushes what the codec state put in self->output, in that order. */
+static GstFlowReturn
+push_output (GstV4l2ElasticH264Dec *self)
+{
+  GstVideoDecoder *decoder = GST_VIDEO_DECODER (self);
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i;
+
+  for (i = 0; i < self->output->len; i++) {
+    H264Picture *pic = g_ptr_array_index (self->output, i);
+    GstVideoCodecFrame *frame =
+        gst_video_decoder_get_frame (decoder, pic->system_frame_number);
+
+    if (!frame) {
+      /* Flushed by the base class meanwhile: nothing left to show. */
+      GST_DEBUG_OBJECT (
+          self, "frame %u is gone, not output", pic->system_frame_number);
+    } else if (ret == GST_FLOW_OK) {
+      ret = gst_v4l2_elastic_decoder_output (
+          GST_V4L2_ELASTIC_DECODER (self), frame);
+    } else {
+      /* Downstream stopped: release the rest without pushing. */
+      gst_video_decoder_release_frame (decoder, frame);
+    }
+    h264_picture_unref (pic);
+  }
+  g_ptr_array_set_size (self->output, 0);
+  return ret;
+}
+
+static void
+update_latency (GstV4l2ElasticH264Dec *self)
+{
+  GstClockTime latency;
+
+  if (self->fps_n <= 0 || self->fps_d <= 0)
+    return;
+  latency = gst_util_uint64_scale_int (
+      (guint64) self->reorder * GST_SECOND, self->fps_d, self->fps_n);
+  gst_video_decoder_set_latency (GST_VIDEO_DECODER (self), latency, latency);
+}
+
+/* --- controls ----------------------------------------------------------------
+ */
+
+static void
+fill_sps (struct v4l2_ctrl_h264_sps *out, const GstH264SPS *sps)
+{
+  guint i;
+
+  memset (out, 0, sizeof (*out));
+  out->profile_idc = sps->profile_idc;
+  out->constraint_set_flags =
+      (sps->constraint_set0_flag ? V4L2_H264_SPS_CONSTRAINT_SET0_FLAG : 0) |
+      (sps->constraint_set1_flag ? V4L2_H264_SPS_CONSTRAINT_SET1_FLAG : 0) |
+      (sps->constraint_set2_flag ? V4L2_H264_SPS_CONSTRAINT_SET2_FLAG : 0) |
+      (sps->constraint_set3_flag ? V4L2_H264_SPS_CONSTRAINT_SET3_FLAG : 0) |
+      (sps->constraint_set4_flag ? V4L2_H264_SPS_CONSTRAINT_SET4_FLAG : 0) |
+      (sps->constraint_set5_flag ? V4L2_H264_SPS_CONSTRAINT_SET5_FLAG : 0);
+  out->level_idc = sps->level_idc;
+  out->seq_parameter_set_id = sps->id;
+  out->chroma_format_idc = sps->chroma_format_idc;
+  out->bit_depth_luma_minus8 = sps->bit_depth_luma_minus8;
+  out->bit_depth_chroma_minus8 = sps->bit_depth_chroma_minus8;
+  out->log2_max_frame_num_minus4 = sps->log2_max_frame_num_minus4;
+  out->pic_order_cnt_type = sps->pic_order_cnt_type;
+  out->log2_max_pic_order_cnt_lsb_minus4 =
+      sps->log2_max_pic_order_cnt_lsb_minus4;
+  out->max_num_ref_frames = sps->num_ref_frames;
+  out->num_ref_frames_in_pic_order_cnt_cycle =
+      sps->num_ref_frames_in_pic_order_cnt_cycle;
+  for (i = 0; i < sps->num_ref_frames_in_pic_order_cnt_cycle &&
+       i < G_N_ELEMENTS (out->offset_for_ref_frame);
+       i++)
+    out->offset_for_ref_frame[i] = sps->offset_for_ref_frame[i];
+  out->offset_for_non_ref_pic = sps->offset_for_non_ref_pic;
+  out->offset_for_top_to_bottom_field = sps->offset_for_top_to_bottom_field;
+  out->pic_width_in_mbs_minus1 = sps->pic_width_in_mbs_minus1;
+  out->pic_height_in_map_units_minus1 = sps->pic_height_in_map_units_minus1;
+  if (sps->separate_colour_plane_flag)
+    out->flags |= V4L2_H264_SPS_FLAG_SEPARATE_COLOUR_PLANE;
+  if (sps->qpprime_y_zero_transform_bypass_flag)
+    out->flags |= V4L2_H264_SPS_FLAG_QPPRIME_Y_ZERO_TRANSFORM_BYPASS;
+  if (sps->delta_pic_order_always_zero_flag)
+    out->flags |= V4L2_H264_SPS_FLAG_DELTA_PIC_ORDER_ALWAYS_ZERO;
+  if (sps->gaps_in_frame_num_value_allowed_flag)
+    out->flags |= V4L2_H264_SPS_FLAG_GAPS_IN_FRAME_NUM_VALUE_ALLOWED;
+  if (sps->frame_mbs_only_flag)
+    out->flags |= V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
+  if (sps->mb_adaptive_frame_field_flag)
+    out->flags |= V4L2_H264_SPS_FLAG_MB_ADAPTIVE_FRAME_FIELD;
+  if (sps->direct_8x8_inference_flag)
+    out->flags |= V4L2_H264_SPS_FLAG_DIRECT_8X8_INFERENCE;
+}
+
+static void
+fill_pps (struct v4l2_ctrl_h264_pps *out, const GstH264PPS *pps)
+{
+  const GstH264SPS *sps = pps->sequence;
+
+  memset (out, 0, sizeof (*out));
+  out->pic_parameter_set_id = pps->id;
+  out->seq_parameter_set_id = sps->id;
+  out->num_slice_groups_minus1 = pps->num_slice_groups_minus1;
+  out->num_ref_idx_l0_default_active_minus1 = pps->num_ref_idx_l0_active_minus1;
+  out->num_ref_idx_l1_default_active_minus1 = pps->num_ref_idx_l1_active_minus1;
+  out->weighted_bipred_idc = pps->weighted_bipred_idc;
+  out->pic_init_qp_minus26 = pps->pic_init_qp_minus26;
+  out->pic_init_qs_minus26 = pps->pic_init_qs_minus26;
+  out->chroma_qp_index_offset = pps->chroma_qp_index_offset;
+  out->second_chroma_qp_index_offset =
+      (gint8) pps->second_chroma_qp_index_offset;
+  if (pps->entropy_coding_mode_flag)
+    out->flags |= V4L2_H264_PPS_FLAG_ENTROPY_CODING_MODE;
+  if (pps->pic_order_present_flag)
+    out->flags |= V4L2_H264_PPS_FLAG_BOTTOM_FIELD_PIC_ORDER_IN_FRAME_PRESENT;
+  if (pps->weighted_pred_flag)
+    out->flags |= V4L2_H264_PPS_FLAG_WEIGHTED_PRED;
+  if (pps->deblocking_filter_control_present_flag)
+    out->flags |= V4L2_H264_PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT;
+  if (pps->constrained_intra_pred_flag)
+    out->flags |= V4L2_H264_PPS_FLAG_CONSTRAINED_INTRA_PRED;
+  if (pps->redundant_pic_cnt_present_flag)
+    out->flags |= V4L2_H264_PPS_FLAG_REDUNDANT_PIC_CNT_PRESENT;
+  if (pps->transform_8x8_mode_flag)
+    out->flags |= V4L2_H264_PPS_FLAG_TRANSFORM_8X8_MODE;
+  /* The parser has already resolved the lists (PPS, else SPS, else the
+   * fall-back rules); the driver must only use them when the stream
+   * carries a matrix, flat otherwise. */
+  if (sps->scaling_matrix_present_flag || pps->pic_scaling_matrix_present_flag)
+    out->flags |= V4L2_H264_PPS_FLAG_SCALING_MATRIX_PRESENT;
+}
+
+/* The parser keeps the lists in zigzag order; V4L2 wants raster order,
+ * in the spec's list order for both sizes. */
+static void
+fill_scaling_matrix (
+    struct v4l2_ctrl_h264_scaling_matrix *out, const GstH264PPS *pps)
+{
+  guint i;
+
+  for (i = 0; i < 6; i++)
+    gst_h264_quant_matrix_4x4_get_raster_from_zigzag (
+        out->scaling_list_4x4[i], pps->scaling_lists_4x4[i]);
+  for (i = 0; i < 6; i++)
+    gst_h264_quant_matrix_8x8_get_raster_from_zigzag (
+        out->scaling_list_8x8[i], pps->scaling_lists_8x8[i]);
+}
+
+static void
+fill_decode_params (struct v4l2_ctrl_h264_decode_params *out,
+    const GstH264NalUnit *nalu, const GstH264SliceHdr *slice,
+    const GstH264PicturePlan *plan, gboolean has_p, gboolean has_b)
+{
+  guint i;
+
+  memset (out, 0, sizeof (*out));
+  for (i = 0; i < plan->n_dpb && i < V4L2_H264_NUM_DPB_ENTRIES; i++) {
+    const GstH264DpbEntry *e = &plan->dpb[i];
+    struct v4l2_h264_dpb_entry *d = &out->dpb[i];
+
+    /* Gap frames (non-existing) have no buffer: reference_ts 0 names
+     * none, the driver then predicts from whatever it substitutes. */
+    d->reference_ts = e->id;
+    if (e->flags & GST_H264_DPB_LONG_TERM) {
+      d->pic_num = e->long_term_frame_idx;
+      d->frame_num = e->long_term_frame_idx;
+    } else {
+      d->pic_num = (guint32) e->frame_num_wrap;
+      d->frame_num = e->frame_num;
+    }
+    if (e->flags & GST_H264_DPB_REF_TOP)
+      d->fields |= V4L2_H264_TOP_FIELD_REF;
+    if (e->flags & GST_H264_DPB_REF_BOTTOM)
+      d->fields |= V4L2_H264_BOTTOM_FIELD_REF;
+    d->top_field_order_cnt = e->top_field_order_cnt;
+    d->bottom_field_order_cnt = e->bottom_field_order_cnt;
+    if (e->flags & GST_H264_DPB_VALID)
+      d->flags |= V4L2_H264_DPB_ENTRY_FLAG_VALID;
+    if (e->flags & GST_H264_DPB_ACTIVE)
+      d->flags |= V4L2_H264_DPB_ENTRY_FLAG_ACTIVE;
+    if (e->flags & GST_H264_DPB_LONG_TERM)
+      d->flags |= V4L2_H264_DPB_ENTRY_FLAG_LONG_TERM;
+  }
+  out->nal_ref_idc = nalu->ref_idc;
+  out->frame_num = slice->frame_num;
+  out->top_field_order_cnt = plan->top_field_order_cnt;
+  out->bottom_field_order_cnt = plan->bottom_field_order_cnt;
+  out->idr_pic_id = slice->idr_pic_id;
+  out->pic_order_cnt_lsb = slice->pic_order_cnt_lsb;
+  out->delta_pic_order_cnt_bottom = slice->delta_pic_order_cnt_bottom;
+  out->delta_pic_order_cnt0 = slice->delta_pic_order_cnt[0];
+  out->delta_pic_order_cnt1 = slice->delta_pic_order_cnt[1];
+  out->dec_ref_pic_marking_bit_size = slice->dec_ref_pic_marking.bit_size;
+  out->pic_order_cnt_bit_size = slice->pic_order_cnt_bit_size;
+  out->slice_group_change_cycle = slice->slice_group_change_cycle;
+  if (plan->idr)
+    out->flags |= V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC;
+  if (has_b)
+    out->flags |= V4L2_H264_DECODE_PARAM_FLAG_BFRAME;
+  else if (has_p)
+    out->flags |= V4L2_H264_DECODE_PARAM_FLAG_PFRAME;
+}
+
+/* --- GstVideoDecoder ---------------------------------------------------------
+ */
+
+/* Frame-based decoding of whole access units with start codes: the
+ * driver's default is slice-based without start codes. */
+static gboolean
+set_decode_mode (GstV4l2ElasticH264Dec *self)
+{
+  GstV4l2Device *device =
+      gst_v4l2_elastic_decoder_get_device (GST_V4L2_ELASTIC_DECODER (self));
+  struct v4l2_ext_control controls[2] = { { 0 } };
+
+  controls[0].id = V4L2_CID_STATELESS_H264_DECODE_MODE;
+  controls[0].value = V4L2_STATELESS_H264_DECODE_MODE_FRAME_BASED;
+  controls[1].id = V4L2_CID_STATELESS_H264_START_CODE;
+  controls[1].value = V4L2_STATELESS_H264_START_CODE_ANNEX_B;
+  return gst_v4l2_device_set_controls (device, -1, controls, 2);
+}
+
+static gboolean
+gst_v4l2_elastic_h264_dec_open (GstVideoDecoder *decoder)
+{
+  if (!GST_VIDEO_DECODER_CLASS (parent_class)->open (decoder))
+    return FALSE;
+  if (!set_decode_mode (H264_DEC (decoder))) {
+    GST_ELEMENT_ERROR (decoder, RESOURCE, SETTINGS,
+        ("The decoder refused frame-based decoding with Annex-B start "
+         "codes."),
+        ("%s", g_strerror (errno)));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_v4l2_elastic_h264_dec_start (GstVideoDecoder *decoder)
+{
+  GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
+
+  /* Parameter sets of an earlier stream must not leak into this one. */
+  g_clear_pointer (&self->parser, gst_h264_nal_parser_free);
+  self->parser = gst_h264_nal_parser_new ();
+  gst_h264_state_reset (self->state);
+  self->reorder = 0;
+  return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
+}
+
+static gboolean
+gst_v4l2_elastic_h264_dec_set_format (
+    GstVideoDecoder *decoder, GstVideoCodecState *state)
+{
+  GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
+
+  self->fps_n = GST_VIDEO_INFO_FPS_N (&state->info);
+  self->fps_d = GST_VIDEO_INFO_FPS_D (&state->info);
+  update_latency (self);
+  return GST_VIDEO_DECODER_CLASS (parent_class)->set_format (decoder, state);
+}
+
+/* Flush and teardown: pictures waiting for output belong to frames the
+ * base class discards. */
+static void
+gst_v4l2_elastic_h264_dec_reset (GstV4l2ElasticDecoder *decoder)
+{
+  GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
+  guint i;
+
+  gst_h264_state_reset (self->state);
+  for (i = 0; i < self->output->len; i++)
+    h264_picture_unref (g_ptr_array_index (self->output, i));
+  g_ptr_array_set_size (self->output, 0);
+}
+
+static GstFlowReturn
+gst_v4l2_elastic_h264_dec_drain (GstVideoDecoder *decoder)
+{
+  GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
+
+  gst_h264_state_drain (self->state, self->output);
+  return push_output (self);
+}
+
+static GstFlowReturn
+new_sequence (GstV4l2ElasticH264Dec *self, const GstH264SPS *sps,
+    const GstH264PicturePlan *plan)
+{
+  GstV4l2Sequence seq = { 0 };
+  guint raw;
+
+  if (plan->bit_depth_luma != 8 || plan->bit_depth_chroma != 8) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unsupported H.264 bit depth."),
+        ("luma %u, chroma %u bits", plan->bit_depth_luma,
+            plan->bit_depth_chroma));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (plan->chroma_format_idc <= 1) {
+    /* Monochrome pictures are written as 4:2:0 with neutral chroma. */
+    seq.formats = yuv420_formats;
+    seq.n_formats = G_N_ELEMENTS (yuv420_formats);
+  } else if (plan->chroma_format_idc == 2) {
+    seq.formats = yuv422_formats;
+    seq.n_formats = G_N_ELEMENTS (yuv422_formats);
+  } else {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Unsupported H.264 chroma format."),
+        ("chroma_format_idc %u", plan->chroma_format_idc));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  seq.coded_fourcc = V4L2_PIX_FMT_H264_SLICE;
+  seq.width = plan->width;
+  seq.height = plan->height;
+  raw = plan->width * plan->height * 3 / 2;
+  seq.output_sizeimage = MAX (raw, MIN_BITSTREAM_SIZE);
+  seq.demand.references = plan->dpb_size;
+  seq.demand.reorder = plan->reorder;
+  GST_DEBUG_OBJECT (self,
+      "new sequence: %ux%u, profile_idc %u, DPB %u, reorder %u", plan->width,
+      plan->height, sps->profile_idc, plan->dpb_size, plan->reorder);
+
+  self->reorder = plan->reorder;
+  update_latency (self);
+  return gst_v4l2_elastic_decoder_set_sequence (
+      GST_V4L2_ELASTIC_DECODER (self), &seq);
+}
+
+static void
+append_nal (GByteArray *bitstream, const GstH264NalUnit *nalu)
+{
+  static const guint8 start_code[3] = { 0, 0, 1 };
+
+  g_byte_array_append (bitstream, start_code, sizeof (start_code));
+  g_byte_array_append (bitstream, nalu->data + nalu->offset, nalu->size);
+}
+
+static GstFlowReturn
+decode_error (GstV4l2ElasticH264Dec *self, GstVideoCodecFrame *frame,
+    const gchar *what, GstH264ParserResult pres)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  GST_VIDEO_DECODER_ERROR (self, 1, STREAM, DECODE, ("Corrupt H.264 stream."),
+      ("%s in frame %u (parser result %d)", what, frame->system_frame_number,
+          pres),
+      ret);
+  gst_video_decoder_drop_frame (GST_VIDEO_DECODER (self), frame);
+  return ret;
+}
+
+static GstFlowReturn
+gst_v4l2_elastic_h264_dec_handle_frame (
+    GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
+{
+  GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
+  struct v4l2_ctrl_h264_sps sps_ctrl;
+  struct v4l2_ctrl_h264_pps pps_ctrl;
+  struct v4l2_ctrl_h264_scaling_matrix matrix_ctrl;
+  struct v4l2_ctrl_h264_decode_params params_ctrl;
+  struct v4l2_ext_control controls[4] = { { 0 } };
+  GstH264NalUnit nalu, first_nalu = { 0 };
+  GstH264SliceHdr slice, first_slice = { 0 };
+  GstH264PicturePlan plan;
+  GstH264Decision decision;
+  GstH264ParserResult pres;
+  GstV4l2Picture *picture = NULL;
+  H264Picture *pic;
+  gboolean have_slice = FALSE, has_p = FALSE, has_b = FALSE;
+  GstFlowReturn ret;
+  GstMapInfo map;
+  guint offset = 0;
+
+  if (!gst_buffer_map (frame->input_buffer, &map, GST_MAP_READ)) {
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_ERROR;
+  }
+
+  /* Parameter sets go to the parser; the slices of the primary picture
+   * go into the bitstream, each behind a start code. */
+  g_byte_array_set_size (self->bitstream, 0);
+  while (offset < map.size) {
+    pres = gst_h264_parser_identify_nalu (
+        self->parser, map.data, offset, map.size, &nalu);
+    if (pres == GST_H264_PARSER_NO_NAL_END)
+      pres = GST_H264_PARSER_OK; /* the last NAL of the access unit */
+    if (pres == GST_H264_PARSER_NO_NAL)
+      break;
+    if (pres != GST_H264_PARSER_OK) {
+      gst_buffer_unmap (frame->input_buffer, &map);
+      return decode_error (self, frame, "unreadable NAL unit", pres);
+    }
+    offset = nalu.offset + nalu.size;
+
+    switch (nalu.type) {
+    case GST_H264_NAL_SPS:
+    case GST_H264_NAL_PPS:
+      pres = gst_h264_parser_parse_nal (self->parser, &nalu);
+      if (pres != GST_H264_PARSER_OK) {
+        gst_buffer_unmap (frame->input_buffer, &map);
+        return decode_error (self, frame, "broken parameter set", pres);
+      }
+      break;
+    case GST_H264_NAL_SLICE:
+    case GST_H264_NAL_SLICE_IDR:
+      pres = gst_h264_parser_parse_slice_hdr (
+          self->parser, &nalu, &slice, TRUE, TRUE);
+      if (pres != GST_H264_PARSER_OK) {
+        gst_buffer_unmap (frame->input_buffer, &map);
+        return decode_error (self, frame, "broken slice header", pres);
+      }
+      /* Redundant slices repeat the primary picture: never decoded. */
+      if (slice.redundant_pic_cnt > 0)
+        break;
+      if (!have_slice) {
+        have_slice = TRUE;
+        first_nalu = nalu;
+        first_slice = slice;
+      }
+      if (GST_H264_IS_B_SLICE (&slice))
+        has_b = TRUE;
+      else if (GST_H264_IS_P_SLICE (&slice) || GST_H264_IS_SP_SLICE (&slice))
+        has_p = TRUE;
+      append_nal (self->bitstream, &nalu);
+      break;
+    default:
+      break;
+    }
+  }
+  gst_buffer_unmap (frame->input_buffer, &map);
+
+  if (!have_slice) {
+    GST_DEBUG_OBJECT (
+        self, "frame %u has no picture", frame->system_frame_number);
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_OK;
+  }
+
+  decision = gst_h264_state_begin_picture (
+      self->state, &first_nalu, &first_slice, &plan, self->output);
+  /* Pictures before this one (IDR, new sequence, frame_num gap) go out
+   * first, in the old format. */
+  ret = push_output (self);
+  if (ret != GST_FLOW_OK) {
+    gst_video_decoder_drop_frame (decoder, frame);
+    return ret;
+  }
+  if (decision == GST_H264_DROP) {
+    GST_DEBUG_OBJECT (self, "dropping frame %u (reason %d)",
+        frame->system_frame_number, plan.drop_reason);
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_OK;
+  }
+  if (decision == GST_H264_ERROR) {
+    GST_ELEMENT_ERROR (self, STREAM, DECODE,
+        ("Unsupported or broken H.264 stream."),
+        ("frame %u: %s", frame->system_frame_number,
+            plan.message ? plan.message : "codec state error"));
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_ERROR;
+  }
+
+  if (plan.new_sequence) {
+    ret = new_sequence (self, first_slice.pps->sequence, &plan);
+    if (ret != GST_FLOW_OK) {
+      gst_video_decoder_drop_frame (decoder, frame);
+      return ret;
+    }
+  }
+
+  fill_sps (&sps_ctrl, first_slice.pps->sequence);
+  fill_pps (&pps_ctrl, first_slice.pps);
+  fill_scaling_matrix (&matrix_ctrl, first_slice.pps);
+  fill_decode_params (
+      &params_ctrl, &first_nalu, &first_slice, &plan, has_p, has_b);
+  controls[0].id = V4L2_CID_STATELESS_H264_SPS;
+  controls[0].size = sizeof (sps_ctrl);
+  controls[0].ptr = &sps_ctrl;
+  controls[1].id = V4L2_CID_STATELESS_H264_PPS;
+  controls[1].size = sizeof (pps_ctrl);
+  controls[1].ptr = &pps_ctrl;
+  controls[2].id = V4L2_CID_STATELESS_H264_SCALING_MATRIX;
+  controls[2].size = sizeof (matrix_ctrl);
+  controls[2].ptr = &matrix_ctrl;
+  controls[3].id = V4L2_CID_STATELESS_H264_DECODE_PARAMS;
+  controls[3].size = sizeof (params_ctrl);
+  controls[3].ptr = &params_ctrl;
+
+  ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
+      self->bitstream->data, self->bitstream->len, controls,
+      G_N_ELEMENTS (controls), &picture);
+  if (!picture) {
+    /* The state planned this picture as decoded: output what was decoded
+     * before it, then forget everything so that nothing predicts from a
+     * picture that does not exist; decoding resumes at the next IDR. */
+    gst_video_decoder_drop_frame (decoder, frame);
+    gst_h264_state_drain (self->state, self->output);
+    gst_h264_state_reset (self->state);
+    if (ret == GST_FLOW_OK)
+      ret = push_output (self);
+    else
+      gst_v4l2_elastic_h264_dec_reset (GST_V4L2_ELASTIC_DECODER (self));
+    return ret;
+  }
+
+  pic = g_atomic_rc_box_new0 (H264Picture);
+  pic->picture = picture;
+  pic->system_frame_number = frame->system_frame_number;
+  /* The base class keeps the frame (with its CAPTURE buffer) until the
+   * state says it is its turn. */
+  gst_video_codec_frame_unref (frame);
+  gst_h264_state_end_picture (
+      self->state, pic, picture->timestamp_ns, self->output);
+  return push_output (self);
+}
+
+static void
+gst_v4l2_elastic_h264_dec_finalize (GObject *object)
+{
+  GstV4l2ElasticH264Dec *self = H264_DEC (object);
+
+  g_clear_pointer (&self->parser, gst_h264_nal_parser_free);
+  gst_h264_state_free (self->state);
+  g_ptr_array_unref (self->output);
+  g_byte_array_unref (self->bitstream);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_v4l2_elastic_h264_dec_class_init (
+    GstV4l2ElasticH264DecClass *klass, gpointer class_data)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS (klass);
+  GstV4l2ElasticDecoderClass *v4l2_class =
+      GST_V4L2_ELASTIC_DECODER_CLASS (klass);
+  gpointer *data = class_data;
+
+  parent_class = g_type_class_peek_parent (klass);
+  gst_v4l2_elastic_decoder_class_install (v4l2_class, data[0], data[1]);
+  gst_element_class_set_static_metadata (element_class,
+      "V4L2 elastic stateless H.264 decoder", "Codec/Decoder/Video/Hardware",
+      "Decodes H.264 through a V4L2 stateless decoder with an elastic "
+      "CAPTURE pool",
+      "gst-v4l2-elastic developers <dev@gst-v4l2-elastic.invalid>");
+
+  object_class->finalize = gst_v4l2_elastic_h264_dec_finalize;
+  decoder_class->open = gst_v4l2_elastic_h264_dec_open;
+  decoder_class->start = gst_v4l2_elastic_h264_dec_start;
+  decoder_class->set_format = gst_v4l2_elastic_h264_dec_set_format;
+  decoder_class->handle_frame = gst_v4l2_elastic_h264_dec_handle_frame;
+  decoder_class->drain = gst_v4l2_elastic_h264_dec_drain;
+  decoder_class->finish = gst_v4l2_elastic_h264_dec_drain;
+  v4l2_class->reset = gst_v4l2_elastic_h264_dec_reset;
+}
+
+static void
+gst_v4l2_elastic_h264_dec_init (GTypeInstance *instance, gpointer g_class)
+{
+  GstV4l2ElasticH264Dec *self = H264_DEC (instance);
+
+  /* h264parse hands over one access unit per buffer (alignment=au). */
+  gst_video_decoder_set_packetized (GST_VIDEO_DECODER (self), TRUE);
+  self->parser = gst_h264_nal_parser_new ();
+  self->state = gst_h264_state_new (h264_picture_ref, h264_picture_unref);
+  self->output = g_ptr_array_new ();
+  self->bitstream = g_byte_array_new ();
+}
+
+/* --- registration ------------------------------------------------------------
+ */
+
+static gboolean
+check_control_size (
+    GstV4l2Device *device, guint32 id, const gchar *name, gsize size)
+{
+  struct v4l2_query_ext_ctrl query;
+
+  if (!gst_v4l2_device_query_control (device, id, &query)) {
+    GST_INFO ("%s: no H.264 %s control", device->video_path, name);
+    return FALSE;
+  }
+  if (query.elem_size != size) {
+    GST_WARNING ("%s: H.264 %s control is %u bytes, we know %" G_GSIZE_FORMAT,
+        device->video_path, name, query.elem_size, size);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Whether the menu control @id has the entry @value. */
+static gboolean
+menu_has (GstV4l2Device *device, guint32 id, gint64 value)
+{
+  struct v4l2_query_ext_ctrl query;
+  struct v4l2_querymenu menu = { 0 };
+
+  if (!gst_v4l2_device_query_control (device, id, &query) ||
+      query.type != V4L2_CTRL_TYPE_MENU || value < query.minimum ||
+      value > query.maximum)
+    return FALSE;
+  menu.id = id;
+  menu.index = value;
+  return ioctl (device->video_fd, VIDIOC_QUERYMENU, &menu) == 0;
+}
+
+/* The controls must have the sizes of our ABI, and the driver must decode
+ * whole frames with start codes: that is the only mode we feed. */
+static gboolean
+check_controls (GstV4l2Device *device)
+{
+  if (!check_control_size (device, V4L2_CID_STATELESS_H264_SPS, "SPS",
+          sizeof (struct v4l2_ctrl_h264_sps)) ||
+      !check_control_size (device, V4L2_CID_STATELESS_H264_PPS, "PPS",
+          sizeof (struct v4l2_ctrl_h264_pps)) ||
+      !check_control_size (device, V4L2_CID_STATELESS_H264_SCALING_MATRIX,
+          "scaling matrix", sizeof (struct v4l2_ctrl_h264_scaling_matrix)) ||
+      !check_control_size (device, V4L2_CID_STATELESS_H264_DECODE_PARAMS,
+          "decode parameters", sizeof (struct v4l2_ctrl_h264_decode_params)))
+    return FALSE;
+  if (!menu_has (device, V4L2_CID_STATELESS_H264_DECODE_MODE,
+          V4L2_STATELESS_H264_DECODE_MODE_FRAME_BASED)) {
+    GST_INFO ("%s: no frame-based H.264 decoding", device->video_path);
+    return FALSE;
+  }
+  if (!menu_has (device, V4L2_CID_STATELESS_H264_START_CODE,
+          V4L2_STATELESS_H264_START_CODE_ANNEX_B)) {
+    GST_INFO ("%s: no Annex-B start codes for H.264", device->video_path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static const struct
+{
+  gint v4l2;
+  const gchar *caps;
+} profiles[] = {
+  { V4L2_MPEG_VIDEO_H264_PROFILE_BASELINE, "baseline" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE, "constrained-baseline" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_MAIN, "main" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_EXTENDED, "extended" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_HIGH, "high" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_HIGH_10, "high-10" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_HIGH_422, "high-4:2:2" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_HIGH_444_PREDICTIVE, "high-4:4:4" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_HIGH_10_INTRA, "high-10-intra" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_HIGH_422_INTRA, "high-4:2:2-intra" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_HIGH_444_INTRA, "high-4:4:4-intra" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_CAVLC_444_INTRA, "cavlc-4:4:4-intra" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_SCALABLE_BASELINE, "scalable-baseline" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_SCALABLE_HIGH, "scalable-high" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_STEREO_HIGH, "stereo-high" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_MULTIVIEW_HIGH, "multiview-high" },
+  { V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_HIGH, "constrained-high" },
+};
+
+/* The profiles the driver's profile menu lists; a driver without that
+ * control (visl) gets the 8-bit 4:2:0 profiles every stateless H.264
+ * decoder does, which is also all this element can output. */
+static GstCaps *
+probe_sink_caps (GstV4l2Device *device)
+{
+  static const gchar *fallback[] = { "constrained-baseline", "baseline", "main",
+    "high" };
+  GValue list = G_VALUE_INIT, item = G_VALUE_INIT;
+  GstCaps *caps;
+  guint i;
+
+  g_value_init (&list, GST_TYPE_LIST);
+  g_value_init (&item, G_TYPE_STRING);
+  for (i = 0; i < G_N_ELEMENTS (profiles); i++) {
+    if (!menu_has (device, V4L2_CID_MPEG_VIDEO_H264_PROFILE, profiles[i].v4l2))
+      continue;
+    g_value_set_static_string (&item, profiles[i].caps);
+    gst_value_list_append_value (&list, &item);
+    /* Constrained baseline streams are baseline streams. */
+    if (profiles[i].v4l2 == V4L2_MPEG_VIDEO_H264_PROFILE_BASELINE &&
+        !menu_has (device, V4L2_CID_MPEG_VIDEO_H264_PROFILE,
+            V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE)) {
+      g_value_set_static_string (&item, "constrained-baseline");
+      gst_value_list_append_value (&list, &item);
+    }
+  }
+  if (gst_value_list_get_size (&list) == 0) {
+    for (i = 0; i < G_N_ELEMENTS (fallback); i++) {
+      g_value_set_static_string (&item, fallback[i]);
+      gst_value_list_append_value (&list, &item);
+    }
+  }
+  caps = gst_caps_new_simple ("video/x-h264", "stream-format", G_TYPE_STRING,
+      "byte-stream", "alignment", G_TYPE_STRING, "au", NULL);
+  gst_caps_set_value (caps, "profile", &list);
+  g_value_unset (&item);
+  g_value_unset (&list);
+  return caps;
+}
+
+/* The raw formats the driver can write for H.264 input. */
+static GstCaps *
+probe_src_caps (GstV4l2Device *device)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  struct v4l2_format fmt;
+  GArray *fourccs;
+  guint i;
+
+  gst_v4l2_device_format_init (device, GST_V4L2_QUEUE_OUTPUT, &fmt,
+      V4L2_PIX_FMT_H264_SLICE, 320, 240, 0);
+  gst_v4l2_device_set_format (device, GST_V4L2_QUEUE_OUTPUT, &fmt);
+  fourccs = gst_v4l2_device_enum_formats (device, GST_V4L2_QUEUE_CAPTURE);
+  for (i = 0; i < fourccs->len; i++) {
+    GstVideoFormat f =
+        gst_v4l2_fourcc_to_video_format (g_array_index (fourccs, guint32, i));
+
+    if (f != GST_VIDEO_FORMAT_UNKNOWN)
+      gst_caps_append (caps,
+          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+              gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
+              G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
+  }
+  g_array_unref (fourccs);
+  return gst_caps_simplify (caps);
+}
+
+/**
+ * gst_v4l2_elastic_h264_dec_register:
+ *
+ * Registers v4l2elastich264dec for the first H.264 decoder found that can
+ * decode frame-based with Annex-B start codes, and v4l2elastic<node>h264dec
+ * for further ones.
+ */
+gboolean
+gst_v4l2_elastic_h264_dec_register (
+    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
+{
+  GTypeInfo info = { sizeof (GstV4l2ElasticH264DecClass), NULL, NULL,
+    (GClassInitFunc) gst_v4l2_elastic_h264_dec_class_init, NULL, NULL,
+    sizeof (GstV4l2ElasticH264Dec), 0, gst_v4l2_elastic_h264_dec_init, NULL };
+  GstV4l2ElasticDecoderCData *cdata;
+  GstV4l2Device *device;
+  GError *error = NULL;
+  gchar *type_name, *basename;
+  gpointer *class_data;
+  GstCaps *sink_caps;
+  GType type;
+  gboolean ok;
+
+  GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_h264_dec_debug,
+      "v4l2elastic-h264dec", 0, "V4L2 elastic H.264 decoder");
+
+  device = gst_v4l2_device_new (node->media_path, node->video_path);
+  if (!gst_v4l2_device_open (device, &error)) {
+    GST_WARNING ("%s", error->message);
+    g_clear_error (&error);
+    gst_object_unref (device);
+    return FALSE;
+  }
+  if (!check_controls (device)) {
+    gst_object_unref (device);
+    return FALSE;
+  }
+
+  cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
+  cdata->media_path = g_strdup (node->media_path);
+  cdata->video_path = g_strdup (node->video_path);
+  cdata->src_caps = probe_src_caps (device);
+  sink_caps = probe_sink_caps (device);
+  gst_object_unref (device);
+  GST_MINI_OBJECT_FLAG_SET (
+      cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+  GST_MINI_OBJECT_FLAG_SET (sink_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+  /* The class needs both the device data and its own sink caps. */
+  class_data = g_new0 (gpointer, 2);
+  class_data[0] = cdata;
+  class_data[1] = sink_caps;
+  info.class_data = class_data;
+
+  type_name = g_strdup ("GstV4l2ElasticH264Dec");
+  basename = g_path_get_basename (node->video_path);
+  if (g_type_from_name (type_name)) {
+    g_free (type_name);
+    type_name = g_strdup_printf ("GstV4l2Elastic%sH264Dec", basename);
+  }
+  type = g_type_register_static (
+      GST_TYPE_V4L2_ELASTIC_DECODER, type_name, &info, 0);
+  if (g_str_equal (type_name, "GstV4l2ElasticH264Dec")) {
+    ok = gst_element_register (plugin, "v4l2elastich264dec", rank, type);
+  } else {
+    gchar *name = g_strdup_printf ("v4l2elastic%sh264dec", basename);
+
+    ok = gst_element_register (plugin, name, rank, type);
+    g_free (name);
+  }
+  g_free (basename);
+  g_free (type_name);
+  return ok;
+}
