@@ -17,6 +17,8 @@
 #include "gstv4l2media.h"
 #include "gstv4l2probe.h"
 #include "gstv4l2elasticfwhtdec.h"
+#include "gstv4l2elasticvp8dec.h"
+#include "gstv4l2elasticvp9dec.h"
 #include "gstv4l2elastich264dec.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
@@ -55,6 +57,12 @@ register_decoder (GstPlugin *plugin, const GstV4l2DecoderNode *node)
     switch (coded) {
     case V4L2_PIX_FMT_FWHT_STATELESS:
       gst_v4l2_elastic_fwht_dec_register (plugin, node, GST_RANK_NONE);
+      break;
+    case V4L2_PIX_FMT_VP8_FRAME:
+      gst_v4l2_elastic_vp8_dec_register (plugin, node, GST_RANK_NONE);
+      break;
+    case V4L2_PIX_FMT_VP9_FRAME:
+      gst_v4l2_elastic_vp9_dec_register (plugin, node, GST_RANK_NONE);
       break;
     case V4L2_PIX_FMT_H264_SLICE:
       gst_v4l2_elastic_h264_dec_register (plugin, node, GST_RANK_NONE);

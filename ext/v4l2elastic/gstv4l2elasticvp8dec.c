@@ -1,0 +1,408 @@
+/* gst-v4l2-elastic
+ *
+ * v4l2elasticvp8dec: takes packetized VP8 (one frame per buffer, as
+ * ivfparse, matroskademux or parsebin give it), parses each frame header
+ * with GstVp8Parser, keeps the three reference slots in GstVp8State and
+ * fills V4L2_CID_STATELESS_VP8_FRAME.  Hidden frames (alt-ref, show_frame
+ * 0) are decoded and kept as references but not output.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstv4l2elasticvp8dec.h"
+#include "gstvp8state.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_vp8_dec_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_vp8_dec_debug
+
+typedef struct
+{
+  GstV4l2ElasticDecoder parent;
+  GstVp8Parser parser;
+  GstVp8State state;
+} GstV4l2ElasticVp8Dec;
+
+typedef struct
+{
+  GstV4l2ElasticDecoderClass parent_class;
+} GstV4l2ElasticVp8DecClass;
+
+static GstElementClass *parent_class;
+
+#define VP8_DEC(obj) ((GstV4l2ElasticVp8Dec *) (obj))
+
+/* VP8 is 8-bit 4:2:0 only. */
+static const GstVideoFormat yuv420_formats[] = {
+  GST_VIDEO_FORMAT_NV12,
+  GST_VIDEO_FORMAT_I420,
+  GST_VIDEO_FORMAT_YV12,
+  GST_VIDEO_FORMAT_NV21,
+};
+
+static void
+picture_free (gpointer picture)
+{
+  gst_v4l2_picture_unref (picture);
+}
+
+static gboolean
+gst_v4l2_elastic_vp8_dec_start (GstVideoDecoder *decoder)
+{
+  GstV4l2ElasticVp8Dec *self = VP8_DEC (decoder);
+
+  gst_vp8_parser_init (&self->parser);
+  gst_vp8_state_init (&self->state, picture_free);
+  return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
+}
+
+static void
+gst_v4l2_elastic_vp8_dec_reset (GstV4l2ElasticDecoder *decoder)
+{
+  GstV4l2ElasticVp8Dec *self = VP8_DEC (decoder);
+
+  /* The parser's probabilities and segmentation carry over from frame to
+   * frame: after a flush only a key frame restores them. */
+  gst_vp8_state_reset (&self->state);
+  gst_vp8_parser_init (&self->parser);
+}
+
+static GstFlowReturn
+new_sequence (GstV4l2ElasticVp8Dec *self, const GstVp8FramePlan *plan)
+{
+  GstV4l2Sequence seq = { 0 };
+
+  seq.coded_fourcc = V4L2_PIX_FMT_VP8_FRAME;
+  seq.width = plan->width;
+  seq.height = plan->height;
+  seq.formats = yuv420_formats;
+  seq.n_formats = G_N_ELEMENTS (yuv420_formats);
+  /* A bound, not the pictures alive now: a key frame puts one picture in
+   * all three slots, and the pool only grows when every buffer is busy,
+   * so the fixed bound costs nothing while it keeps the pool from
+   * shrinking below what the next frames may need. */
+  seq.demand.references = GST_VP8_STATE_REFERENCES;
+  seq.demand.reorder = 0;
+  return gst_v4l2_elastic_decoder_set_sequence (
+      GST_V4L2_ELASTIC_DECODER (self), &seq);
+}
+
+G_STATIC_ASSERT (
+    sizeof (((struct v4l2_ctrl_vp8_frame *) 0)->entropy.coeff_probs) ==
+    sizeof (((GstVp8FrameHdr *) 0)->token_probs.prob));
+G_STATIC_ASSERT (
+    sizeof (((struct v4l2_ctrl_vp8_frame *) 0)->entropy.mv_probs) ==
+    sizeof (((GstVp8FrameHdr *) 0)->mv_probs.prob));
+
+static void
+fill_frame_control (GstV4l2ElasticVp8Dec *self, const GstVp8FrameHdr *hdr,
+    const GstVp8FramePlan *plan, struct v4l2_ctrl_vp8_frame *p)
+{
+  const GstVp8Segmentation *seg = &self->parser.segmentation;
+  const GstVp8MbLfAdjustments *lf = &self->parser.mb_lf_adjust;
+  guint i;
+
+  memset (p, 0, sizeof (*p));
+
+  if (seg->segmentation_enabled) {
+    p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_ENABLED;
+    if (seg->update_mb_segmentation_map)
+      p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_UPDATE_MAP;
+    if (seg->update_segment_feature_data)
+      p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_UPDATE_FEATURE_DATA;
+    /* segment_feature_mode: 1 absolute values, 0 deltas (9.3). */
+    if (!seg->segment_feature_mode)
+      p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_DELTA_VALUE_MODE;
+  }
+  for (i = 0; i < 4; i++) {
+    p->segment.quant_update[i] = seg->quantizer_update_value[i];
+    p->segment.lf_update[i] = seg->lf_update_value[i];
+  }
+  memcpy (p->segment.segment_probs, seg->segment_prob,
+      sizeof (p->segment.segment_probs));
+
+  for (i = 0; i < 4; i++) {
+    p->lf.ref_frm_delta[i] = lf->ref_frame_delta[i];
+    p->lf.mb_mode_delta[i] = lf->mb_mode_delta[i];
+  }
+  p->lf.sharpness_level = hdr->sharpness_level;
+  p->lf.level = hdr->loop_filter_level;
+  if (lf->loop_filter_adj_enable)
+    p->lf.flags |= V4L2_VP8_LF_ADJ_ENABLE;
+  if (lf->mode_ref_lf_delta_update)
+    p->lf.flags |= V4L2_VP8_LF_DELTA_UPDATE;
+  if (hdr->filter_type)
+    p->lf.flags |= V4L2_VP8_LF_FILTER_TYPE_SIMPLE;
+
+  p->quant.y_ac_qi = hdr->quant_indices.y_ac_qi;
+  p->quant.y_dc_delta = hdr->quant_indices.y_dc_delta;
+  p->quant.y2_dc_delta = hdr->quant_indices.y2_dc_delta;
+  p->quant.y2_ac_delta = hdr->quant_indices.y2_ac_delta;
+  p->quant.uv_dc_delta = hdr->quant_indices.uv_dc_delta;
+  p->quant.uv_ac_delta = hdr->quant_indices.uv_ac_delta;
+
+  /* The probabilities this frame decodes with (the parser applied the
+   * frame's updates to the persistent ones). */
+  memcpy (p->entropy.coeff_probs, hdr->token_probs.prob,
+      sizeof (p->entropy.coeff_probs));
+  memcpy (p->entropy.y_mode_probs, hdr->mode_probs.y_prob,
+      sizeof (p->entropy.y_mode_probs));
+  memcpy (p->entropy.uv_mode_probs, hdr->mode_probs.uv_prob,
+      sizeof (p->entropy.uv_mode_probs));
+  memcpy (
+      p->entropy.mv_probs, hdr->mv_probs.prob, sizeof (p->entropy.mv_probs));
+
+  /* Where the parser left the boolean decoder of the first partition. */
+  p->coder_state.range = hdr->rd_range;
+  p->coder_state.value = hdr->rd_value;
+  p->coder_state.bit_count = hdr->rd_count;
+
+  p->width = plan->width;
+  p->height = plan->height;
+  p->horizontal_scale = hdr->horiz_scale_code;
+  p->vertical_scale = hdr->vert_scale_code;
+  p->version = hdr->version;
+  p->prob_skip_false = hdr->prob_skip_false;
+  p->prob_intra = hdr->prob_intra;
+  p->prob_last = hdr->prob_last;
+  p->prob_gf = hdr->prob_gf;
+  p->num_dct_parts = 1 << hdr->log2_nbr_of_dct_partitions;
+  p->first_part_size = hdr->first_part_size;
+  p->first_part_header_bits = hdr->header_size;
+  for (i = 0; i < p->num_dct_parts && i < 8; i++)
+    p->dct_part_sizes[i] = hdr->partition_size[i];
+
+  if (!plan->key_frame) {
+    p->last_frame_ts = plan->ref_id[GST_VP8_REF_LAST];
+    p->golden_frame_ts = plan->ref_id[GST_VP8_REF_GOLDEN];
+    p->alt_frame_ts = plan->ref_id[GST_VP8_REF_ALTREF];
+  }
+
+  if (plan->key_frame)
+    p->flags |= V4L2_VP8_FRAME_FLAG_KEY_FRAME;
+  if (hdr->show_frame)
+    p->flags |= V4L2_VP8_FRAME_FLAG_SHOW_FRAME;
+  if (hdr->mb_no_skip_coeff)
+    p->flags |= V4L2_VP8_FRAME_FLAG_MB_NO_SKIP_COEFF;
+  if (plan->sign_bias_golden)
+    p->flags |= V4L2_VP8_FRAME_FLAG_SIGN_BIAS_GOLDEN;
+  if (plan->sign_bias_altref)
+    p->flags |= V4L2_VP8_FRAME_FLAG_SIGN_BIAS_ALT;
+}
+
+static GstFlowReturn
+gst_v4l2_elastic_vp8_dec_handle_frame (
+    GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
+{
+  GstV4l2ElasticVp8Dec *self = VP8_DEC (decoder);
+  struct v4l2_ctrl_vp8_frame params;
+  struct v4l2_ext_control control = { 0 };
+  GstV4l2Picture *picture = NULL;
+  GstVp8FrameHdr hdr;
+  GstVp8FramePlan plan;
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMapInfo map;
+
+  if (!gst_buffer_map (frame->input_buffer, &map, GST_MAP_READ)) {
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_ERROR;
+  }
+  if (gst_vp8_parser_parse_frame_header (
+          &self->parser, &hdr, map.data, map.size) != GST_VP8_PARSER_OK) {
+    gst_buffer_unmap (frame->input_buffer, &map);
+    /* Whatever this frame refreshed is lost: start again at a key frame. */
+    gst_vp8_state_reset (&self->state);
+    GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
+        ("Corrupt VP8 frame header."), ("frame %u", frame->system_frame_number),
+        ret);
+    gst_video_decoder_drop_frame (decoder, frame);
+    return ret;
+  }
+
+  if (gst_vp8_state_begin_frame (&self->state, &hdr, &plan) == GST_VP8_DROP) {
+    GST_DEBUG_OBJECT (self, "dropping inter frame %u: no key frame yet",
+        frame->system_frame_number);
+    gst_buffer_unmap (frame->input_buffer, &map);
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_OK;
+  }
+
+  if (plan.new_sequence) {
+    ret = new_sequence (self, &plan);
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unmap (frame->input_buffer, &map);
+      gst_video_decoder_drop_frame (decoder, frame);
+      return ret;
+    }
+  }
+
+  fill_frame_control (self, &hdr, &plan, &params);
+  control.id = V4L2_CID_STATELESS_VP8_FRAME;
+  control.size = sizeof (params);
+  control.ptr = &params;
+
+  /* The driver gets the whole frame, frame tag and header included. */
+  ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
+      map.data, map.size, &control, 1, &picture);
+  gst_buffer_unmap (frame->input_buffer, &map);
+
+  if (!picture) {
+    /* The slots this frame should have refreshed would be stale. */
+    gst_vp8_state_reset (&self->state);
+    gst_video_decoder_drop_frame (decoder, frame);
+    return ret;
+  }
+
+  gst_vp8_state_end_frame (&self->state, &hdr, gst_v4l2_picture_ref (picture),
+      picture->timestamp_ns);
+  gst_v4l2_picture_unref (picture);
+
+  if (!hdr.show_frame) {
+    /* A hidden frame only serves as a reference. */
+    gst_buffer_replace (&frame->output_buffer, NULL);
+    gst_video_decoder_release_frame (decoder, frame);
+    return GST_FLOW_OK;
+  }
+  return gst_v4l2_elastic_decoder_output (
+      GST_V4L2_ELASTIC_DECODER (self), frame);
+}
+
+static void
+gst_v4l2_elastic_vp8_dec_class_init (
+    GstV4l2ElasticVp8DecClass *klass, gpointer class_data)
+{
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS (klass);
+  GstV4l2ElasticDecoderClass *v4l2_class =
+      GST_V4L2_ELASTIC_DECODER_CLASS (klass);
+
+  parent_class = g_type_class_peek_parent (klass);
+  gst_v4l2_elastic_decoder_class_install (
+      v4l2_class, class_data, gst_caps_new_empty_simple ("video/x-vp8"));
+  gst_element_class_set_static_metadata (element_class,
+      "V4L2 elastic stateless VP8 decoder", "Codec/Decoder/Video/Hardware",
+      "Decodes VP8 through a V4L2 stateless decoder with an elastic CAPTURE "
+      "pool",
+      "gst-v4l2-elastic developers <dev@gst-v4l2-elastic.invalid>");
+
+  decoder_class->start = gst_v4l2_elastic_vp8_dec_start;
+  decoder_class->handle_frame = gst_v4l2_elastic_vp8_dec_handle_frame;
+  v4l2_class->reset = gst_v4l2_elastic_vp8_dec_reset;
+}
+
+static void
+gst_v4l2_elastic_vp8_dec_init (GTypeInstance *instance, gpointer g_class)
+{
+  /* One frame per buffer: no parse step. */
+  gst_video_decoder_set_packetized (GST_VIDEO_DECODER (instance), TRUE);
+}
+
+/* The VP8 frame control must have the size our ABI has. */
+static gboolean
+check_controls (GstV4l2Device *device)
+{
+  struct v4l2_query_ext_ctrl query;
+
+  if (!gst_v4l2_device_query_control (
+          device, V4L2_CID_STATELESS_VP8_FRAME, &query))
+    return FALSE;
+  if (query.elem_size != sizeof (struct v4l2_ctrl_vp8_frame)) {
+    GST_WARNING ("%s: VP8 frame control is %u bytes, we know %" G_GSIZE_FORMAT,
+        device->video_path, query.elem_size,
+        sizeof (struct v4l2_ctrl_vp8_frame));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GstCaps *
+probe_src_caps (GstV4l2Device *device)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  struct v4l2_format fmt;
+  GArray *fourccs;
+  guint i;
+
+  gst_v4l2_device_format_init (
+      device, GST_V4L2_QUEUE_OUTPUT, &fmt, V4L2_PIX_FMT_VP8_FRAME, 640, 480, 0);
+  gst_v4l2_device_set_format (device, GST_V4L2_QUEUE_OUTPUT, &fmt);
+  fourccs = gst_v4l2_device_enum_formats (device, GST_V4L2_QUEUE_CAPTURE);
+  for (i = 0; i < fourccs->len; i++) {
+    GstVideoFormat f =
+        gst_v4l2_fourcc_to_video_format (g_array_index (fourccs, guint32, i));
+
+    if (f != GST_VIDEO_FORMAT_UNKNOWN)
+      gst_caps_append (caps,
+          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+              gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
+              G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
+  }
+  g_array_unref (fourccs);
+  return gst_caps_simplify (caps);
+}
+
+/**
+ * gst_v4l2_elastic_vp8_dec_register:
+ *
+ * Registers v4l2elasticvp8dec for the first VP8 decoder found, and
+ * v4l2elastic<node>vp8dec for further ones.
+ */
+gboolean
+gst_v4l2_elastic_vp8_dec_register (
+    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
+{
+  GTypeInfo info = { sizeof (GstV4l2ElasticVp8DecClass), NULL, NULL,
+    (GClassInitFunc) gst_v4l2_elastic_vp8_dec_class_init, NULL, NULL,
+    sizeof (GstV4l2ElasticVp8Dec), 0, gst_v4l2_elastic_vp8_dec_init, NULL };
+  GstV4l2ElasticDecoderCData *cdata;
+  GstV4l2Device *device;
+  GError *error = NULL;
+  gchar *type_name, *basename, *name;
+  GType type;
+  gboolean ok;
+
+  GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_vp8_dec_debug, "v4l2elastic-vp8dec",
+      0, "V4L2 elastic VP8 decoder");
+
+  device = gst_v4l2_device_new (node->media_path, node->video_path);
+  if (!gst_v4l2_device_open (device, &error)) {
+    GST_WARNING ("%s", error->message);
+    g_clear_error (&error);
+    gst_object_unref (device);
+    return FALSE;
+  }
+  if (!check_controls (device)) {
+    gst_object_unref (device);
+    return FALSE;
+  }
+
+  cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
+  cdata->media_path = g_strdup (node->media_path);
+  cdata->video_path = g_strdup (node->video_path);
+  cdata->src_caps = probe_src_caps (device);
+  gst_object_unref (device);
+  GST_MINI_OBJECT_FLAG_SET (
+      cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+  info.class_data = cdata;
+
+  basename = g_path_get_basename (node->video_path);
+  if (!g_type_from_name ("GstV4l2ElasticVp8Dec")) {
+    type_name = g_strdup ("GstV4l2ElasticVp8Dec");
+    name = g_strdup ("v4l2elasticvp8dec");
+  } else {
+    type_name = g_strdup_printf ("GstV4l2Elastic%sVp8Dec", basename);
+    name = g_strdup_printf ("v4l2elastic%svp8dec", basename);
+  }
+  type = g_type_register_static (
+      GST_TYPE_V4L2_ELASTIC_DECODER, type_name, &info, 0);
+  ok = gst_element_register (plugin, name, rank, type);
+  g_free (name);
+  g_free (basename);
+  g_free (type_name);
+  return ok;
+}

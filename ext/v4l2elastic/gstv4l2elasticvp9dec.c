@@ -1,0 +1,611 @@
+/* gst-v4l2-elastic
+ *
+ * v4l2elasticvp9dec: takes packetized VP9 (one packet per buffer, as
+ * ivfparse, matroskademux or parsebin give it), splits superframes into
+ * their frames (Annex B), parses each uncompressed header with
+ * GstVp9Parser and each compressed header with gstvp9compressed, keeps the
+ * eight reference slots in GstVp9State, and fills
+ * V4L2_CID_STATELESS_VP9_FRAME and V4L2_CID_STATELESS_VP9_COMPRESSED_HDR.
+ * Hidden frames are decoded and kept as references but not output;
+ * show_existing_frame outputs a slot's picture again without decoding.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstv4l2elasticvp9dec.h"
+#include "gstvp9compressed.h"
+#include "gstvp9state.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_vp9_dec_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_vp9_dec_debug
+
+typedef struct
+{
+  GstV4l2ElasticDecoder parent;
+  GstVp9Parser *parser;
+  GstVp9State state;
+  /* Numbers for the hidden frames of superframes; see decode_hidden(). */
+  guint32 hidden_count;
+} GstV4l2ElasticVp9Dec;
+
+typedef struct
+{
+  GstV4l2ElasticDecoderClass parent_class;
+} GstV4l2ElasticVp9DecClass;
+
+static GstElementClass *parent_class;
+
+#define VP9_DEC(obj) ((GstV4l2ElasticVp9Dec *) (obj))
+
+/* Profile 0: 8-bit 4:2:0. */
+static const GstVideoFormat yuv420_formats[] = {
+  GST_VIDEO_FORMAT_NV12,
+  GST_VIDEO_FORMAT_I420,
+  GST_VIDEO_FORMAT_YV12,
+  GST_VIDEO_FORMAT_NV21,
+};
+/* Profile 2, 10-bit 4:2:0: only where the driver writes P010. */
+static const GstVideoFormat yuv420_10_formats[] = {
+  GST_VIDEO_FORMAT_P010_10LE,
+};
+
+/* Hidden frames of a superframe are numbered from here: far above any
+ * system frame number a stream reaches, so their V4L2 timestamps never
+ * name another frame. */
+#define HIDDEN_FRAME_BASE 0x80000000u
+
+static void
+picture_free (gpointer picture)
+{
+  gst_v4l2_picture_unref (picture);
+}
+
+static gboolean
+gst_v4l2_elastic_vp9_dec_start (GstVideoDecoder *decoder)
+{
+  GstV4l2ElasticVp9Dec *self = VP9_DEC (decoder);
+
+  g_clear_pointer (&self->parser, gst_vp9_parser_free);
+  self->parser = gst_vp9_parser_new ();
+  gst_vp9_state_init (&self->state, picture_free);
+  self->hidden_count = 0;
+  return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
+}
+
+static void
+gst_v4l2_elastic_vp9_dec_reset (GstV4l2ElasticDecoder *decoder)
+{
+  GstV4l2ElasticVp9Dec *self = VP9_DEC (decoder);
+
+  gst_vp9_state_reset (&self->state);
+  /* The parser keeps reference sizes and segmentation across frames: a
+   * fresh one for the key frame that must come next. */
+  if (self->parser) {
+    gst_vp9_parser_free (self->parser);
+    self->parser = gst_vp9_parser_new ();
+  }
+}
+
+static gboolean
+driver_writes (GstV4l2ElasticVp9Dec *self, GstVideoFormat format)
+{
+  GstCaps *tmpl = gst_pad_get_pad_template_caps (
+      GST_VIDEO_DECODER_SRC_PAD (GST_VIDEO_DECODER (self)));
+  GstCaps *want = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+      gst_video_format_to_string (format), NULL);
+  gboolean ok = gst_caps_can_intersect (tmpl, want);
+
+  gst_caps_unref (tmpl);
+  gst_caps_unref (want);
+  return ok;
+}
+
+static GstFlowReturn
+new_sequence (GstV4l2ElasticVp9Dec *self, const GstVp9FrameHdr *hdr,
+    const GstVp9FramePlan *plan)
+{
+  GstV4l2Sequence seq = { 0 };
+  gboolean is420 =
+      self->parser->subsampling_x == 1 && self->parser->subsampling_y == 1;
+
+  if (is420 && self->parser->bit_depth == 8) {
+    seq.formats = yuv420_formats;
+    seq.n_formats = G_N_ELEMENTS (yuv420_formats);
+  } else if (is420 && self->parser->bit_depth == 10 &&
+      driver_writes (self, GST_VIDEO_FORMAT_P010_10LE)) {
+    seq.formats = yuv420_10_formats;
+    seq.n_formats = G_N_ELEMENTS (yuv420_10_formats);
+  } else {
+    GST_ELEMENT_ERROR (self, STREAM, CODEC_NOT_FOUND,
+        ("VP9 profile %u (%u-bit, %s) is not supported by this decoder.",
+            hdr->profile, self->parser->bit_depth,
+            is420 ? "4:2:0" : "not 4:2:0"),
+        ("only profile 0 (8-bit 4:2:0), and 10-bit 4:2:0 where %s writes "
+         "P010",
+            gst_v4l2_elastic_decoder_get_device (
+                GST_V4L2_ELASTIC_DECODER (self))
+                ->video_path));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  seq.coded_fourcc = V4L2_PIX_FMT_VP9_FRAME;
+  seq.width = plan->width;
+  seq.height = plan->height;
+  /* A bound: any of the eight slots may be referenced.  The slots often
+   * alias fewer pictures (gst_vp9_state_distinct_pictures()), but the pool
+   * only grows when every buffer is busy, so the bound costs nothing while
+   * it keeps the pool from shrinking below what the next frames need. */
+  seq.demand.references = GST_VP9_STATE_REFERENCES;
+  seq.demand.reorder = 0;
+  return gst_v4l2_elastic_decoder_set_sequence (
+      GST_V4L2_ELASTIC_DECODER (self), &seq);
+}
+
+static guint8
+reset_frame_context (const GstVp9FrameHdr *hdr)
+{
+  /* reset_frame_context syntax: 0 and 1 reset nothing, 2 the context
+   * frame_context_idx names, 3 all of them. */
+  switch (hdr->reset_frame_context) {
+  case 2:
+    return V4L2_VP9_RESET_FRAME_CTX_SPEC;
+  case 3:
+    return V4L2_VP9_RESET_FRAME_CTX_ALL;
+  default:
+    return V4L2_VP9_RESET_FRAME_CTX_NONE;
+  }
+}
+
+static void
+fill_frame_control (GstV4l2ElasticVp9Dec *self, const GstVp9FrameHdr *hdr,
+    const GstVp9FramePlan *plan, const GstVp9CompressedHeader *chdr,
+    struct v4l2_ctrl_vp9_frame *p)
+{
+  const GstVp9Persistent *ps = &plan->persistent;
+  const GstVp9SegmentationInfo *seg = &hdr->segmentation;
+  guint i;
+
+  memset (p, 0, sizeof (*p));
+
+  memcpy (p->lf.ref_deltas, ps->ref_deltas, sizeof (p->lf.ref_deltas));
+  memcpy (p->lf.mode_deltas, ps->mode_deltas, sizeof (p->lf.mode_deltas));
+  p->lf.level = hdr->loopfilter.filter_level;
+  p->lf.sharpness = hdr->loopfilter.sharpness_level;
+  if (hdr->loopfilter.mode_ref_delta_enabled)
+    p->lf.flags |= V4L2_VP9_LOOP_FILTER_FLAG_DELTA_ENABLED;
+  if (hdr->loopfilter.mode_ref_delta_update)
+    p->lf.flags |= V4L2_VP9_LOOP_FILTER_FLAG_DELTA_UPDATE;
+
+  p->quant.base_q_idx = hdr->quant_indices.y_ac_qi;
+  p->quant.delta_q_y_dc = hdr->quant_indices.y_dc_delta;
+  p->quant.delta_q_uv_dc = hdr->quant_indices.uv_dc_delta;
+  p->quant.delta_q_uv_ac = hdr->quant_indices.uv_ac_delta;
+
+  if (seg->enabled) {
+    p->seg.flags |= V4L2_VP9_SEGMENTATION_FLAG_ENABLED;
+    if (seg->update_map)
+      p->seg.flags |= V4L2_VP9_SEGMENTATION_FLAG_UPDATE_MAP;
+    if (seg->update_map && seg->temporal_update)
+      p->seg.flags |= V4L2_VP9_SEGMENTATION_FLAG_TEMPORAL_UPDATE;
+    if (seg->update_data)
+      p->seg.flags |= V4L2_VP9_SEGMENTATION_FLAG_UPDATE_DATA;
+  }
+  if (ps->abs_delta)
+    p->seg.flags |= V4L2_VP9_SEGMENTATION_FLAG_ABS_OR_DELTA_UPDATE;
+  for (i = 0; i < 8; i++) {
+    p->seg.feature_enabled[i] = ps->feature_enabled[i];
+    memcpy (p->seg.feature_data[i], ps->feature_data[i],
+        sizeof (p->seg.feature_data[i]));
+  }
+  memcpy (p->seg.tree_probs, ps->tree_probs, sizeof (p->seg.tree_probs));
+  memcpy (p->seg.pred_probs, ps->pred_probs, sizeof (p->seg.pred_probs));
+
+  if (hdr->frame_type == GST_VP9_KEY_FRAME)
+    p->flags |= V4L2_VP9_FRAME_FLAG_KEY_FRAME;
+  if (hdr->show_frame)
+    p->flags |= V4L2_VP9_FRAME_FLAG_SHOW_FRAME;
+  if (hdr->error_resilient_mode)
+    p->flags |= V4L2_VP9_FRAME_FLAG_ERROR_RESILIENT;
+  if (hdr->intra_only)
+    p->flags |= V4L2_VP9_FRAME_FLAG_INTRA_ONLY;
+  if (hdr->allow_high_precision_mv)
+    p->flags |= V4L2_VP9_FRAME_FLAG_ALLOW_HIGH_PREC_MV;
+  if (hdr->refresh_frame_context)
+    p->flags |= V4L2_VP9_FRAME_FLAG_REFRESH_FRAME_CTX;
+  if (hdr->frame_parallel_decoding_mode)
+    p->flags |= V4L2_VP9_FRAME_FLAG_PARALLEL_DEC_MODE;
+  if (self->parser->subsampling_x)
+    p->flags |= V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING;
+  if (self->parser->subsampling_y)
+    p->flags |= V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING;
+  if (self->parser->color_range == GST_VP9_CR_FULL)
+    p->flags |= V4L2_VP9_FRAME_FLAG_COLOR_RANGE_FULL_SWING;
+
+  p->compressed_header_size = hdr->first_partition_size;
+  p->uncompressed_header_size = hdr->frame_header_length_in_bytes;
+  p->frame_width_minus_1 = hdr->width - 1;
+  p->frame_height_minus_1 = hdr->height - 1;
+  p->render_width_minus_1 =
+      (hdr->display_size_enabled ? hdr->display_width : hdr->width) - 1;
+  p->render_height_minus_1 =
+      (hdr->display_size_enabled ? hdr->display_height : hdr->height) - 1;
+  if (!plan->intra) {
+    p->last_frame_ts = plan->ref_id[0];
+    p->golden_frame_ts = plan->ref_id[1];
+    p->alt_frame_ts = plan->ref_id[2];
+    if (hdr->ref_frame_sign_bias[0])
+      p->ref_frame_sign_bias |= V4L2_VP9_SIGN_BIAS_LAST;
+    if (hdr->ref_frame_sign_bias[1])
+      p->ref_frame_sign_bias |= V4L2_VP9_SIGN_BIAS_GOLDEN;
+    if (hdr->ref_frame_sign_bias[2])
+      p->ref_frame_sign_bias |= V4L2_VP9_SIGN_BIAS_ALT;
+  }
+  p->reset_frame_context = reset_frame_context (hdr);
+  p->frame_context_idx = hdr->frame_context_idx;
+  p->profile = hdr->profile;
+  p->bit_depth = self->parser->bit_depth;
+  /* GstVp9InterpolationFilter has the values of V4L2_VP9_INTERP_FILTER_*. */
+  p->interpolation_filter = hdr->mcomp_filter_type;
+  p->tile_cols_log2 = hdr->log2_tile_columns;
+  p->tile_rows_log2 = hdr->log2_tile_rows;
+  p->reference_mode = chdr->reference_mode;
+}
+
+#define COPY_FIELD(dst, src, f)                                                \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    G_STATIC_ASSERT (sizeof ((dst)->f) == sizeof ((src)->f));                  \
+    memcpy (&(dst)->f, &(src)->f, sizeof ((dst)->f));                          \
+  }                                                                            \
+  G_STMT_END
+
+static void
+fill_compressed_control (
+    const GstVp9CompressedHeader *c, struct v4l2_ctrl_vp9_compressed_hdr *p)
+{
+  memset (p, 0, sizeof (*p));
+  p->tx_mode = c->tx_mode;
+  COPY_FIELD (p, c, tx8);
+  COPY_FIELD (p, c, tx16);
+  COPY_FIELD (p, c, tx32);
+  COPY_FIELD (p, c, coef);
+  COPY_FIELD (p, c, skip);
+  COPY_FIELD (p, c, inter_mode);
+  COPY_FIELD (p, c, interp_filter);
+  COPY_FIELD (p, c, is_inter);
+  COPY_FIELD (p, c, comp_mode);
+  COPY_FIELD (p, c, single_ref);
+  COPY_FIELD (p, c, comp_ref);
+  COPY_FIELD (p, c, y_mode);
+  COPY_FIELD (p, c, uv_mode);
+  COPY_FIELD (p, c, partition);
+  COPY_FIELD (p, c, mv.joint);
+  COPY_FIELD (p, c, mv.sign);
+  COPY_FIELD (p, c, mv.classes);
+  COPY_FIELD (p, c, mv.class0_bit);
+  COPY_FIELD (p, c, mv.bits);
+  COPY_FIELD (p, c, mv.class0_fr);
+  COPY_FIELD (p, c, mv.fr);
+  COPY_FIELD (p, c, mv.class0_hp);
+  COPY_FIELD (p, c, mv.hp);
+}
+
+/* Decodes one frame of a packet.  The base class names a decode by the
+ * codec frame's system frame number; a hidden frame that shares its
+ * packet (superframe) with the shown one needs a name of its own, so it is
+ * decoded under a number of the hidden range for the duration of the
+ * call.  Nothing else reads the number meanwhile: we hold the stream
+ * lock. */
+static GstFlowReturn
+decode_one (GstV4l2ElasticVp9Dec *self, GstVideoCodecFrame *frame,
+    gboolean hidden_in_superframe, const guint8 *data, gsize size,
+    struct v4l2_ext_control *controls, GstV4l2Picture **picture)
+{
+  guint32 number = frame->system_frame_number;
+  GstFlowReturn ret;
+
+  if (hidden_in_superframe)
+    frame->system_frame_number =
+        HIDDEN_FRAME_BASE + (self->hidden_count++ & (HIDDEN_FRAME_BASE - 1));
+  ret = gst_v4l2_elastic_decoder_decode (
+      GST_V4L2_ELASTIC_DECODER (self), frame, data, size, controls, 2, picture);
+  frame->system_frame_number = number;
+  return ret;
+}
+
+static GstFlowReturn
+gst_v4l2_elastic_vp9_dec_handle_frame (
+    GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
+{
+  GstV4l2ElasticVp9Dec *self = VP9_DEC (decoder);
+  struct v4l2_ctrl_vp9_frame params;
+  struct v4l2_ctrl_vp9_compressed_hdr chdr_params;
+  struct v4l2_ext_control controls[2];
+  GstVp9CompressedHeader chdr;
+  GstVp9FrameHdr hdr;
+  GstVp9FramePlan plan;
+  GstVp9Frames frames;
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMapInfo map;
+  gboolean shown = FALSE;
+  guint i;
+
+  if (!gst_buffer_map (frame->input_buffer, &map, GST_MAP_READ)) {
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_ERROR;
+  }
+  if (!gst_vp9_split_superframe (map.data, map.size, &frames)) {
+    GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
+        ("Corrupt VP9 superframe index."),
+        ("frame %u", frame->system_frame_number), ret);
+    goto drop;
+  }
+
+  for (i = 0; i < frames.n_frames; i++) {
+    const guint8 *data = map.data + frames.offset[i];
+    gsize size = frames.size[i];
+    GstV4l2Picture *picture = NULL;
+    GstVp9Decision decision;
+
+    if (gst_vp9_parser_parse_frame_header (self->parser, &hdr, data, size) !=
+        GST_VP9_PARSER_OK) {
+      gst_vp9_state_reset (&self->state);
+      GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
+          ("Corrupt VP9 frame header."),
+          ("frame %u, part %u of %u", frame->system_frame_number, i,
+              frames.n_frames),
+          ret);
+      goto drop;
+    }
+
+    decision =
+        gst_vp9_state_begin_frame (&self->state, &hdr, self->parser->bit_depth,
+            self->parser->subsampling_x, self->parser->subsampling_y, &plan);
+    switch (decision) {
+    case GST_VP9_SHOW_EXISTING: {
+      GstV4l2Picture *show = plan.show_picture;
+
+      /* A second buffer on the same memory: the pool keeps the kernel
+       * buffer until this copy is gone too. */
+      gst_buffer_replace (&frame->output_buffer, NULL);
+      frame->output_buffer = gst_buffer_copy (show->buffer);
+      shown = TRUE;
+      continue;
+    }
+    case GST_VP9_DROP:
+      GST_DEBUG_OBJECT (self, "frame %u: no reference to predict from",
+          frame->system_frame_number);
+      goto drop;
+    case GST_VP9_DROP_RESIZE:
+      /* Reference scaling (an inter frame of another size) is not
+       * supported yet: everything up to the next key frame is dropped. */
+      gst_vp9_state_reset (&self->state);
+      GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
+          ("VP9 inter frames of a new size are not supported yet."),
+          ("frame %u is %ux%u", frame->system_frame_number, hdr.width,
+              hdr.height),
+          ret);
+      goto drop;
+    case GST_VP9_DECODE:
+      break;
+    }
+
+    if (plan.new_sequence) {
+      ret = new_sequence (self, &hdr, &plan);
+      if (ret != GST_FLOW_OK)
+        goto drop;
+    }
+
+    if (!gst_vp9_compressed_header_parse_frame (data, size, &hdr, &chdr)) {
+      gst_vp9_state_reset (&self->state);
+      GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
+          ("Corrupt VP9 compressed header."),
+          ("frame %u", frame->system_frame_number), ret);
+      goto drop;
+    }
+
+    fill_frame_control (self, &hdr, &plan, &chdr, &params);
+    fill_compressed_control (&chdr, &chdr_params);
+    memset (controls, 0, sizeof (controls));
+    controls[0].id = V4L2_CID_STATELESS_VP9_FRAME;
+    controls[0].size = sizeof (params);
+    controls[0].ptr = &params;
+    controls[1].id = V4L2_CID_STATELESS_VP9_COMPRESSED_HDR;
+    controls[1].size = sizeof (chdr_params);
+    controls[1].ptr = &chdr_params;
+
+    ret = decode_one (
+        self, frame, i + 1 < frames.n_frames, data, size, controls, &picture);
+    if (!picture) {
+      gst_vp9_state_reset (&self->state);
+      goto drop;
+    }
+    gst_vp9_state_end_frame (&self->state, &hdr, gst_v4l2_picture_ref (picture),
+        picture->timestamp_ns);
+    gst_v4l2_picture_unref (picture);
+    if (hdr.show_frame) {
+      shown = TRUE;
+    } else {
+      /* Only a reference: the slots hold it. */
+      gst_buffer_replace (&frame->output_buffer, NULL);
+    }
+  }
+  gst_buffer_unmap (frame->input_buffer, &map);
+
+  if (!shown) {
+    gst_video_decoder_release_frame (decoder, frame);
+    return GST_FLOW_OK;
+  }
+  return gst_v4l2_elastic_decoder_output (
+      GST_V4L2_ELASTIC_DECODER (self), frame);
+
+drop:
+  gst_buffer_unmap (frame->input_buffer, &map);
+  gst_video_decoder_drop_frame (decoder, frame);
+  return ret;
+}
+
+static void
+gst_v4l2_elastic_vp9_dec_finalize (GObject *object)
+{
+  GstV4l2ElasticVp9Dec *self = VP9_DEC (object);
+
+  g_clear_pointer (&self->parser, gst_vp9_parser_free);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_v4l2_elastic_vp9_dec_class_init (
+    GstV4l2ElasticVp9DecClass *klass, gpointer class_data)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS (klass);
+  GstV4l2ElasticDecoderClass *v4l2_class =
+      GST_V4L2_ELASTIC_DECODER_CLASS (klass);
+
+  parent_class = g_type_class_peek_parent (klass);
+  gst_v4l2_elastic_decoder_class_install (
+      v4l2_class, class_data, gst_caps_new_empty_simple ("video/x-vp9"));
+  gst_element_class_set_static_metadata (element_class,
+      "V4L2 elastic stateless VP9 decoder", "Codec/Decoder/Video/Hardware",
+      "Decodes VP9 through a V4L2 stateless decoder with an elastic CAPTURE "
+      "pool",
+      "gst-v4l2-elastic developers <dev@gst-v4l2-elastic.invalid>");
+
+  gobject_class->finalize = gst_v4l2_elastic_vp9_dec_finalize;
+  decoder_class->start = gst_v4l2_elastic_vp9_dec_start;
+  decoder_class->handle_frame = gst_v4l2_elastic_vp9_dec_handle_frame;
+  v4l2_class->reset = gst_v4l2_elastic_vp9_dec_reset;
+}
+
+static void
+gst_v4l2_elastic_vp9_dec_init (GTypeInstance *instance, gpointer g_class)
+{
+  /* One packet per buffer: no parse step. */
+  gst_video_decoder_set_packetized (GST_VIDEO_DECODER (instance), TRUE);
+}
+
+/* Both VP9 controls must have the sizes our ABI has. */
+static gboolean
+check_controls (GstV4l2Device *device)
+{
+  static const struct
+  {
+    guint32 id;
+    gsize size;
+    const gchar *name;
+  } controls[] = {
+    { V4L2_CID_STATELESS_VP9_FRAME, sizeof (struct v4l2_ctrl_vp9_frame),
+        "VP9 frame" },
+    { V4L2_CID_STATELESS_VP9_COMPRESSED_HDR,
+        sizeof (struct v4l2_ctrl_vp9_compressed_hdr), "VP9 compressed header" },
+  };
+  struct v4l2_query_ext_ctrl query;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (controls); i++) {
+    if (!gst_v4l2_device_query_control (device, controls[i].id, &query))
+      return FALSE;
+    if (query.elem_size != controls[i].size) {
+      GST_WARNING ("%s: %s control is %u bytes, we know %" G_GSIZE_FORMAT,
+          device->video_path, controls[i].name, query.elem_size,
+          controls[i].size);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static GstCaps *
+probe_src_caps (GstV4l2Device *device)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  struct v4l2_format fmt;
+  GArray *fourccs;
+  guint i;
+
+  gst_v4l2_device_format_init (
+      device, GST_V4L2_QUEUE_OUTPUT, &fmt, V4L2_PIX_FMT_VP9_FRAME, 640, 480, 0);
+  gst_v4l2_device_set_format (device, GST_V4L2_QUEUE_OUTPUT, &fmt);
+  fourccs = gst_v4l2_device_enum_formats (device, GST_V4L2_QUEUE_CAPTURE);
+  for (i = 0; i < fourccs->len; i++) {
+    GstVideoFormat f =
+        gst_v4l2_fourcc_to_video_format (g_array_index (fourccs, guint32, i));
+
+    if (f != GST_VIDEO_FORMAT_UNKNOWN)
+      gst_caps_append (caps,
+          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+              gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
+              G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
+  }
+  g_array_unref (fourccs);
+  return gst_caps_simplify (caps);
+}
+
+/**
+ * gst_v4l2_elastic_vp9_dec_register:
+ *
+ * Registers v4l2elasticvp9dec for the first VP9 decoder found, and
+ * v4l2elastic<node>vp9dec for further ones.
+ */
+gboolean
+gst_v4l2_elastic_vp9_dec_register (
+    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
+{
+  GTypeInfo info = { sizeof (GstV4l2ElasticVp9DecClass), NULL, NULL,
+    (GClassInitFunc) gst_v4l2_elastic_vp9_dec_class_init, NULL, NULL,
+    sizeof (GstV4l2ElasticVp9Dec), 0, gst_v4l2_elastic_vp9_dec_init, NULL };
+  GstV4l2ElasticDecoderCData *cdata;
+  GstV4l2Device *device;
+  GError *error = NULL;
+  gchar *type_name, *basename, *name;
+  GType type;
+  gboolean ok;
+
+  GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_vp9_dec_debug, "v4l2elastic-vp9dec",
+      0, "V4L2 elastic VP9 decoder");
+
+  device = gst_v4l2_device_new (node->media_path, node->video_path);
+  if (!gst_v4l2_device_open (device, &error)) {
+    GST_WARNING ("%s", error->message);
+    g_clear_error (&error);
+    gst_object_unref (device);
+    return FALSE;
+  }
+  if (!check_controls (device)) {
+    gst_object_unref (device);
+    return FALSE;
+  }
+
+  cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
+  cdata->media_path = g_strdup (node->media_path);
+  cdata->video_path = g_strdup (node->video_path);
+  cdata->src_caps = probe_src_caps (device);
+  gst_object_unref (device);
+  GST_MINI_OBJECT_FLAG_SET (
+      cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+  info.class_data = cdata;
+
+  basename = g_path_get_basename (node->video_path);
+  if (!g_type_from_name ("GstV4l2ElasticVp9Dec")) {
+    type_name = g_strdup ("GstV4l2ElasticVp9Dec");
+    name = g_strdup ("v4l2elasticvp9dec");
+  } else {
+    type_name = g_strdup_printf ("GstV4l2Elastic%sVp9Dec", basename);
+    name = g_strdup_printf ("v4l2elastic%svp9dec", basename);
+  }
+  type = g_type_register_static (
+      GST_TYPE_V4L2_ELASTIC_DECODER, type_name, &info, 0);
+  ok = gst_element_register (plugin, name, rank, type);
+  g_free (name);
+  g_free (basename);
+  g_free (type_name);
+  return ok;
+}
