@@ -93,6 +93,10 @@ fi
 took "probe and gst-inspect"
 run_tap queue-semantics "$build/tests/kernel/v4l2elastic-queue-semantics" \
   --expect "$expect" --remove-bufs "$remove_bufs"
+# The media core modules loaded are the ones this variant must use, and a
+# seeded randomized stress of the buffer ioctls leaves the kernel clean.
+run_tap core-modules "$src/tests/kernel/core-modules.sh" "$VMRUN_KERNEL_SERIES" "$VMRUN_KERNEL_VARIANT"
+run_tap stress "$build/tests/kernel/v4l2elastic-stress" --seed 20261127 --duration 30
 
 # The FWHT element on vicodec: streams made here by vicodec's own encoder.
 if echo "$expect" | grep -q vicodec; then
