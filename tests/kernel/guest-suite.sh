@@ -89,6 +89,15 @@ else
   not_ok "gst-inspect-1.0 v4l2elastic loads the plugin"
   echo "$out" | sed 's/^/# /'
 fi
+# The registry was seeded on the host, where no decoder exists: elements
+# here prove that the plugin is re-scanned when /dev/media* changes.
+if echo "$expect" | grep -q vicodec; then
+  if echo "$out" | grep -q 'v4l2elasticfwhtdec'; then
+    ok "vicodec: the re-scanned plugin registers v4l2elasticfwhtdec"
+  else
+    not_ok "vicodec: the re-scanned plugin registers v4l2elasticfwhtdec"
+  fi
+fi
 
 took "probe and gst-inspect"
 run_tap queue-semantics "$build/tests/kernel/v4l2elastic-queue-semantics" \
