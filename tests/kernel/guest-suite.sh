@@ -105,7 +105,16 @@ run_tap queue-semantics "$build/tests/kernel/v4l2elastic-queue-semantics" \
 # The media core modules loaded are the ones this variant must use, and a
 # seeded randomized stress of the buffer ioctls leaves the kernel clean.
 run_tap core-modules "$src/tests/kernel/core-modules.sh" "$VMRUN_KERNEL_SERIES" "$VMRUN_KERNEL_VARIANT"
-run_tap stress "$build/tests/kernel/v4l2elastic-stress" --seed 20261127 --duration 30
+# Stock 6.12 vicodec can free the reference of a running job on
+# REMOVE_BUFS (an oops, found by this test; fixed by
+# kernel/patches/6.12/0002): the stress runs where that fix or no
+# REMOVE_BUFS at all is in place.
+if [ "$VMRUN_KERNEL_SERIES-$VMRUN_KERNEL_VARIANT" = 6.12-stock ]; then
+  n=$((n + 1))
+  echo "ok $n - $kernel stress # SKIP stock 6.12 vicodec has the REMOVE_BUFS race fixed by kernel/patches/6.12/0002"
+else
+  run_tap stress "$build/tests/kernel/v4l2elastic-stress" --seed 20261127 --duration 30
+fi
 
 # The FWHT element on vicodec: streams made here by vicodec's own encoder.
 if echo "$expect" | grep -q vicodec; then
