@@ -18,6 +18,7 @@
 #include "gstv4l2device.h"
 #include "gstv4l2capturepool.h"
 #include "gstv4l2request.h"
+#include "gstv4l2media.h"
 
 G_BEGIN_DECLS
 
@@ -31,7 +32,20 @@ typedef struct
   gchar *media_path;
   gchar *video_path;
   GstCaps *src_caps;
+  GstCaps *sink_caps; /* NULL: the codec's fixed sink caps */
 } GstV4l2ElasticDecoderCData;
+
+/* How a codec element is registered for one device. */
+typedef struct
+{
+  const gchar *codec;     /* "vp8": element v4l2elasticvp8dec */
+  const gchar *type_stem; /* "Vp8": type GstV4l2ElasticVp8Dec */
+  guint32 coded_fourcc;   /* OUTPUT format the CAPTURE list is for */
+  /* Can this device decode the codec (controls, menus)?  NULL: yes. */
+  gboolean (*check) (GstV4l2Device *device);
+  /* Sink caps for this device; NULL: the class' fixed ones. */
+  GstCaps *(*probe_sink_caps) (GstV4l2Device *device);
+} GstV4l2ElasticCodecInfo;
 
 /* A decoded picture as the codec state holds it: a hold on one CAPTURE
  * buffer (gst_v4l2_capture_pool_hold()), so that the kernel buffer is not
@@ -68,6 +82,10 @@ struct _GstV4l2ElasticDecoderClass
 
 void gst_v4l2_elastic_decoder_class_install (GstV4l2ElasticDecoderClass *klass,
     GstV4l2ElasticDecoderCData *cdata, GstCaps *sink_caps);
+
+gboolean gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
+    const GstV4l2DecoderNode *node, const GstV4l2ElasticCodecInfo *codec,
+    GTypeInfo *type_info, guint rank);
 
 GstFlowReturn gst_v4l2_elastic_decoder_set_sequence (
     GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence);

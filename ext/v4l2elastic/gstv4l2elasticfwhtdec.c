@@ -311,48 +311,11 @@ gst_v4l2_elastic_fwht_dec_init (GTypeInstance *instance, gpointer g_class)
 
 /* The FWHT parameters control must have the size our ABI has. */
 static gboolean
-check_controls (GstV4l2Device *device)
+check_device (GstV4l2Device *device)
 {
-  struct v4l2_query_ext_ctrl query;
-
-  if (!gst_v4l2_device_query_control (
-          device, V4L2_CID_STATELESS_FWHT_PARAMS, &query))
-    return FALSE;
-  if (query.elem_size != sizeof (struct v4l2_ctrl_fwht_params)) {
-    GST_WARNING (
-        "%s: FWHT params control is %u bytes, we know %" G_GSIZE_FORMAT,
-        device->video_path, query.elem_size,
-        sizeof (struct v4l2_ctrl_fwht_params));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* The raw formats the driver can write for FWHT input. */
-static GstCaps *
-probe_src_caps (GstV4l2Device *device)
-{
-  GstCaps *caps = gst_caps_new_empty ();
-  struct v4l2_format fmt;
-  GArray *fourccs;
-  guint i;
-
-  gst_v4l2_device_format_init (device, GST_V4L2_QUEUE_OUTPUT, &fmt,
-      V4L2_PIX_FMT_FWHT_STATELESS, 640, 480, 0);
-  gst_v4l2_device_set_format (device, GST_V4L2_QUEUE_OUTPUT, &fmt);
-  fourccs = gst_v4l2_device_enum_formats (device, GST_V4L2_QUEUE_CAPTURE);
-  for (i = 0; i < fourccs->len; i++) {
-    GstVideoFormat f =
-        gst_v4l2_fourcc_to_video_format (g_array_index (fourccs, guint32, i));
-
-    if (f != GST_VIDEO_FORMAT_UNKNOWN)
-      gst_caps_append (caps,
-          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
-              gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
-              G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
-  }
-  g_array_unref (fourccs);
-  return gst_caps_simplify (caps);
+  return gst_v4l2_device_check_control_size (device,
+      V4L2_CID_STATELESS_FWHT_PARAMS, sizeof (struct v4l2_ctrl_fwht_params),
+      "FWHT parameters");
 }
 
 /**
@@ -365,57 +328,13 @@ gboolean
 gst_v4l2_elastic_fwht_dec_register (
     GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
 {
+  static const GstV4l2ElasticCodecInfo codec = { "fwht", "Fwht",
+    V4L2_PIX_FMT_FWHT_STATELESS, check_device, NULL };
   GTypeInfo info = { sizeof (GstV4l2ElasticFwhtDecClass), NULL, NULL,
     (GClassInitFunc) gst_v4l2_elastic_fwht_dec_class_init, NULL, NULL,
     sizeof (GstV4l2ElasticFwhtDec), 0, gst_v4l2_elastic_fwht_dec_init, NULL };
-  GstV4l2ElasticDecoderCData *cdata;
-  GstV4l2Device *device;
-  GError *error = NULL;
-  gchar *type_name, *basename;
-  GType type;
-  gboolean ok;
 
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_fwht_dec_debug,
       "v4l2elastic-fwhtdec", 0, "V4L2 elastic FWHT decoder");
-
-  device = gst_v4l2_device_new (node->media_path, node->video_path);
-  if (!gst_v4l2_device_open (device, &error)) {
-    GST_WARNING ("%s", error->message);
-    g_clear_error (&error);
-    gst_object_unref (device);
-    return FALSE;
-  }
-  if (!check_controls (device)) {
-    gst_object_unref (device);
-    return FALSE;
-  }
-
-  cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
-  cdata->media_path = g_strdup (node->media_path);
-  cdata->video_path = g_strdup (node->video_path);
-  cdata->src_caps = probe_src_caps (device);
-  gst_object_unref (device);
-  GST_MINI_OBJECT_FLAG_SET (
-      cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
-  info.class_data = cdata;
-
-  type_name = g_strdup ("GstV4l2ElasticFwhtDec");
-  basename = g_path_get_basename (node->video_path);
-  if (g_type_from_name (type_name)) {
-    g_free (type_name);
-    type_name = g_strdup_printf ("GstV4l2Elastic%sFwhtDec", basename);
-  }
-  type = g_type_register_static (
-      GST_TYPE_V4L2_ELASTIC_DECODER, type_name, &info, 0);
-  if (g_str_equal (type_name, "GstV4l2ElasticFwhtDec")) {
-    ok = gst_element_register (plugin, "v4l2elasticfwhtdec", rank, type);
-  } else {
-    gchar *name = g_strdup_printf ("v4l2elastic%sfwhtdec", basename);
-
-    ok = gst_element_register (plugin, name, rank, type);
-    g_free (name);
-  }
-  g_free (basename);
-  g_free (type_name);
-  return ok;
+  return gst_v4l2_elastic_decoder_register (plugin, node, &codec, &info, rank);
 }

@@ -494,59 +494,15 @@ gst_v4l2_elastic_vp9_dec_init (GTypeInstance *instance, gpointer g_class)
 
 /* Both VP9 controls must have the sizes our ABI has. */
 static gboolean
-check_controls (GstV4l2Device *device)
+check_device (GstV4l2Device *device)
 {
-  static const struct
-  {
-    guint32 id;
-    gsize size;
-    const gchar *name;
-  } controls[] = {
-    { V4L2_CID_STATELESS_VP9_FRAME, sizeof (struct v4l2_ctrl_vp9_frame),
-        "VP9 frame" },
-    { V4L2_CID_STATELESS_VP9_COMPRESSED_HDR,
-        sizeof (struct v4l2_ctrl_vp9_compressed_hdr), "VP9 compressed header" },
-  };
-  struct v4l2_query_ext_ctrl query;
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (controls); i++) {
-    if (!gst_v4l2_device_query_control (device, controls[i].id, &query))
-      return FALSE;
-    if (query.elem_size != controls[i].size) {
-      GST_WARNING ("%s: %s control is %u bytes, we know %" G_GSIZE_FORMAT,
-          device->video_path, controls[i].name, query.elem_size,
-          controls[i].size);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-static GstCaps *
-probe_src_caps (GstV4l2Device *device)
-{
-  GstCaps *caps = gst_caps_new_empty ();
-  struct v4l2_format fmt;
-  GArray *fourccs;
-  guint i;
-
-  gst_v4l2_device_format_init (
-      device, GST_V4L2_QUEUE_OUTPUT, &fmt, V4L2_PIX_FMT_VP9_FRAME, 640, 480, 0);
-  gst_v4l2_device_set_format (device, GST_V4L2_QUEUE_OUTPUT, &fmt);
-  fourccs = gst_v4l2_device_enum_formats (device, GST_V4L2_QUEUE_CAPTURE);
-  for (i = 0; i < fourccs->len; i++) {
-    GstVideoFormat f =
-        gst_v4l2_fourcc_to_video_format (g_array_index (fourccs, guint32, i));
-
-    if (f != GST_VIDEO_FORMAT_UNKNOWN)
-      gst_caps_append (caps,
-          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
-              gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
-              G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
-  }
-  g_array_unref (fourccs);
-  return gst_caps_simplify (caps);
+  return gst_v4l2_device_check_control_size (device,
+             V4L2_CID_STATELESS_VP9_FRAME, sizeof (struct v4l2_ctrl_vp9_frame),
+             "VP9 frame") &&
+      gst_v4l2_device_check_control_size (device,
+          V4L2_CID_STATELESS_VP9_COMPRESSED_HDR,
+          sizeof (struct v4l2_ctrl_vp9_compressed_hdr),
+          "VP9 compressed header");
 }
 
 /**
@@ -559,53 +515,13 @@ gboolean
 gst_v4l2_elastic_vp9_dec_register (
     GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
 {
+  static const GstV4l2ElasticCodecInfo codec = { "vp9", "Vp9",
+    V4L2_PIX_FMT_VP9_FRAME, check_device, NULL };
   GTypeInfo info = { sizeof (GstV4l2ElasticVp9DecClass), NULL, NULL,
     (GClassInitFunc) gst_v4l2_elastic_vp9_dec_class_init, NULL, NULL,
     sizeof (GstV4l2ElasticVp9Dec), 0, gst_v4l2_elastic_vp9_dec_init, NULL };
-  GstV4l2ElasticDecoderCData *cdata;
-  GstV4l2Device *device;
-  GError *error = NULL;
-  gchar *type_name, *basename, *name;
-  GType type;
-  gboolean ok;
 
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_vp9_dec_debug, "v4l2elastic-vp9dec",
       0, "V4L2 elastic VP9 decoder");
-
-  device = gst_v4l2_device_new (node->media_path, node->video_path);
-  if (!gst_v4l2_device_open (device, &error)) {
-    GST_WARNING ("%s", error->message);
-    g_clear_error (&error);
-    gst_object_unref (device);
-    return FALSE;
-  }
-  if (!check_controls (device)) {
-    gst_object_unref (device);
-    return FALSE;
-  }
-
-  cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
-  cdata->media_path = g_strdup (node->media_path);
-  cdata->video_path = g_strdup (node->video_path);
-  cdata->src_caps = probe_src_caps (device);
-  gst_object_unref (device);
-  GST_MINI_OBJECT_FLAG_SET (
-      cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
-  info.class_data = cdata;
-
-  basename = g_path_get_basename (node->video_path);
-  if (!g_type_from_name ("GstV4l2ElasticVp9Dec")) {
-    type_name = g_strdup ("GstV4l2ElasticVp9Dec");
-    name = g_strdup ("v4l2elasticvp9dec");
-  } else {
-    type_name = g_strdup_printf ("GstV4l2Elastic%sVp9Dec", basename);
-    name = g_strdup_printf ("v4l2elastic%svp9dec", basename);
-  }
-  type = g_type_register_static (
-      GST_TYPE_V4L2_ELASTIC_DECODER, type_name, &info, 0);
-  ok = gst_element_register (plugin, name, rank, type);
-  g_free (name);
-  g_free (basename);
-  g_free (type_name);
-  return ok;
+  return gst_v4l2_elastic_decoder_register (plugin, node, &codec, &info, rank);
 }

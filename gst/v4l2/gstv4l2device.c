@@ -411,6 +411,31 @@ gst_v4l2_device_query_control (
 }
 
 /**
+ * gst_v4l2_device_check_control_size:
+ *
+ * The ABI check made before a codec is offered: the driver has the
+ * control and its element size is the size of our structure.
+ */
+gboolean
+gst_v4l2_device_check_control_size (
+    GstV4l2Device *self, guint32 id, gsize size, const gchar *name)
+{
+  struct v4l2_query_ext_ctrl query;
+
+  if (!gst_v4l2_device_query_control (self, id, &query)) {
+    GST_INFO_OBJECT (self, "%s: no %s control", self->video_path, name);
+    return FALSE;
+  }
+  if (query.elem_size != size) {
+    GST_WARNING_OBJECT (self,
+        "%s: %s control is %u bytes, we know %" G_GSIZE_FORMAT,
+        self->video_path, name, query.elem_size, size);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
  * gst_v4l2_device_set_controls:
  * @request_fd: the media request the values belong to, or -1 for the
  *   current values

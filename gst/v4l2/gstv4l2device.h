@@ -92,6 +92,8 @@ guint32 gst_v4l2_video_format_to_fourcc (GstVideoFormat format);
 /* Controls */
 gboolean gst_v4l2_device_query_control (
     GstV4l2Device *self, guint32 id, struct v4l2_query_ext_ctrl *query);
+gboolean gst_v4l2_device_check_control_size (
+    GstV4l2Device *self, guint32 id, gsize size, const gchar *name);
 gboolean gst_v4l2_device_set_controls (GstV4l2Device *self, gint request_fd,
     struct v4l2_ext_control *controls, guint count);
 
