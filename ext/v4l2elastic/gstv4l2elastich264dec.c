@@ -635,10 +635,11 @@ gst_v4l2_elastic_h264_dec_class_init (
   GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS (klass);
   GstV4l2ElasticDecoderClass *v4l2_class =
       GST_V4L2_ELASTIC_DECODER_CLASS (klass);
-  gpointer *data = class_data;
-
   parent_class = g_type_class_peek_parent (klass);
-  gst_v4l2_elastic_decoder_class_install (v4l2_class, data[0], data[1]);
+  /* The probed sink caps (profiles of this device) replace these. */
+  gst_v4l2_elastic_decoder_class_install (v4l2_class, class_data,
+      gst_caps_new_simple ("video/x-h264", "stream-format", G_TYPE_STRING,
+          "byte-stream", "alignment", G_TYPE_STRING, "au", NULL));
   gst_element_class_set_static_metadata (element_class,
       "V4L2 elastic stateless H.264 decoder", "Codec/Decoder/Video/Hardware",
       "Decodes H.264 through a V4L2 stateless decoder with an elastic "
@@ -671,24 +672,6 @@ gst_v4l2_elastic_h264_dec_init (GTypeInstance *instance, gpointer g_class)
 /* --- registration ------------------------------------------------------------
  */
 
-static gboolean
-check_control_size (
-    GstV4l2Device *device, guint32 id, const gchar *name, gsize size)
-{
-  struct v4l2_query_ext_ctrl query;
-
-  if (!gst_v4l2_device_query_control (device, id, &query)) {
-    GST_INFO ("%s: no H.264 %s control", device->video_path, name);
-    return FALSE;
-  }
-  if (query.elem_size != size) {
-    GST_WARNING ("%s: H.264 %s control is %u bytes, we know %" G_GSIZE_FORMAT,
-        device->video_path, name, query.elem_size, size);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* Whether the menu control @id has the entry @value. */
 static gboolean
 menu_has (GstV4l2Device *device, guint32 id, gint64 value)
@@ -710,14 +693,18 @@ menu_has (GstV4l2Device *device, guint32 id, gint64 value)
 static gboolean
 check_controls (GstV4l2Device *device)
 {
-  if (!check_control_size (device, V4L2_CID_STATELESS_H264_SPS, "SPS",
-          sizeof (struct v4l2_ctrl_h264_sps)) ||
-      !check_control_size (device, V4L2_CID_STATELESS_H264_PPS, "PPS",
-          sizeof (struct v4l2_ctrl_h264_pps)) ||
-      !check_control_size (device, V4L2_CID_STATELESS_H264_SCALING_MATRIX,
-          "scaling matrix", sizeof (struct v4l2_ctrl_h264_scaling_matrix)) ||
-      !check_control_size (device, V4L2_CID_STATELESS_H264_DECODE_PARAMS,
-          "decode parameters", sizeof (struct v4l2_ctrl_h264_decode_params)))
+  if (!gst_v4l2_device_check_control_size (device, V4L2_CID_STATELESS_H264_SPS,
+          sizeof (struct v4l2_ctrl_h264_sps), "H.264 SPS") ||
+      !gst_v4l2_device_check_control_size (device, V4L2_CID_STATELESS_H264_PPS,
+          sizeof (struct v4l2_ctrl_h264_pps), "H.264 PPS") ||
+      !gst_v4l2_device_check_control_size (device,
+          V4L2_CID_STATELESS_H264_SCALING_MATRIX,
+          sizeof (struct v4l2_ctrl_h264_scaling_matrix),
+          "H.264 scaling matrix") ||
+      !gst_v4l2_device_check_control_size (device,
+          V4L2_CID_STATELESS_H264_DECODE_PARAMS,
+          sizeof (struct v4l2_ctrl_h264_decode_params),
+          "H.264 decode parameters"))
     return FALSE;
   if (!menu_has (device, V4L2_CID_STATELESS_H264_DECODE_MODE,
           V4L2_STATELESS_H264_DECODE_MODE_FRAME_BASED)) {
@@ -797,103 +784,23 @@ probe_sink_caps (GstV4l2Device *device)
   return caps;
 }
 
-/* The raw formats the driver can write for H.264 input. */
-static GstCaps *
-probe_src_caps (GstV4l2Device *device)
-{
-  GstCaps *caps = gst_caps_new_empty ();
-  struct v4l2_format fmt;
-  GArray *fourccs;
-  guint i;
-
-  gst_v4l2_device_format_init (device, GST_V4L2_QUEUE_OUTPUT, &fmt,
-      V4L2_PIX_FMT_H264_SLICE, 320, 240, 0);
-  gst_v4l2_device_set_format (device, GST_V4L2_QUEUE_OUTPUT, &fmt);
-  fourccs = gst_v4l2_device_enum_formats (device, GST_V4L2_QUEUE_CAPTURE);
-  for (i = 0; i < fourccs->len; i++) {
-    GstVideoFormat f =
-        gst_v4l2_fourcc_to_video_format (g_array_index (fourccs, guint32, i));
-
-    if (f != GST_VIDEO_FORMAT_UNKNOWN)
-      gst_caps_append (caps,
-          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
-              gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
-              G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
-  }
-  g_array_unref (fourccs);
-  return gst_caps_simplify (caps);
-}
-
 /**
  * gst_v4l2_elastic_h264_dec_register:
  *
- * Registers v4l2elastich264dec for the first H.264 decoder found that can
- * decode frame-based with Annex-B start codes, and v4l2elastic<node>h264dec
- * for further ones.
+ * Registers v4l2elastich264dec for the first H.264 decoder found (frame
+ * based, Annex B), and v4l2elastic<node>h264dec for further ones.
  */
 gboolean
 gst_v4l2_elastic_h264_dec_register (
     GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
 {
+  static const GstV4l2ElasticCodecInfo codec = { "h264", "H264",
+    V4L2_PIX_FMT_H264_SLICE, check_controls, probe_sink_caps };
   GTypeInfo info = { sizeof (GstV4l2ElasticH264DecClass), NULL, NULL,
     (GClassInitFunc) gst_v4l2_elastic_h264_dec_class_init, NULL, NULL,
     sizeof (GstV4l2ElasticH264Dec), 0, gst_v4l2_elastic_h264_dec_init, NULL };
-  GstV4l2ElasticDecoderCData *cdata;
-  GstV4l2Device *device;
-  GError *error = NULL;
-  gchar *type_name, *basename;
-  gpointer *class_data;
-  GstCaps *sink_caps;
-  GType type;
-  gboolean ok;
 
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_h264_dec_debug,
       "v4l2elastic-h264dec", 0, "V4L2 elastic H.264 decoder");
-
-  device = gst_v4l2_device_new (node->media_path, node->video_path);
-  if (!gst_v4l2_device_open (device, &error)) {
-    GST_WARNING ("%s", error->message);
-    g_clear_error (&error);
-    gst_object_unref (device);
-    return FALSE;
-  }
-  if (!check_controls (device)) {
-    gst_object_unref (device);
-    return FALSE;
-  }
-
-  cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
-  cdata->media_path = g_strdup (node->media_path);
-  cdata->video_path = g_strdup (node->video_path);
-  cdata->src_caps = probe_src_caps (device);
-  sink_caps = probe_sink_caps (device);
-  gst_object_unref (device);
-  GST_MINI_OBJECT_FLAG_SET (
-      cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
-  GST_MINI_OBJECT_FLAG_SET (sink_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
-  /* The class needs both the device data and its own sink caps. */
-  class_data = g_new0 (gpointer, 2);
-  class_data[0] = cdata;
-  class_data[1] = sink_caps;
-  info.class_data = class_data;
-
-  type_name = g_strdup ("GstV4l2ElasticH264Dec");
-  basename = g_path_get_basename (node->video_path);
-  if (g_type_from_name (type_name)) {
-    g_free (type_name);
-    type_name = g_strdup_printf ("GstV4l2Elastic%sH264Dec", basename);
-  }
-  type = g_type_register_static (
-      GST_TYPE_V4L2_ELASTIC_DECODER, type_name, &info, 0);
-  if (g_str_equal (type_name, "GstV4l2ElasticH264Dec")) {
-    ok = gst_element_register (plugin, "v4l2elastich264dec", rank, type);
-  } else {
-    gchar *name = g_strdup_printf ("v4l2elastic%sh264dec", basename);
-
-    ok = gst_element_register (plugin, name, rank, type);
-    g_free (name);
-  }
-  g_free (basename);
-  g_free (type_name);
-  return ok;
+  return gst_v4l2_elastic_decoder_register (plugin, node, &codec, &info, rank);
 }

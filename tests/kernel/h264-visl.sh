@@ -129,15 +129,19 @@ for s in $streams; do
     decode "$s" v4l2slh264dec "$work/$s.upstream"
     echo "# $s: v4l2slh264dec output $(wc -l <"$work/$s.upstream") frames"
     trace_stop "$work/$s.upstream.trace"
-    if out=$(python3 "$(dirname "$0")/h264-trace-compare.py" \
-      "$work/$s.ours.trace" "$work/$s.upstream.trace" 2>&1); then
-      ok "$s: controls per request equal v4l2slh264dec's ($(echo "$out" | tail -1))"
-    else
-      # Differences are reported, not failed: upstream is a reference
-      # implementation, not the specification.
-      ok "$s: controls compared with v4l2slh264dec, differences listed below"
-      echo "$out" | head -40 | sed 's/^/# /'
-    fi
+    out=$(python3 "$(dirname "$0")/h264-trace-compare.py" \
+      "$work/$s.ours.trace" "$work/$s.upstream.trace" 2>&1)
+    case $? in
+      0) ok "$s: controls per request equal v4l2slh264dec's ($(echo "$out" | tail -1))" ;;
+      2)
+        # Upstream 1.22 stops at a DPB increase ("Could not re-negotiate
+        # with updated state"); every request it did make is identical.
+        ok "$s: controls equal v4l2slh264dec's for every request it made; it stopped early (upstream bug, docs/h264.md)"
+        echo "$out" | head -10 | sed 's/^/# /' ;;
+      *)
+        not_ok "$s: controls per request equal v4l2slh264dec's"
+        echo "$out" | head -40 | sed 's/^/# /' ;;
+    esac
   fi
 done
 
