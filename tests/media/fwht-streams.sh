@@ -8,8 +8,10 @@
 # Writes OUTDIR/NAME.fwht (the segments concatenated: each starts with an
 # intra frame, so every size change is at an intra frame), OUTDIR/NAME.yuv
 # (the reference decode, I420, frame after frame) and OUTDIR/NAME.sizes
-# (one "W H" line per frame).  The encoder and decoder nodes are found by
-# their names, never by number.
+# (one "W H" line per frame).  The reference comes from vicodec's stateful
+# decoder and must equal, bit for bit, what v4l2-ctl's own stateless FWHT
+# client decodes from the same frames: two independent references.  The
+# encoder and decoder nodes are found by their names, never by number.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu
 out=$1 name=$2 frames=$3 sizes=$4
@@ -23,6 +25,7 @@ node() {
 }
 enc=$(node stateful-encoder)
 dec=$(node stateful-decoder)
+sdec=$(node stateless-decoder)
 
 mkdir -p "$out"
 : >"$out/$name.fwht"
@@ -43,6 +46,18 @@ for s in $(echo "$sizes" | tr ',' ' '); do
   v4l2-ctl -d "$dec" --set-fmt-video-out=pixelformat=FWHT --set-fmt-video=pixelformat=YU12 \
     --stream-mmap --stream-out-mmap --stream-from="$tmp.fwht" \
     --stream-to="$tmp.ref.yuv" >/dev/null 2>&1
+  # The same frames with v4l2-ctl's per-frame size headers, decoded by its
+  # Request-API client on the stateless node.
+  v4l2-ctl -d "$enc" --set-fmt-video-out=width="$w",height="$h",pixelformat=YU12 \
+    --stream-mmap --stream-out-mmap --stream-from="$tmp.in.yuv" \
+    --stream-to-hdr="$tmp.hdr" --stream-count="$frames" >/dev/null 2>&1
+  v4l2-ctl -d "$sdec" --set-fmt-video-out=width="$w",height="$h",pixelformat=SFWH \
+    --set-fmt-video=pixelformat=YU12 --stream-mmap --stream-out-mmap \
+    --stream-from-hdr="$tmp.hdr" --stream-to="$tmp.sl.yuv" >/dev/null 2>&1
+  if ! cmp -s "$tmp.ref.yuv" "$tmp.sl.yuv"; then
+    echo "fwht-streams: $w x $h: vicodec's stateful decoder and v4l2-ctl's stateless client disagree" >&2
+    exit 1
+  fi
   want=$((w * h * 3 / 2 * frames))
   got=$(stat -c %s "$tmp.ref.yuv")
   [ "$got" = "$want" ] || {
@@ -53,6 +68,6 @@ for s in $(echo "$sizes" | tr ',' ' '); do
   cat "$tmp.ref.yuv" >>"$out/$name.yuv"
   i=0
   while [ $i -lt "$frames" ]; do echo "$w $h" >>"$out/$name.sizes"; i=$((i + 1)); done
-  rm -f "$tmp.in.yuv" "$tmp.fwht" "$tmp.ref.yuv"
+  rm -f "$tmp.in.yuv" "$tmp.fwht" "$tmp.ref.yuv" "$tmp.hdr" "$tmp.sl.yuv"
   seg=$((seg + 1))
 done
