@@ -113,7 +113,18 @@ if [ "$VMRUN_KERNEL_SERIES-$VMRUN_KERNEL_VARIANT" = 6.12-stock ]; then
   n=$((n + 1))
   echo "ok $n - $kernel stress # SKIP stock 6.12 vicodec has the REMOVE_BUFS race fixed by kernel/patches/6.12/0002"
 else
+  # vicodec's buffers are vmalloc memory (videobuf2-vmalloc): once every
+  # stress process has closed its fds, all of it must be back.  The
+  # tolerance is below one CAPTURE buffer (at least 345 kB here).
+  vmalloc_before=$(awk '/^VmallocUsed/ { print $2 }' /proc/meminfo)
   run_tap stress "$build/tests/kernel/v4l2elastic-stress" --seed 20261127 --duration 30
+  sleep 1
+  vmalloc_after=$(awk '/^VmallocUsed/ { print $2 }' /proc/meminfo)
+  if [ $((vmalloc_after - vmalloc_before)) -lt 256 ]; then
+    ok "stress: every buffer allocation is gone after close (VmallocUsed $vmalloc_before -> $vmalloc_after kB)"
+  else
+    not_ok "stress: every buffer allocation is gone after close (VmallocUsed $vmalloc_before -> $vmalloc_after kB)"
+  fi
 fi
 
 # The FWHT element on vicodec: streams made here by vicodec's own encoder.
