@@ -16,41 +16,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_vp8_state_debug);
 #define GST_CAT_DEFAULT gst_vp8_state_debug
 
-struct _GstVp8StatePicture
-{
-  gint slot_refs;
-  gpointer picture;
-  guint64 id;
-};
-
-static GstVp8StatePicture *
-slot_ref (GstVp8StatePicture *pic)
-{
-  if (pic)
-    pic->slot_refs++;
-  return pic;
-}
-
-static void
-slot_unref (GstVp8State *state, GstVp8StatePicture *pic)
-{
-  if (!pic || --pic->slot_refs > 0)
-    return;
-  if (state->picture_free && pic->picture)
-    state->picture_free (pic->picture);
-  g_free (pic);
-}
-
-/* Points @ref at @pic, letting go of what it named before. */
-static void
-slot_set (GstVp8State *state, GstVp8Ref ref, GstVp8StatePicture *pic)
-{
-  GstVp8StatePicture *old = state->slots[ref];
-
-  state->slots[ref] = slot_ref (pic);
-  slot_unref (state, old);
-}
-
 void
 gst_vp8_state_init (GstVp8State *state, GDestroyNotify picture_free)
 {
@@ -73,7 +38,7 @@ gst_vp8_state_reset (GstVp8State *state)
   guint i;
 
   for (i = 0; i < GST_VP8_N_REFS; i++)
-    slot_set (state, i, NULL);
+    gst_slot_picture_set (&state->slots[i], NULL, state->picture_free);
   state->have_sequence = FALSE;
   state->width = state->height = 0;
 }
@@ -125,40 +90,45 @@ void
 gst_vp8_state_end_frame (GstVp8State *state, const GstVp8FrameHdr *hdr,
     gpointer picture, guint64 picture_id)
 {
-  GstVp8StatePicture *pic = g_new0 (GstVp8StatePicture, 1);
+  GstVp8StatePicture *pic = gst_slot_picture_new (picture, picture_id);
   guint i;
 
-  pic->picture = picture;
-  pic->id = picture_id;
-  pic->slot_refs = 1; /* ours until the end of this function */
+  /* pic's own reference is ours until the end of this function. */
 
   if (hdr->key_frame) {
     for (i = 0; i < GST_VP8_N_REFS; i++)
-      slot_set (state, i, pic);
+      gst_slot_picture_set (&state->slots[i], pic, state->picture_free);
     state->have_sequence = TRUE;
     state->width = hdr->width;
     state->height = hdr->height;
   } else {
     if (!hdr->refresh_alternate_frame) {
       if (hdr->copy_buffer_to_alternate == 1)
-        slot_set (state, GST_VP8_REF_ALTREF, state->slots[GST_VP8_REF_LAST]);
+        gst_slot_picture_set (&state->slots[GST_VP8_REF_ALTREF],
+            state->slots[GST_VP8_REF_LAST], state->picture_free);
       else if (hdr->copy_buffer_to_alternate == 2)
-        slot_set (state, GST_VP8_REF_ALTREF, state->slots[GST_VP8_REF_GOLDEN]);
+        gst_slot_picture_set (&state->slots[GST_VP8_REF_ALTREF],
+            state->slots[GST_VP8_REF_GOLDEN], state->picture_free);
     }
     if (!hdr->refresh_golden_frame) {
       if (hdr->copy_buffer_to_golden == 1)
-        slot_set (state, GST_VP8_REF_GOLDEN, state->slots[GST_VP8_REF_LAST]);
+        gst_slot_picture_set (&state->slots[GST_VP8_REF_GOLDEN],
+            state->slots[GST_VP8_REF_LAST], state->picture_free);
       else if (hdr->copy_buffer_to_golden == 2)
-        slot_set (state, GST_VP8_REF_GOLDEN, state->slots[GST_VP8_REF_ALTREF]);
+        gst_slot_picture_set (&state->slots[GST_VP8_REF_GOLDEN],
+            state->slots[GST_VP8_REF_ALTREF], state->picture_free);
     }
     if (hdr->refresh_alternate_frame)
-      slot_set (state, GST_VP8_REF_ALTREF, pic);
+      gst_slot_picture_set (
+          &state->slots[GST_VP8_REF_ALTREF], pic, state->picture_free);
     if (hdr->refresh_golden_frame)
-      slot_set (state, GST_VP8_REF_GOLDEN, pic);
+      gst_slot_picture_set (
+          &state->slots[GST_VP8_REF_GOLDEN], pic, state->picture_free);
     if (hdr->refresh_last)
-      slot_set (state, GST_VP8_REF_LAST, pic);
+      gst_slot_picture_set (
+          &state->slots[GST_VP8_REF_LAST], pic, state->picture_free);
   }
-  slot_unref (state, pic);
+  gst_slot_picture_unref (pic, state->picture_free);
 }
 
 gpointer

@@ -19,6 +19,8 @@
 #include <gst/codecparsers/gstvp8parser.h>
 #include <gst/gst.h>
 
+#include "gstslotpicture.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -30,7 +32,8 @@ typedef enum
 } GstVp8Ref;
 
 /* Slots hold this; shared between slots that name the same picture. */
-typedef struct _GstVp8StatePicture GstVp8StatePicture;
+/* A picture named by the reference slots (see gstslotpicture.h). */
+typedef GstSlotPicture GstVp8StatePicture;
 
 typedef struct
 {

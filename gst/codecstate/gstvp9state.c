@@ -16,15 +16,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_vp9_state_debug);
 #define GST_CAT_DEFAULT gst_vp9_state_debug
 
-struct _GstVp9StatePicture
-{
-  gint slot_refs;
-  gpointer picture;
-  guint64 id;
-  guint width;
-  guint height;
-};
-
 /**
  * gst_vp9_split_superframe:
  *
@@ -79,33 +70,6 @@ single:
   return TRUE;
 }
 
-static GstVp9StatePicture *
-slot_ref (GstVp9StatePicture *pic)
-{
-  if (pic)
-    pic->slot_refs++;
-  return pic;
-}
-
-static void
-slot_unref (GstVp9State *state, GstVp9StatePicture *pic)
-{
-  if (!pic || --pic->slot_refs > 0)
-    return;
-  if (state->picture_free && pic->picture)
-    state->picture_free (pic->picture);
-  g_free (pic);
-}
-
-static void
-slot_set (GstVp9State *state, guint slot, GstVp9StatePicture *pic)
-{
-  GstVp9StatePicture *old = state->slots[slot];
-
-  state->slots[slot] = slot_ref (pic);
-  slot_unref (state, old);
-}
-
 /* setup_past_independence (7.2): loop filter deltas back to their
  * defaults, segmentation features cleared. */
 static void
@@ -140,7 +104,7 @@ gst_vp9_state_reset (GstVp9State *state)
   guint i;
 
   for (i = 0; i < GST_VP9_STATE_SLOTS; i++)
-    slot_set (state, i, NULL);
+    gst_slot_picture_set (&state->slots[i], NULL, state->picture_free);
   state->have_sequence = FALSE;
   state->width = state->height = 0;
   persistent_defaults (&state->persistent);
@@ -297,21 +261,18 @@ void
 gst_vp9_state_end_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
     gpointer picture, guint64 picture_id)
 {
-  GstVp9StatePicture *pic = g_new0 (GstVp9StatePicture, 1);
+  GstVp9StatePicture *pic = gst_slot_picture_new (picture, picture_id);
   guint flags = hdr->frame_type == GST_VP9_KEY_FRAME
       ? 0xff
       : (guint) hdr->refresh_frame_flags;
   guint i;
 
-  pic->picture = picture;
-  pic->id = picture_id;
   pic->width = hdr->width;
   pic->height = hdr->height;
-  pic->slot_refs = 1;
   for (i = 0; i < GST_VP9_STATE_SLOTS; i++)
     if (flags & (1u << i))
-      slot_set (state, i, pic);
-  slot_unref (state, pic);
+      gst_slot_picture_set (&state->slots[i], pic, state->picture_free);
+  gst_slot_picture_unref (pic, state->picture_free);
 
   state->persistent = state->pending;
   if (hdr->frame_type == GST_VP9_KEY_FRAME) {

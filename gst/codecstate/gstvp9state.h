@@ -23,6 +23,8 @@
 #include <gst/codecparsers/gstvp9parser.h>
 #include <gst/gst.h>
 
+#include "gstslotpicture.h"
+
 G_BEGIN_DECLS
 
 #define GST_VP9_STATE_SLOTS 8
@@ -46,7 +48,8 @@ typedef struct
 gboolean gst_vp9_split_superframe (
     const guint8 *data, gsize size, GstVp9Frames *frames);
 
-typedef struct _GstVp9StatePicture GstVp9StatePicture;
+/* A picture named by the reference slots (see gstslotpicture.h). */
+typedef GstSlotPicture GstVp9StatePicture;
 
 /* The loop filter deltas and segmentation a frame decodes with. */
 typedef struct

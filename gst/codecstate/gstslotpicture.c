@@ -1,0 +1,58 @@
+/* gst-v4l2-elastic
+ *
+ * Pictures named by reference slots.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstslotpicture.h"
+
+/**
+ * gst_slot_picture_new:
+ *
+ * Returns: a picture with one reference, the caller's until it has put it
+ * in its slots and let go with gst_slot_picture_unref().
+ */
+GstSlotPicture *
+gst_slot_picture_new (gpointer picture, guint64 id)
+{
+  GstSlotPicture *pic = g_new0 (GstSlotPicture, 1);
+
+  pic->slot_refs = 1;
+  pic->picture = picture;
+  pic->id = id;
+  return pic;
+}
+
+void
+gst_slot_picture_unref (GstSlotPicture *pic, GDestroyNotify picture_free)
+{
+  if (!pic || --pic->slot_refs > 0)
+    return;
+  if (picture_free && pic->picture)
+    picture_free (pic->picture);
+  g_free (pic);
+}
+
+/**
+ * gst_slot_picture_set:
+ * @pic: (nullable): what @slot names from now on
+ *
+ * Points @slot at @pic, letting go of what it named before (taken first,
+ * so that a slot set to what it already names keeps it).
+ */
+void
+gst_slot_picture_set (
+    GstSlotPicture **slot, GstSlotPicture *pic, GDestroyNotify picture_free)
+{
+  GstSlotPicture *old = *slot;
+
+  if (pic)
+    pic->slot_refs++;
+  *slot = pic;
+  gst_slot_picture_unref (old, picture_free);
+}

@@ -1,0 +1,34 @@
+/* gst-v4l2-elastic
+ *
+ * A decoded picture named by reference slots (VP8's last/golden/altref,
+ * VP9's eight slots): several slots may name one picture, which is freed
+ * when no slot names it any more.  Shared by the VP8 and VP9 states.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef __GST_SLOT_PICTURE_H__
+#define __GST_SLOT_PICTURE_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _GstSlotPicture GstSlotPicture;
+
+struct _GstSlotPicture
+{
+  gint slot_refs;
+  gpointer picture;    /* the caller's, freed with picture_free */
+  guint64 id;          /* the caller's name for it */
+  guint width, height; /* frame size, where the codec needs it */
+};
+
+GstSlotPicture *gst_slot_picture_new (gpointer picture, guint64 id);
+void gst_slot_picture_unref (GstSlotPicture *pic, GDestroyNotify picture_free);
+void gst_slot_picture_set (
+    GstSlotPicture **slot, GstSlotPicture *pic, GDestroyNotify picture_free);
+
+G_END_DECLS
+
+#endif /* __GST_SLOT_PICTURE_H__ */
