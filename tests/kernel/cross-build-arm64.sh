@@ -9,7 +9,7 @@
 # downloaded if missing) gets kernel/patches/SERIES/series applied; an
 # arm64 build folder is configured from allnoconfig with only the media
 # options the patched code needs (media core, videobuf2, mem2mem, vicodec,
-# rkvdec, and for 6.1 hantro with all its SoC variants), with
+# rkvdec, hantro with all its SoC variants), with
 # CONFIG_WERROR, CONFIG_COMPAT (32-bit ioctl layer) and
 # CONFIG_VIDEO_ADV_DEBUG (vb2's counters) on; then `make modules` builds
 # every module of that configuration.  vmlinux is not built: the modules
@@ -65,21 +65,16 @@ series_config() {
     -e MEDIA_TEST_SUPPORT -m VIDEO_DEV -e MEDIA_CONTROLLER
     -e MEDIA_CONTROLLER_REQUEST_API -e VIDEO_ADV_DEBUG -e V4L_PLATFORM_DRIVERS
     -e V4L_MEM2MEM_DRIVERS -e V4L_TEST_DRIVERS -m VIDEO_VICODEC
-    -e STAGING -e STAGING_MEDIA -m VIDEO_ROCKCHIP_VDEC"
-  case "$1" in
-    6.1) echo "$common -m VIDEO_HANTRO -e VIDEO_HANTRO_ROCKCHIP -e VIDEO_HANTRO_IMX8M
-               -e VIDEO_HANTRO_SUNXI -e VIDEO_HANTRO_SAMA5D4" ;;
-    *) echo "$common" ;;
-  esac
+    -e STAGING -e STAGING_MEDIA -m VIDEO_ROCKCHIP_VDEC -m VIDEO_HANTRO
+    -e VIDEO_HANTRO_ROCKCHIP -e VIDEO_HANTRO_IMX8M -e VIDEO_HANTRO_SUNXI
+    -e VIDEO_HANTRO_SAMA5D4"
+  echo "$common"
 }
 
 series_modules() {
   local common="mc videodev videobuf2-common videobuf2-v4l2 videobuf2-memops
     videobuf2-vmalloc videobuf2-dma-contig v4l2-mem2mem vicodec rockchip-vdec"
-  case "$1" in
-    6.1) echo "$common hantro-vpu" ;;
-    *) echo "$common" ;;
-  esac
+  echo "$common hantro-vpu"
 }
 
 # The unpacked pristine sources of a series (see check-patches.sh).
