@@ -36,6 +36,7 @@
 
 #include "gstv4l2media.h"
 #include "gstv4l2probe.h"
+#include "ktest.h"
 #include "v4l2-compat.h"
 
 /* A queue that does not report max_num_buffers (kernels before 6.8) holds
@@ -48,130 +49,6 @@
 /* vicodec accepts coded sizes from 640x360 up. */
 #define VICODEC_WIDTH 640
 #define VICODEC_HEIGHT 360
-
-/* ---------------------------------------------------------------- TAP */
-
-static guint tap_count;
-static guint tap_failures;
-
-static void diag (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-diag (const gchar *format, ...)
-{
-  va_list args;
-  gchar *text, **lines;
-  guint i;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  lines = g_strsplit (text, "\n", -1);
-  for (i = 0; lines[i]; i++)
-    printf ("# %s\n", lines[i]);
-  fflush (stdout);
-  g_strfreev (lines);
-  g_free (text);
-}
-
-static void tap_result (gboolean ok, const gchar *format, ...)
-    G_GNUC_PRINTF (2, 3);
-
-static void
-tap_result (gboolean ok, const gchar *format, ...)
-{
-  va_list args;
-  gchar *desc;
-
-  va_start (args, format);
-  desc = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  tap_count++;
-  if (!ok)
-    tap_failures++;
-  printf ("%s %u - %s\n", ok ? "ok" : "not ok", tap_count, desc);
-  fflush (stdout);
-  g_free (desc);
-}
-
-/* Leaves the test (through its "done" label) with a diagnostic naming the
- * failed condition.  The helpers below print the details first. */
-#define REQUIRE(cond)                                                          \
-  G_STMT_START                                                                 \
-  {                                                                            \
-    if (G_UNLIKELY (!(cond))) {                                                \
-      diag ("failed at %s:%d: %s", __FILE__, __LINE__, #cond);                 \
-      goto done;                                                               \
-    }                                                                          \
-  }                                                                            \
-  G_STMT_END
-
-static const gchar *
-errno_name (gint err)
-{
-  switch (err) {
-  case 0:
-    return "success";
-  case EINVAL:
-    return "EINVAL";
-  case EBUSY:
-    return "EBUSY";
-  case ENOBUFS:
-    return "ENOBUFS";
-  case ENOTTY:
-    return "ENOTTY";
-  case ENOMEM:
-    return "ENOMEM";
-  case EBADR:
-    return "EBADR";
-  case EPERM:
-    return "EPERM";
-  case ENOENT:
-    return "ENOENT";
-  case EACCES:
-    return "EACCES";
-  case EPROTO:
-    return "EPROTO";
-  default:
-    return g_strerror (err);
-  }
-}
-
-/* Compares an ioctl outcome (0 or an errno) with the expected one. */
-static gboolean expect_errno (gint got, gint want, const gchar *format, ...)
-    G_GNUC_PRINTF (3, 4);
-
-static gboolean
-expect_errno (gint got, gint want, const gchar *format, ...)
-{
-  va_list args;
-  gchar *what;
-
-  if (got == want)
-    return TRUE;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-  diag ("%s: got %s (%s), expected %s", what, errno_name (got),
-      got ? g_strerror (got) : "no error", errno_name (want));
-  g_free (what);
-  return FALSE;
-}
-
-/* Returns 0 or the errno of the failed call. */
-static gint
-xioctl (gint fd, gulong request, gpointer arg)
-{
-  gint ret;
-
-  do
-    ret = ioctl (fd, request, arg);
-  while (ret < 0 && errno == EINTR);
-  return ret < 0 ? errno : 0;
-}
 
 /* -------------------------------------------------------- the queues */
 
@@ -228,41 +105,6 @@ wrong_planarity_type (const Queue *q)
 
 /* ------------------------------------------------------------ formats */
 
-static guint32
-fmt_pixelformat (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type) ? f->fmt.pix_mp.pixelformat
-                                            : f->fmt.pix.pixelformat;
-}
-
-static guint32
-fmt_width (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type) ? f->fmt.pix_mp.width
-                                            : f->fmt.pix.width;
-}
-
-static guint32
-fmt_height (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type) ? f->fmt.pix_mp.height
-                                            : f->fmt.pix.height;
-}
-
-static guint
-fmt_num_planes (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type) ? f->fmt.pix_mp.num_planes : 1;
-}
-
-static guint32
-fmt_sizeimage (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type)
-      ? f->fmt.pix_mp.plane_fmt[0].sizeimage
-      : f->fmt.pix.sizeimage;
-}
-
 /* Sets pixel format and size and lets the driver derive the rest. */
 static void
 fmt_set (
@@ -290,9 +132,10 @@ fmt_set (
 static gchar *
 fmt_to_string (const struct v4l2_format *f)
 {
-  gchar *fourcc = gst_v4l2_fourcc_to_string (fmt_pixelformat (f));
+  gchar *fourcc = gst_v4l2_fourcc_to_string (ktest_fmt_pixelformat (f));
   gchar *s = g_strdup_printf ("%s %ux%u, %u plane(s), plane 0 %u bytes", fourcc,
-      fmt_width (f), fmt_height (f), fmt_num_planes (f), fmt_sizeimage (f));
+      ktest_fmt_width (f), ktest_fmt_height (f), ktest_fmt_num_planes (f),
+      ktest_fmt_sizeimage (f));
 
   g_free (fourcc);
   return s;
@@ -358,32 +201,33 @@ session_set_formats (Session *s)
   gint err;
 
   out.type = output_type (q);
-  err = xioctl (s->fd, VIDIOC_G_FMT, &out);
-  if (!expect_errno (err, 0, "G_FMT(OUTPUT)"))
+  err = ktest_ioctl (s->fd, VIDIOC_G_FMT, &out);
+  if (!ktest_expect_errno (err, 0, "G_FMT(OUTPUT)"))
     return FALSE;
 
   /* visl keeps its default coded format (set again as read); vicodec's
    * stateless decoder gets its smallest frame size. */
   if (g_strcmp0 (q->node->driver, "vicodec") == 0)
     fmt_set (&out, V4L2_PIX_FMT_FWHT_STATELESS, VICODEC_WIDTH, VICODEC_HEIGHT);
-  err = xioctl (s->fd, VIDIOC_S_FMT, &out);
-  if (!expect_errno (err, 0, "S_FMT(OUTPUT)"))
+  err = ktest_ioctl (s->fd, VIDIOC_S_FMT, &out);
+  if (!ktest_expect_errno (err, 0, "S_FMT(OUTPUT)"))
     return FALSE;
 
   cap.type = capture_type (q);
-  err = xioctl (s->fd, VIDIOC_G_FMT, &cap);
-  if (!expect_errno (err, 0, "G_FMT(CAPTURE)"))
+  err = ktest_ioctl (s->fd, VIDIOC_G_FMT, &cap);
+  if (!ktest_expect_errno (err, 0, "G_FMT(CAPTURE)"))
     return FALSE;
 
   /* visl derives the CAPTURE format from OUTPUT; vicodec as a decoder does
    * not (vidioc_s_fmt_vid_out only propagates for its encoder) and starts
    * at 1280x720, so set the decoded size to the coded size as a client
    * would. */
-  if (fmt_width (&cap) != fmt_width (&out) ||
-      fmt_height (&cap) != fmt_height (&out)) {
-    fmt_set (&cap, fmt_pixelformat (&cap), fmt_width (&out), fmt_height (&out));
-    err = xioctl (s->fd, VIDIOC_S_FMT, &cap);
-    if (!expect_errno (err, 0, "S_FMT(CAPTURE)"))
+  if (ktest_fmt_width (&cap) != ktest_fmt_width (&out) ||
+      ktest_fmt_height (&cap) != ktest_fmt_height (&out)) {
+    fmt_set (&cap, ktest_fmt_pixelformat (&cap), ktest_fmt_width (&out),
+        ktest_fmt_height (&out));
+    err = ktest_ioctl (s->fd, VIDIOC_S_FMT, &cap);
+    if (!ktest_expect_errno (err, 0, "S_FMT(CAPTURE)"))
       return FALSE;
   }
 
@@ -403,7 +247,7 @@ session_open (Session *s, const Queue *q)
 
   s->fd = open (q->node->video_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (s->fd < 0) {
-    diag ("cannot open %s: %s", q->node->video_path, g_strerror (errno));
+    ktest_diag ("cannot open %s: %s", q->node->video_path, g_strerror (errno));
     return FALSE;
   }
   return session_set_formats (s);
@@ -454,8 +298,8 @@ session_map (Session *s, gint fd, guint32 offset, gsize len)
 
   m.addr = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
   if (m.addr == MAP_FAILED) {
-    diag ("mmap of fd %d at offset 0x%08x (%" G_GSIZE_FORMAT
-          " bytes) failed: %s",
+    ktest_diag ("mmap of fd %d at offset 0x%08x (%" G_GSIZE_FORMAT
+                " bytes) failed: %s",
         fd, offset, len, g_strerror (errno));
     return NULL;
   }
@@ -473,7 +317,7 @@ create_bufs (Session *s, guint count, struct gst_v4l2_create_buffers *c)
   c->count = count;
   c->memory = V4L2_MEMORY_MMAP;
   c->format = s->fmt;
-  return xioctl (s->fd, VIDIOC_CREATE_BUFS, c);
+  return ktest_ioctl (s->fd, VIDIOC_CREATE_BUFS, c);
 }
 
 /* CREATE_BUFS(@count) must give exactly @count buffers from @index. */
@@ -483,10 +327,11 @@ create_at (Session *s, guint count, guint index)
   struct gst_v4l2_create_buffers c;
   gint err = create_bufs (s, count, &c);
 
-  if (!expect_errno (err, 0, "CREATE_BUFS(%u)", count))
+  if (!ktest_expect_errno (err, 0, "CREATE_BUFS(%u)", count))
     return FALSE;
   if (c.index != index || c.count != count) {
-    diag ("CREATE_BUFS(%u) gave %u buffer(s) at index %u, expected %u at %u",
+    ktest_diag (
+        "CREATE_BUFS(%u) gave %u buffer(s) at index %u, expected %u at %u",
         count, c.count, c.index, count, index);
     return FALSE;
   }
@@ -503,13 +348,13 @@ remove_bufs (Session *s, guint32 type, guint index, guint count)
   r.index = index;
   r.count = count;
   r.type = type;
-  return xioctl (s->fd, VIDIOC_REMOVE_BUFS, &r);
+  return ktest_ioctl (s->fd, VIDIOC_REMOVE_BUFS, &r);
 }
 
 static gboolean
 remove_expect (Session *s, guint index, guint count, gint want)
 {
-  return expect_errno (remove_bufs (s, s->q->type, index, count), want,
+  return ktest_expect_errno (remove_bufs (s, s->q->type, index, count), want,
       "REMOVE_BUFS(index %u, count %u)", index, count);
 }
 
@@ -543,11 +388,11 @@ query_buf (Session *s, guint index, BufInfo *info)
     b.length = VIDEO_MAX_PLANES;
   }
 
-  err = xioctl (s->fd, VIDIOC_QUERYBUF, &b);
+  err = ktest_ioctl (s->fd, VIDIOC_QUERYBUF, &b);
   if (err)
     return err;
   if (b.index != index || b.type != s->q->type) {
-    diag (
+    ktest_diag (
         "QUERYBUF(%u) described buffer %u of type %u", index, b.index, b.type);
     return EPROTO;
   }
@@ -577,11 +422,11 @@ buffers_exist (Session *s, guint first, guint count)
     BufInfo info;
     gint err = query_buf (s, i, &info);
 
-    if (!expect_errno (err, 0, "QUERYBUF(%u)", i))
+    if (!ktest_expect_errno (err, 0, "QUERYBUF(%u)", i))
       return FALSE;
-    if (info.length[0] < fmt_sizeimage (&s->fmt)) {
-      diag ("buffer %u: plane 0 has %u bytes, the format needs %u", i,
-          info.length[0], fmt_sizeimage (&s->fmt));
+    if (info.length[0] < ktest_fmt_sizeimage (&s->fmt)) {
+      ktest_diag ("buffer %u: plane 0 has %u bytes, the format needs %u", i,
+          info.length[0], ktest_fmt_sizeimage (&s->fmt));
       return FALSE;
     }
   }
@@ -597,7 +442,8 @@ buffers_gone (Session *s, guint first, guint count)
   for (i = first; i < first + count; i++) {
     BufInfo info;
 
-    if (!expect_errno (query_buf (s, i, &info), EINVAL, "QUERYBUF(%u)", i))
+    if (!ktest_expect_errno (
+            query_buf (s, i, &info), EINVAL, "QUERYBUF(%u)", i))
       return FALSE;
   }
   return TRUE;
@@ -612,10 +458,11 @@ buffer_state_is (Session *s, guint index, guint32 want)
       V4L2_BUF_FLAG_QUEUED | V4L2_BUF_FLAG_DONE | V4L2_BUF_FLAG_IN_REQUEST;
   BufInfo info;
 
-  if (!expect_errno (query_buf (s, index, &info), 0, "QUERYBUF(%u)", index))
+  if (!ktest_expect_errno (
+          query_buf (s, index, &info), 0, "QUERYBUF(%u)", index))
     return FALSE;
   if ((info.flags & mask) != want) {
-    diag ("buffer %u: flags 0x%08x, expected state bits 0x%08x", index,
+    ktest_diag ("buffer %u: flags 0x%08x, expected state bits 0x%08x", index,
         info.flags, want);
     return FALSE;
   }
@@ -633,7 +480,7 @@ alloc_request (Session *s, gint *request_fd)
     if (s->media_fd < 0)
       return errno;
   }
-  err = xioctl (s->media_fd, MEDIA_IOC_REQUEST_ALLOC, request_fd);
+  err = ktest_ioctl (s->media_fd, MEDIA_IOC_REQUEST_ALLOC, request_fd);
   if (!err)
     g_array_append_val (s->fds, *request_fd);
   return err;
@@ -675,7 +522,7 @@ queue_buf (Session *s, guint index, gint request_fd)
     b.flags |= V4L2_BUF_FLAG_REQUEST_FD;
     b.request_fd = request_fd;
   }
-  return xioctl (s->fd, VIDIOC_QBUF, &b);
+  return ktest_ioctl (s->fd, VIDIOC_QBUF, &b);
 }
 
 /* Takes buffer @index out of the dequeued state the way a decoder does:
@@ -689,13 +536,13 @@ hold_buffer (Session *s, guint index, gint *request_fd)
 
   *request_fd = -1;
   if (!s->q->output)
-    return expect_errno (queue_buf (s, index, -1), 0, "QBUF(%u)", index);
+    return ktest_expect_errno (queue_buf (s, index, -1), 0, "QBUF(%u)", index);
 
   err = alloc_request (s, request_fd);
-  if (!expect_errno (
+  if (!ktest_expect_errno (
           err, 0, "MEDIA_IOC_REQUEST_ALLOC on %s", s->q->node->media_path))
     return FALSE;
-  return expect_errno (queue_buf (s, index, *request_fd), 0,
+  return ktest_expect_errno (queue_buf (s, index, *request_fd), 0,
       "QBUF(%u) into request fd %d", index, *request_fd);
 }
 
@@ -711,9 +558,9 @@ stream (Session *s, gboolean on)
 {
   guint32 type = s->q->type;
 
-  return expect_errno (
-      xioctl (s->fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &type), 0, "%s",
-      on ? "STREAMON" : "STREAMOFF");
+  return ktest_expect_errno (
+      ktest_ioctl (s->fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &type), 0,
+      "%s", on ? "STREAMON" : "STREAMOFF");
 }
 
 static gint
@@ -728,7 +575,7 @@ export_buf (Session *s, guint index, gint *dmabuf_fd)
   e.index = index;
   e.plane = 0;
   e.flags = O_RDWR | O_CLOEXEC;
-  err = xioctl (s->fd, VIDIOC_EXPBUF, &e);
+  err = ktest_ioctl (s->fd, VIDIOC_EXPBUF, &e);
   *dmabuf_fd = err ? -1 : e.fd;
   if (!err)
     g_array_append_val (s->fds, e.fd);
@@ -755,8 +602,8 @@ dmabuf_sync (gint dmabuf_fd, guint64 flags)
   if (dmabuf_fd < 0)
     return;
   sync.flags = flags;
-  if (xioctl (dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync))
-    diag ("DMA_BUF_IOCTL_SYNC(0x%llx) on fd %d failed: %s",
+  if (ktest_ioctl (dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync))
+    ktest_diag ("DMA_BUF_IOCTL_SYNC(0x%llx) on fd %d failed: %s",
         (unsigned long long) flags, dmabuf_fd, g_strerror (errno));
 }
 
@@ -781,7 +628,8 @@ pattern_check (
   dmabuf_sync (dmabuf_fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
   for (i = 0; i < len; i++) {
     if (p[i] != pattern_byte (seed, i)) {
-      diag ("%s: byte %" G_GSIZE_FORMAT " is 0x%02x, pattern %u has 0x%02x",
+      ktest_diag ("%s: byte %" G_GSIZE_FORMAT
+                  " is 0x%02x, pattern %u has 0x%02x",
           what, i, p[i], seed, pattern_byte (seed, i));
       ok = FALSE;
       break;
@@ -810,37 +658,41 @@ test_capabilities (Queue *q)
   q->remove_bufs = FALSE;
   q->max_buffers = LEGACY_MAX_BUFFERS;
 
-  REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (session_open (&s, q));
   str = fmt_to_string (&s.fmt);
-  diag ("%s %s %s: %s", q->node->driver, q->node->video_path, q->name, str);
+  ktest_diag (
+      "%s %s %s: %s", q->node->driver, q->node->video_path, q->name, str);
   g_free (str);
 
   rb.count = 0;
   rb.type = q->type;
   rb.memory = V4L2_MEMORY_MMAP;
-  REQUIRE (expect_errno (xioctl (s.fd, VIDIOC_REQBUFS, &rb), 0, "REQBUFS(0)"));
+  KTEST_REQUIRE (ktest_expect_errno (
+      ktest_ioctl (s.fd, VIDIOC_REQBUFS, &rb), 0, "REQBUFS(0)"));
   q->remove_bufs = !!(rb.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS);
 
-  REQUIRE (expect_errno (create_bufs (&s, 0, &c), 0, "CREATE_BUFS(0)"));
+  KTEST_REQUIRE (
+      ktest_expect_errno (create_bufs (&s, 0, &c), 0, "CREATE_BUFS(0)"));
   create_remove = !!(c.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS);
 
   rb_caps = buf_caps_to_string (rb.capabilities);
   c_caps = buf_caps_to_string (c.capabilities);
-  diag ("REQBUFS caps %s", rb_caps);
-  diag ("CREATE_BUFS caps %s, max_num_buffers %u", c_caps, c.max_num_buffers);
+  ktest_diag ("REQBUFS caps %s", rb_caps);
+  ktest_diag (
+      "CREATE_BUFS caps %s, max_num_buffers %u", c_caps, c.max_num_buffers);
   g_free (rb_caps);
   g_free (c_caps);
 
   /* REQBUFS and CREATE_BUFS take the bit from the same place
    * (v4l2-ioctl.c v4l_reqbufs / v4l_create_bufs: is_valid_ioctl). */
-  REQUIRE (create_remove == q->remove_bufs);
-  REQUIRE (rb.capabilities & V4L2_BUF_CAP_SUPPORTS_MMAP);
+  KTEST_REQUIRE (create_remove == q->remove_bufs);
+  KTEST_REQUIRE (rb.capabilities & V4L2_BUF_CAP_SUPPORTS_MMAP);
   /* The project's probe must see the same. */
-  REQUIRE (probed->create_bufs);
-  REQUIRE (probed->remove_bufs == q->remove_bufs);
+  KTEST_REQUIRE (probed->create_bufs);
+  KTEST_REQUIRE (probed->remove_bufs == q->remove_bufs);
   /* The OUTPUT tests below use media requests. */
   if (q->output)
-    REQUIRE (rb.capabilities & V4L2_BUF_CAP_SUPPORTS_REQUESTS);
+    KTEST_REQUIRE (rb.capabilities & V4L2_BUF_CAP_SUPPORTS_REQUESTS);
 
   if (c.capabilities & V4L2_BUF_CAP_SUPPORTS_MAX_NUM_BUFFERS)
     q->max_buffers = c.max_num_buffers;
@@ -848,12 +700,12 @@ test_capabilities (Queue *q)
    * 6.1 with our backport) or must not (stock 6.1): a broken backport must
    * not pass as "absent". */
   if (expect_remove_bufs == EXPECT_YES)
-    REQUIRE (q->remove_bufs);
+    KTEST_REQUIRE (q->remove_bufs);
   else if (expect_remove_bufs == EXPECT_NO)
-    REQUIRE (!q->remove_bufs);
+    KTEST_REQUIRE (!q->remove_bufs);
   if (q->remove_bufs) {
-    REQUIRE (c.capabilities & V4L2_BUF_CAP_SUPPORTS_MAX_NUM_BUFFERS);
-    REQUIRE (c.max_num_buffers >= MIN_MAX_NUM_BUFFERS);
+    KTEST_REQUIRE (c.capabilities & V4L2_BUF_CAP_SUPPORTS_MAX_NUM_BUFFERS);
+    KTEST_REQUIRE (c.max_num_buffers >= MIN_MAX_NUM_BUFFERS);
   }
 
   ok = TRUE;
@@ -869,11 +721,11 @@ test_create_indices (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (create_at (&s, 1, 0));
-  REQUIRE (create_at (&s, 4, 1));
-  REQUIRE (buffers_exist (&s, 0, 5));
-  REQUIRE (buffers_gone (&s, 5, 1));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (create_at (&s, 1, 0));
+  KTEST_REQUIRE (create_at (&s, 4, 1));
+  KTEST_REQUIRE (buffers_exist (&s, 0, 5));
+  KTEST_REQUIRE (buffers_gone (&s, 5, 1));
 
   ok = TRUE;
 done:
@@ -888,12 +740,12 @@ test_remove_middle (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (create_at (&s, 5, 0));
-  REQUIRE (remove_expect (&s, 2, 1, 0));
-  REQUIRE (buffers_gone (&s, 2, 1));
-  REQUIRE (buffers_exist (&s, 0, 2));
-  REQUIRE (buffers_exist (&s, 3, 2));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (create_at (&s, 5, 0));
+  KTEST_REQUIRE (remove_expect (&s, 2, 1, 0));
+  KTEST_REQUIRE (buffers_gone (&s, 2, 1));
+  KTEST_REQUIRE (buffers_exist (&s, 0, 2));
+  KTEST_REQUIRE (buffers_exist (&s, 3, 2));
 
   ok = TRUE;
 done:
@@ -922,10 +774,10 @@ test_remove_hole_again (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (setup_hole (&s));
-  REQUIRE (remove_expect (&s, 2, 1, EINVAL));
-  REQUIRE (hole_intact (&s));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (setup_hole (&s));
+  KTEST_REQUIRE (remove_expect (&s, 2, 1, EINVAL));
+  KTEST_REQUIRE (hole_intact (&s));
 
   ok = TRUE;
 done:
@@ -940,12 +792,12 @@ test_remove_range_over_hole (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (setup_hole (&s));
-  REQUIRE (remove_expect (&s, 1, 3, EINVAL));
-  REQUIRE (remove_expect (&s, 2, 2, EINVAL));
-  REQUIRE (remove_expect (&s, 0, 5, EINVAL));
-  REQUIRE (hole_intact (&s));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (setup_hole (&s));
+  KTEST_REQUIRE (remove_expect (&s, 1, 3, EINVAL));
+  KTEST_REQUIRE (remove_expect (&s, 2, 2, EINVAL));
+  KTEST_REQUIRE (remove_expect (&s, 0, 5, EINVAL));
+  KTEST_REQUIRE (hole_intact (&s));
 
   ok = TRUE;
 done:
@@ -961,15 +813,15 @@ test_remove_past_end (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (setup_hole (&s));
-  REQUIRE (remove_expect (&s, 5, 1, EINVAL));
-  REQUIRE (remove_expect (&s, 4, 2, EINVAL));
-  REQUIRE (remove_expect (&s, q->max_buffers - 1, 1, EINVAL));
-  REQUIRE (remove_expect (&s, q->max_buffers, 1, EINVAL));
-  REQUIRE (remove_expect (&s, G_MAXUINT32, 1, EINVAL));
-  REQUIRE (remove_expect (&s, 1, G_MAXUINT32, EINVAL));
-  REQUIRE (hole_intact (&s));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (setup_hole (&s));
+  KTEST_REQUIRE (remove_expect (&s, 5, 1, EINVAL));
+  KTEST_REQUIRE (remove_expect (&s, 4, 2, EINVAL));
+  KTEST_REQUIRE (remove_expect (&s, q->max_buffers - 1, 1, EINVAL));
+  KTEST_REQUIRE (remove_expect (&s, q->max_buffers, 1, EINVAL));
+  KTEST_REQUIRE (remove_expect (&s, G_MAXUINT32, 1, EINVAL));
+  KTEST_REQUIRE (remove_expect (&s, 1, G_MAXUINT32, EINVAL));
+  KTEST_REQUIRE (hole_intact (&s));
 
   ok = TRUE;
 done:
@@ -988,15 +840,15 @@ test_remove_bad_type (Queue *q)
   Session s;
   guint i;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (setup_hole (&s));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (setup_hole (&s));
   for (i = 0; i < G_N_ELEMENTS (bad_types); i++) {
-    REQUIRE (expect_errno (remove_bufs (&s, bad_types[i], 0, 0), EINVAL,
-        "REMOVE_BUFS(type %u, index 0, count 0)", bad_types[i]));
-    REQUIRE (expect_errno (remove_bufs (&s, bad_types[i], 0, 1), EINVAL,
-        "REMOVE_BUFS(type %u, index 0, count 1)", bad_types[i]));
+    KTEST_REQUIRE (ktest_expect_errno (remove_bufs (&s, bad_types[i], 0, 0),
+        EINVAL, "REMOVE_BUFS(type %u, index 0, count 0)", bad_types[i]));
+    KTEST_REQUIRE (ktest_expect_errno (remove_bufs (&s, bad_types[i], 0, 1),
+        EINVAL, "REMOVE_BUFS(type %u, index 0, count 1)", bad_types[i]));
   }
-  REQUIRE (hole_intact (&s));
+  KTEST_REQUIRE (hole_intact (&s));
 
   ok = TRUE;
 done:
@@ -1014,8 +866,8 @@ test_remove_count_zero (Queue *q)
   Session s;
   guint i, j;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (setup_hole (&s));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (setup_hole (&s));
   for (i = 0; i < G_N_ELEMENTS (indices); i++) {
     struct v4l2_remove_buffers r;
 
@@ -1023,17 +875,19 @@ test_remove_count_zero (Queue *q)
     r.index = indices[i];
     r.count = 0;
     r.type = q->type;
-    REQUIRE (expect_errno (xioctl (s.fd, VIDIOC_REMOVE_BUFS, &r), 0,
-        "REMOVE_BUFS(index %u, count 0)", indices[i]));
+    KTEST_REQUIRE (
+        ktest_expect_errno (ktest_ioctl (s.fd, VIDIOC_REMOVE_BUFS, &r), 0,
+            "REMOVE_BUFS(index %u, count 0)", indices[i]));
     for (j = 0; j < G_N_ELEMENTS (r.reserved); j++) {
       if (r.reserved[j] != 0)
-        diag ("reserved[%u] = 0x%08x after REMOVE_BUFS(index %u, count 0)", j,
+        ktest_diag (
+            "reserved[%u] = 0x%08x after REMOVE_BUFS(index %u, count 0)", j,
             r.reserved[j], indices[i]);
-      REQUIRE (r.reserved[j] == 0);
+      KTEST_REQUIRE (r.reserved[j] == 0);
     }
-    REQUIRE (r.index == indices[i] && r.count == 0 && r.type == q->type);
+    KTEST_REQUIRE (r.index == indices[i] && r.count == 0 && r.type == q->type);
   }
-  REQUIRE (hole_intact (&s));
+  KTEST_REQUIRE (hole_intact (&s));
 
   ok = TRUE;
 done:
@@ -1050,15 +904,15 @@ test_remove_queued_busy (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (create_at (&s, 4, 0));
-  REQUIRE (hold_buffer (&s, 1, &request_fd));
-  REQUIRE (buffer_state_is (&s, 1, held_state (q)));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (create_at (&s, 4, 0));
+  KTEST_REQUIRE (hold_buffer (&s, 1, &request_fd));
+  KTEST_REQUIRE (buffer_state_is (&s, 1, held_state (q)));
 
-  REQUIRE (remove_expect (&s, 0, 3, EBUSY));
-  REQUIRE (remove_expect (&s, 1, 1, EBUSY));
-  REQUIRE (buffers_exist (&s, 0, 4));
-  REQUIRE (buffer_state_is (&s, 1, held_state (q)));
+  KTEST_REQUIRE (remove_expect (&s, 0, 3, EBUSY));
+  KTEST_REQUIRE (remove_expect (&s, 1, 1, EBUSY));
+  KTEST_REQUIRE (buffers_exist (&s, 0, 4));
+  KTEST_REQUIRE (buffer_state_is (&s, 1, held_state (q)));
 
   if (q->output) {
     /* Closing the request fd does NOT release the buffer: vb2 took its own
@@ -1067,27 +921,28 @@ test_remove_queued_busy (Queue *q)
      * vb->request = req;"), so the request and the binding live on until
      * STREAMOFF, REQBUFS(0) or close of the video node. */
     session_close_fd (&s, request_fd);
-    REQUIRE (remove_expect (&s, 1, 1, EBUSY));
-    REQUIRE (buffer_state_is (&s, 1, V4L2_BUF_FLAG_IN_REQUEST));
+    KTEST_REQUIRE (remove_expect (&s, 1, 1, EBUSY));
+    KTEST_REQUIRE (buffer_state_is (&s, 1, V4L2_BUF_FLAG_IN_REQUEST));
 
     /* MEDIA_REQUEST_IOC_REINIT of a request that was never queued does
      * unbind its buffer (mc-request.c media_request_clean ->
      * vb2_req_release), which makes it removable while others stay busy. */
-    REQUIRE (hold_buffer (&s, 3, &reinit_fd));
-    REQUIRE (remove_expect (&s, 3, 1, EBUSY));
-    REQUIRE (expect_errno (xioctl (reinit_fd, MEDIA_REQUEST_IOC_REINIT, NULL),
-        0, "MEDIA_REQUEST_IOC_REINIT"));
-    REQUIRE (buffer_state_is (&s, 3, 0));
-    REQUIRE (remove_expect (&s, 3, 1, 0));
-    REQUIRE (buffers_gone (&s, 3, 1));
+    KTEST_REQUIRE (hold_buffer (&s, 3, &reinit_fd));
+    KTEST_REQUIRE (remove_expect (&s, 3, 1, EBUSY));
+    KTEST_REQUIRE (ktest_expect_errno (
+        ktest_ioctl (reinit_fd, MEDIA_REQUEST_IOC_REINIT, NULL), 0,
+        "MEDIA_REQUEST_IOC_REINIT"));
+    KTEST_REQUIRE (buffer_state_is (&s, 3, 0));
+    KTEST_REQUIRE (remove_expect (&s, 3, 1, 0));
+    KTEST_REQUIRE (buffers_gone (&s, 3, 1));
   }
 
   /* STREAMOFF returns every buffer to the dequeued state, streaming or
    * not (videobuf2-core.c vb2_core_streamoff -> __vb2_queue_cancel). */
-  REQUIRE (stream (&s, FALSE));
-  REQUIRE (buffer_state_is (&s, 1, 0));
-  REQUIRE (remove_expect (&s, 0, 3, 0));
-  REQUIRE (buffers_gone (&s, 0, 3));
+  KTEST_REQUIRE (stream (&s, FALSE));
+  KTEST_REQUIRE (buffer_state_is (&s, 1, 0));
+  KTEST_REQUIRE (remove_expect (&s, 0, 3, 0));
+  KTEST_REQUIRE (buffers_gone (&s, 0, 3));
 
   ok = TRUE;
 done:
@@ -1105,16 +960,16 @@ test_create_fills_hole (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (create_at (&s, 6, 0));
-  REQUIRE (remove_expect (&s, 1, 2, 0));
-  REQUIRE (buffers_gone (&s, 1, 2));
-  REQUIRE (create_at (&s, 3, 6));
-  REQUIRE (create_at (&s, 2, 1));
-  REQUIRE (remove_expect (&s, 4, 1, 0));
-  REQUIRE (create_at (&s, 1, 4));
-  REQUIRE (buffers_exist (&s, 0, 9));
-  REQUIRE (buffers_gone (&s, 9, 1));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (create_at (&s, 6, 0));
+  KTEST_REQUIRE (remove_expect (&s, 1, 2, 0));
+  KTEST_REQUIRE (buffers_gone (&s, 1, 2));
+  KTEST_REQUIRE (create_at (&s, 3, 6));
+  KTEST_REQUIRE (create_at (&s, 2, 1));
+  KTEST_REQUIRE (remove_expect (&s, 4, 1, 0));
+  KTEST_REQUIRE (create_at (&s, 1, 4));
+  KTEST_REQUIRE (buffers_exist (&s, 0, 9));
+  KTEST_REQUIRE (buffers_gone (&s, 9, 1));
 
   ok = TRUE;
 done:
@@ -1135,26 +990,26 @@ test_enobufs_at_max (Queue *q)
   guint total = 0;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  diag ("filling the queue up to %u buffers", q->max_buffers);
+  KTEST_REQUIRE (session_open (&s, q));
+  ktest_diag ("filling the queue up to %u buffers", q->max_buffers);
   while (total < q->max_buffers) {
     guint room = q->max_buffers - total;
 
-    REQUIRE (expect_errno (create_bufs (&s, chunk, &c), 0,
+    KTEST_REQUIRE (ktest_expect_errno (create_bufs (&s, chunk, &c), 0,
         "CREATE_BUFS(%u) with %u buffers allocated", chunk, total));
     if (c.index != total || c.count != MIN (chunk, room))
-      diag ("CREATE_BUFS(%u) with %u allocated gave %u at index %u", chunk,
-          total, c.count, c.index);
-    REQUIRE (c.index == total);
-    REQUIRE (c.count == MIN (chunk, room));
+      ktest_diag ("CREATE_BUFS(%u) with %u allocated gave %u at index %u",
+          chunk, total, c.count, c.index);
+    KTEST_REQUIRE (c.index == total);
+    KTEST_REQUIRE (c.count == MIN (chunk, room));
     total += c.count;
   }
-  REQUIRE (buffers_exist (&s, 0, q->max_buffers));
-  REQUIRE (expect_errno (create_bufs (&s, 1, &c), ENOBUFS,
+  KTEST_REQUIRE (buffers_exist (&s, 0, q->max_buffers));
+  KTEST_REQUIRE (ktest_expect_errno (create_bufs (&s, 1, &c), ENOBUFS,
       "CREATE_BUFS(1) with %u buffers allocated", total));
-  REQUIRE (expect_errno (create_bufs (&s, chunk, &c), ENOBUFS,
+  KTEST_REQUIRE (ktest_expect_errno (create_bufs (&s, chunk, &c), ENOBUFS,
       "CREATE_BUFS(%u) with %u buffers allocated", chunk, total));
-  REQUIRE (buffers_gone (&s, q->max_buffers, 1));
+  KTEST_REQUIRE (buffers_gone (&s, q->max_buffers, 1));
 
   ok = TRUE;
 done:
@@ -1169,11 +1024,11 @@ distinct_dmabufs (gint fd_a, gint fd_b)
   struct stat a, b;
 
   if (fstat (fd_a, &a) < 0 || fstat (fd_b, &b) < 0) {
-    diag ("fstat of a dmabuf fd failed: %s", g_strerror (errno));
+    ktest_diag ("fstat of a dmabuf fd failed: %s", g_strerror (errno));
     return FALSE;
   }
   if (a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-    diag ("dmabuf fds %d and %d are the same dma-buf", fd_a, fd_b);
+    ktest_diag ("dmabuf fds %d and %d are the same dma-buf", fd_a, fd_b);
     return FALSE;
   }
   return TRUE;
@@ -1194,48 +1049,52 @@ test_reused_index (Queue *q)
   gsize len;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (create_at (&s, 4, 0));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (create_at (&s, 4, 0));
 
-  REQUIRE (expect_errno (query_buf (&s, index, &old_info), 0, "QUERYBUF"));
+  KTEST_REQUIRE (
+      ktest_expect_errno (query_buf (&s, index, &old_info), 0, "QUERYBUF"));
   len = old_info.length[0];
-  REQUIRE (expect_errno (export_buf (&s, index, &old_dfd), 0, "EXPBUF"));
-  REQUIRE ((old_vmap = session_map (&s, s.fd, old_info.offset, len)));
-  REQUIRE ((old_dmap = session_map (&s, old_dfd, 0, len)));
+  KTEST_REQUIRE (
+      ktest_expect_errno (export_buf (&s, index, &old_dfd), 0, "EXPBUF"));
+  KTEST_REQUIRE ((old_vmap = session_map (&s, s.fd, old_info.offset, len)));
+  KTEST_REQUIRE ((old_dmap = session_map (&s, old_dfd, 0, len)));
   pattern_write (-1, old_vmap, len, 1);
-  REQUIRE (pattern_check (
+  KTEST_REQUIRE (pattern_check (
       old_dfd, old_dmap, len, 1, "old buffer through its dmabuf"));
 
   /* Mapped and exported buffers are removed all the same: their memory
    * becomes orphaned, not freed. */
-  REQUIRE (remove_expect (&s, index, 1, 0));
-  REQUIRE (buffers_gone (&s, index, 1));
-  REQUIRE (create_at (&s, 1, index));
+  KTEST_REQUIRE (remove_expect (&s, index, 1, 0));
+  KTEST_REQUIRE (buffers_gone (&s, index, 1));
+  KTEST_REQUIRE (create_at (&s, 1, index));
 
-  REQUIRE (expect_errno (query_buf (&s, index, &new_info), 0, "QUERYBUF"));
-  diag ("buffer %u: mmap offset 0x%08x before, 0x%08x after re-creation", index,
-      old_info.offset, new_info.offset);
-  REQUIRE (new_info.length[0] == len);
-  REQUIRE (expect_errno (export_buf (&s, index, &new_dfd), 0, "EXPBUF"));
-  REQUIRE (distinct_dmabufs (old_dfd, new_dfd));
-  REQUIRE ((new_vmap = session_map (&s, s.fd, new_info.offset, len)));
-  REQUIRE ((new_dmap = session_map (&s, new_dfd, 0, len)));
+  KTEST_REQUIRE (
+      ktest_expect_errno (query_buf (&s, index, &new_info), 0, "QUERYBUF"));
+  ktest_diag ("buffer %u: mmap offset 0x%08x before, 0x%08x after re-creation",
+      index, old_info.offset, new_info.offset);
+  KTEST_REQUIRE (new_info.length[0] == len);
+  KTEST_REQUIRE (
+      ktest_expect_errno (export_buf (&s, index, &new_dfd), 0, "EXPBUF"));
+  KTEST_REQUIRE (distinct_dmabufs (old_dfd, new_dfd));
+  KTEST_REQUIRE ((new_vmap = session_map (&s, s.fd, new_info.offset, len)));
+  KTEST_REQUIRE ((new_dmap = session_map (&s, new_dfd, 0, len)));
 
   /* The new buffer is one piece of memory seen through both mappings. */
   pattern_write (-1, new_vmap, len, 2);
-  REQUIRE (pattern_check (
+  KTEST_REQUIRE (pattern_check (
       new_dfd, new_dmap, len, 2, "new buffer through its dmabuf"));
   pattern_write (new_dfd, new_dmap, len, 3);
-  REQUIRE (pattern_check (
+  KTEST_REQUIRE (pattern_check (
       -1, new_vmap, len, 3, "new buffer through the video node"));
 
   /* The old one kept its content through both of its old mappings. */
-  REQUIRE (pattern_check (
+  KTEST_REQUIRE (pattern_check (
       -1, old_vmap, len, 1, "old buffer through its video node mapping"));
-  REQUIRE (pattern_check (
+  KTEST_REQUIRE (pattern_check (
       old_dfd, old_dmap, len, 1, "old buffer through its dmabuf"));
 
-  REQUIRE (buffers_exist (&s, 0, 4));
+  KTEST_REQUIRE (buffers_exist (&s, 0, 4));
 
   ok = TRUE;
 done:
@@ -1252,27 +1111,27 @@ test_remove_while_streaming (Queue *q)
   gint request_fd;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (create_at (&s, 4, 0));
-  REQUIRE (stream (&s, TRUE));
-  REQUIRE (hold_buffer (&s, 0, &request_fd));
-  REQUIRE (hold_buffer (&s, 1, &request_fd));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (create_at (&s, 4, 0));
+  KTEST_REQUIRE (stream (&s, TRUE));
+  KTEST_REQUIRE (hold_buffer (&s, 0, &request_fd));
+  KTEST_REQUIRE (hold_buffer (&s, 1, &request_fd));
 
-  REQUIRE (remove_expect (&s, 3, 1, 0));
-  REQUIRE (buffers_gone (&s, 3, 1));
-  REQUIRE (remove_expect (&s, 1, 1, EBUSY));
-  REQUIRE (remove_expect (&s, 1, 2, EBUSY));
-  REQUIRE (buffers_exist (&s, 0, 3));
-  REQUIRE (buffer_state_is (&s, 1, held_state (q)));
+  KTEST_REQUIRE (remove_expect (&s, 3, 1, 0));
+  KTEST_REQUIRE (buffers_gone (&s, 3, 1));
+  KTEST_REQUIRE (remove_expect (&s, 1, 1, EBUSY));
+  KTEST_REQUIRE (remove_expect (&s, 1, 2, EBUSY));
+  KTEST_REQUIRE (buffers_exist (&s, 0, 3));
+  KTEST_REQUIRE (buffer_state_is (&s, 1, held_state (q)));
 
   /* Still streaming: a created buffer fills the hole, and is removable. */
-  REQUIRE (create_at (&s, 1, 3));
-  REQUIRE (remove_expect (&s, 3, 1, 0));
+  KTEST_REQUIRE (create_at (&s, 1, 3));
+  KTEST_REQUIRE (remove_expect (&s, 3, 1, 0));
 
-  REQUIRE (stream (&s, FALSE));
-  REQUIRE (remove_expect (&s, 0, 2, 0));
-  REQUIRE (buffers_gone (&s, 0, 2));
-  REQUIRE (buffers_exist (&s, 2, 1));
+  KTEST_REQUIRE (stream (&s, FALSE));
+  KTEST_REQUIRE (remove_expect (&s, 0, 2, 0));
+  KTEST_REQUIRE (buffers_gone (&s, 0, 2));
+  KTEST_REQUIRE (buffers_exist (&s, 2, 1));
 
   ok = TRUE;
 done:
@@ -1292,18 +1151,21 @@ test_remove_bufs_cap_absent (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (expect_errno (create_bufs (&s, 0, &c), 0, "CREATE_BUFS(0)"));
-  REQUIRE (!(c.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS));
-  REQUIRE (create_at (&s, 2, 0));
-  REQUIRE (expect_errno (create_bufs (&s, 1, &c), 0, "CREATE_BUFS(1)"));
-  REQUIRE (!(c.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (
+      ktest_expect_errno (create_bufs (&s, 0, &c), 0, "CREATE_BUFS(0)"));
+  KTEST_REQUIRE (!(c.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS));
+  KTEST_REQUIRE (create_at (&s, 2, 0));
+  KTEST_REQUIRE (
+      ktest_expect_errno (create_bufs (&s, 1, &c), 0, "CREATE_BUFS(1)"));
+  KTEST_REQUIRE (!(c.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS));
 
   rb.count = 2;
   rb.type = q->type;
   rb.memory = V4L2_MEMORY_MMAP;
-  REQUIRE (expect_errno (xioctl (s.fd, VIDIOC_REQBUFS, &rb), 0, "REQBUFS(2)"));
-  REQUIRE (!(rb.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS));
+  KTEST_REQUIRE (ktest_expect_errno (
+      ktest_ioctl (s.fd, VIDIOC_REQBUFS, &rb), 0, "REQBUFS(2)"));
+  KTEST_REQUIRE (!(rb.capabilities & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS));
 
   ok = TRUE;
 done:
@@ -1320,11 +1182,11 @@ test_remove_bufs_enotty (Queue *q)
   gboolean ok = FALSE;
   Session s;
 
-  REQUIRE (session_open (&s, q));
-  REQUIRE (create_at (&s, 2, 0));
-  REQUIRE (remove_expect (&s, 0, 0, ENOTTY));
-  REQUIRE (remove_expect (&s, 1, 1, ENOTTY));
-  REQUIRE (buffers_exist (&s, 0, 2));
+  KTEST_REQUIRE (session_open (&s, q));
+  KTEST_REQUIRE (create_at (&s, 2, 0));
+  KTEST_REQUIRE (remove_expect (&s, 0, 0, ENOTTY));
+  KTEST_REQUIRE (remove_expect (&s, 1, 1, ENOTTY));
+  KTEST_REQUIRE (buffers_exist (&s, 0, 2));
 
   ok = TRUE;
 done:
@@ -1373,7 +1235,7 @@ run_tests (Queue *q, const QueueTest *tests, guint n_tests)
   for (i = 0; i < n_tests; i++) {
     gboolean ok = tests[i].func (q);
 
-    tap_result (
+    ktest_result (
         ok, "%s %s %s %s", q->release, q->node->driver, q->name, tests[i].name);
   }
 }
@@ -1432,18 +1294,18 @@ find_stateless_decoders (GList *nodes)
     Decoder *d;
 
     if (!caps) {
-      diag ("cannot probe %s (%s, %s): %s", node->video_path, node->driver,
-          node->entity_name, error->message);
+      ktest_diag ("cannot probe %s (%s, %s): %s", node->video_path,
+          node->driver, node->entity_name, error->message);
       g_clear_error (&error);
       continue;
     }
     if (!caps->stateless) {
-      diag ("skipping %s (%s, %s): not a stateless decoder", node->video_path,
-          node->driver, node->entity_name);
+      ktest_diag ("skipping %s (%s, %s): not a stateless decoder",
+          node->video_path, node->driver, node->entity_name);
       gst_v4l2_decoder_caps_free (caps);
       continue;
     }
-    diag ("stateless decoder %s (%s, %s, %s) on %s, %s", node->video_path,
+    ktest_diag ("stateless decoder %s (%s, %s, %s) on %s, %s", node->video_path,
         node->driver, node->entity_name, caps->card, node->media_path,
         caps->multiplanar ? "multi-planar" : "single-planar");
     d = g_new0 (Decoder, 1);
@@ -1539,8 +1401,8 @@ main (int argc, char **argv)
   if (uname (&un) < 0)
     g_strlcpy (un.release, "unknown-kernel", sizeof (un.release));
 
-  printf ("TAP version 13\n");
-  diag ("kernel %s %s", un.release, un.version);
+  ktest_begin (NULL);
+  ktest_diag ("kernel %s %s", un.release, un.version);
 
   nodes = gst_v4l2_media_find_decoders ();
   decoders = find_stateless_decoders (nodes);
@@ -1549,15 +1411,15 @@ main (int argc, char **argv)
     gboolean found = driver_found (decoders, expected[i]);
 
     if (!found)
-      diag ("no stateless decoder of driver '%s' found through the media "
-            "controller",
+      ktest_diag ("no stateless decoder of driver '%s' found through the media "
+                  "controller",
           expected[i]);
-    tap_result (found, "%s %s discover", un.release, expected[i]);
+    ktest_result (found, "%s %s discover", un.release, expected[i]);
   }
   /* A run that checks nothing must not pass. */
   if (decoders->len == 0) {
-    diag ("no stateless decoder found through the media controller");
-    tap_result (FALSE, "%s any discover", un.release);
+    ktest_diag ("no stateless decoder found through the media controller");
+    ktest_result (FALSE, "%s any discover", un.release);
   }
 
   for (i = 0; i < decoders->len; i++) {
@@ -1567,13 +1429,9 @@ main (int argc, char **argv)
     run_queue (un.release, d->node, d->caps, TRUE);
   }
 
-  printf ("1..%u\n", tap_count);
-  diag ("%u of %u tests failed", tap_failures, tap_count);
-  fflush (stdout);
-
   g_ptr_array_unref (decoders);
   gst_v4l2_decoder_node_list_free (nodes);
   g_strfreev (expected);
 
-  return tap_failures == 0 && tap_count > 0 ? 0 : 1;
+  return ktest_end ();
 }

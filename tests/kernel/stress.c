@@ -46,6 +46,7 @@
 
 #include "gstv4l2media.h"
 #include "gstv4l2probe.h"
+#include "ktest.h"
 #include "v4l2-compat.h"
 
 #define WIDTH 640
@@ -148,17 +149,6 @@ static gboolean have_remove_bufs;
 static guint max_buffers = 32;
 
 /* ---------------------------------------------------------- utilities */
-
-static gint
-xioctl (gint fd, gulong request, gpointer arg)
-{
-  gint ret;
-
-  do
-    ret = ioctl (fd, request, arg);
-  while (ret < 0 && errno == EINTR);
-  return ret < 0 ? errno : 0;
-}
 
 static guint32
 out_type (void)
@@ -267,7 +257,7 @@ set_formats (gint fd)
     f.fmt.pix.width = WIDTH;
     f.fmt.pix.height = HEIGHT;
   }
-  if (xioctl (fd, VIDIOC_S_FMT, &f))
+  if (ktest_ioctl (fd, VIDIOC_S_FMT, &f))
     return FALSE;
 
   memset (&f, 0, sizeof (f));
@@ -281,7 +271,7 @@ set_formats (gint fd)
     f.fmt.pix.width = WIDTH;
     f.fmt.pix.height = HEIGHT;
   }
-  return xioctl (fd, VIDIOC_S_FMT, &f) == 0;
+  return ktest_ioctl (fd, VIDIOC_S_FMT, &f) == 0;
 }
 
 /* Opens the video node with both formats set; -1 on failure. */
@@ -339,7 +329,7 @@ query (gint fd, guint32 type, guint index, struct v4l2_buffer *b,
     b->m.planes = planes;
     b->length = VIDEO_MAX_PLANES;
   }
-  return xioctl (fd, VIDIOC_QUERYBUF, b);
+  return ktest_ioctl (fd, VIDIOC_QUERYBUF, b);
 }
 
 static guint32
@@ -364,9 +354,9 @@ op_create (Worker *w, gint fd)
   c.count = g_rand_int_range (w->rand, 1, 5);
   c.memory = V4L2_MEMORY_MMAP;
   c.format.type = pick_type (w);
-  err = xioctl (fd, VIDIOC_G_FMT, &c.format);
+  err = ktest_ioctl (fd, VIDIOC_G_FMT, &c.format);
   if (!err)
-    err = xioctl (fd, VIDIOC_CREATE_BUFS, &c);
+    err = ktest_ioctl (fd, VIDIOC_CREATE_BUFS, &c);
   record (OP_CREATE, err, "");
 }
 
@@ -381,7 +371,7 @@ op_remove (Worker *w, gint fd)
   r.index = pick_index (w);
   r.count =
       g_rand_int_range (w->rand, 0, 8) ? 1 : g_rand_int_range (w->rand, 0, 4);
-  err = xioctl (fd, VIDIOC_REMOVE_BUFS, &r);
+  err = ktest_ioctl (fd, VIDIOC_REMOVE_BUFS, &r);
   if (!err)
     g_atomic_int_add (&stats->removed_buffers, r.count);
   record (OP_REMOVE, err, "");
@@ -413,7 +403,7 @@ qbuf (gint fd, guint32 type, guint index, guint32 bytesused, guint64 ts_us,
     b.flags = V4L2_BUF_FLAG_REQUEST_FD;
     b.request_fd = request_fd;
   }
-  return xioctl (fd, VIDIOC_QBUF, &b);
+  return ktest_ioctl (fd, VIDIOC_QBUF, &b);
 }
 
 static void
@@ -478,7 +468,7 @@ op_decode (Worker *w, gint fd, gint media_fd)
     return;
   }
 
-  err = xioctl (media_fd, MEDIA_IOC_REQUEST_ALLOC, &req);
+  err = ktest_ioctl (media_fd, MEDIA_IOC_REQUEST_ALLOC, &req);
   if (err) {
     record (OP_DECODE, err, "MEDIA_IOC_REQUEST_ALLOC");
     return;
@@ -502,14 +492,14 @@ op_decode (Worker *w, gint fd, gint media_fd)
   ctrls.count = 1;
   ctrls.controls = &ctrl;
   ctrls.request_fd = req;
-  err = xioctl (fd, VIDIOC_S_EXT_CTRLS, &ctrls);
+  err = ktest_ioctl (fd, VIDIOC_S_EXT_CTRLS, &ctrls);
   if (!err)
     err = qbuf (fd, out_type (), index, FRAME_WORDS * 2, ts, req);
   if (!err) {
     if (g_rand_int_range (w->rand, 0, 6) == 0) {
-      err = xioctl (req, MEDIA_REQUEST_IOC_REINIT, NULL);
+      err = ktest_ioctl (req, MEDIA_REQUEST_IOC_REINIT, NULL);
     } else {
-      err = xioctl (req, MEDIA_REQUEST_IOC_QUEUE, NULL);
+      err = ktest_ioctl (req, MEDIA_REQUEST_IOC_QUEUE, NULL);
       if (!err && pframe)
         g_atomic_int_inc (&stats->pframes);
     }
@@ -534,7 +524,7 @@ op_dqbuf (Worker *w, gint fd)
     b.m.planes = planes;
     b.length = VIDEO_MAX_PLANES;
   }
-  err = xioctl (fd, VIDIOC_DQBUF, &b);
+  err = ktest_ioctl (fd, VIDIOC_DQBUF, &b);
   if (!err && capture) {
     if (b.flags & V4L2_BUF_FLAG_ERROR) {
       g_atomic_int_inc (&stats->frames_error);
@@ -558,7 +548,7 @@ op_stream (Worker *w, gint fd, gboolean on)
   guint32 type = pick_type (w);
 
   record (on ? OP_STREAMON : OP_STREAMOFF,
-      xioctl (fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &type), "");
+      ktest_ioctl (fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &type), "");
 }
 
 static void
@@ -570,7 +560,7 @@ op_reqbufs0 (Worker *w, gint fd)
 
   rb.type = pick_type (w);
   rb.memory = V4L2_MEMORY_MMAP;
-  record (OP_REQBUFS0, xioctl (fd, VIDIOC_REQBUFS, &rb), "");
+  record (OP_REQBUFS0, ktest_ioctl (fd, VIDIOC_REQBUFS, &rb), "");
 }
 
 /* Reads every page of a mapping: SIGBUS or SIGSEGV here would mean the
@@ -608,7 +598,7 @@ op_expbuf (Worker *w, gint fd)
   e.type = pick_type (w);
   e.index = pick_index (w);
   e.flags = O_RDWR | O_CLOEXEC;
-  err = xioctl (fd, VIDIOC_EXPBUF, &e);
+  err = ktest_ioctl (fd, VIDIOC_EXPBUF, &e);
   if (!err) {
     off_t len = lseek (e.fd, 0, SEEK_END);
 
@@ -889,18 +879,6 @@ kernel_log_clean (const gchar *log)
 
 /* --------------------------------------------------------------- main */
 
-static guint tap_count, tap_failures;
-
-static void
-tap (gboolean ok, const gchar *desc)
-{
-  tap_count++;
-  if (!ok)
-    tap_failures++;
-  printf ("%s %u - %s\n", ok ? "ok" : "not ok", tap_count, desc);
-  fflush (stdout);
-}
-
 static const GstV4l2DecoderNode *
 find_target (GList *nodes)
 {
@@ -973,7 +951,7 @@ main (int argc, char **argv)
   pid_t *pids;
   gint64 deadline;
   gboolean marked, all_exited = TRUE, children_ok = TRUE;
-  gchar *desc, *log;
+  gchar *log;
   guint p, op;
   gint unexpected_total;
 
@@ -993,7 +971,7 @@ main (int argc, char **argv)
   opt_processes = CLAMP (opt_processes, 1, 32);
   opt_threads = CLAMP (opt_threads, 1, 32);
 
-  printf ("TAP version 13\n");
+  ktest_begin (NULL);
   printf ("# seed %u, %u s, %u processes x %u threads (reproduce with "
           "--seed %u)\n",
       opt_seed, opt_duration, opt_processes, opt_threads, opt_seed);
@@ -1001,13 +979,9 @@ main (int argc, char **argv)
 
   nodes = gst_v4l2_media_find_decoders ();
   target = find_target (nodes);
-  desc = g_strdup_printf ("%s stateless decoder found", opt_driver);
-  tap (target != NULL, desc);
-  g_free (desc);
-  if (!target) {
-    printf ("1..%u\n", tap_count);
-    return 1;
-  }
+  ktest_result (target != NULL, "%s stateless decoder found", opt_driver);
+  if (!target)
+    return ktest_end ();
   printf ("# %s on %s, %s, REMOVE_BUFS %s, up to %u buffers\n",
       target->video_path, target->media_path,
       mplane ? "multi-planar" : "single-planar",
@@ -1065,18 +1039,14 @@ main (int argc, char **argv)
   g_free (pids);
 
   print_stats ();
-  desc = g_strdup_printf ("%u processes x %u threads ran %u s and exited "
-                          "normally",
-      opt_processes, opt_threads, opt_duration);
-  tap (all_exited && children_ok, desc);
-  g_free (desc);
+  ktest_result (all_exited && children_ok,
+      "%u processes x %u threads ran %u s and exited normally", opt_processes,
+      opt_threads, opt_duration);
 
   unexpected_total = g_atomic_int_get (&stats->unexpected);
-  desc = g_strdup_printf ("every ioctl result is one the API allows "
-                          "(%d unexpected)",
+  ktest_result (unexpected_total == 0,
+      "every ioctl result is one the API allows (%d unexpected)",
       unexpected_total);
-  tap (unexpected_total == 0, desc);
-  g_free (desc);
 
   /* A run that exercised nothing must not pass. */
   for (op = 0; op < N_OPS; op++) {
@@ -1089,28 +1059,25 @@ main (int argc, char **argv)
       break;
     }
   }
-  tap (op == N_OPS, "every main operation succeeded at least once");
-  tap (stats->frames_done > 0, "frames were decoded");
+  ktest_result (op == N_OPS, "every main operation succeeded at least once");
+  ktest_result (stats->frames_done > 0, "frames were decoded");
   if (have_remove_bufs)
-    tap (stats->removed_buffers > 0 && stats->pframes > 0,
+    ktest_result (stats->removed_buffers > 0 && stats->pframes > 0,
         "buffers were removed while P-frames referenced others");
   else
-    printf (
-        "ok %u - buffers were removed # SKIP no REMOVE_BUFS\n", ++tap_count);
+    ktest_skip ("no REMOVE_BUFS", "buffers were removed");
 
   log = marked ? kernel_log_since_mark () : NULL;
   if (log) {
-    tap (kernel_log_clean (log),
+    ktest_result (kernel_log_clean (log),
         "kernel log has no WARNING, BUG, Oops or refcount report");
     g_free (log);
   } else {
-    printf ("ok %u - kernel log checked # SKIP cannot read or mark the "
-            "kernel log (not root?)\n",
-        ++tap_count);
+    ktest_skip (
+        "cannot read or mark the kernel log (not root?)", "kernel log checked");
   }
 
-  printf ("1..%u\n", tap_count);
   gst_v4l2_decoder_node_list_free (nodes);
   g_free (opt_driver);
-  return tap_failures ? 1 : 0;
+  return ktest_end ();
 }

@@ -44,6 +44,7 @@
 
 #include "gstv4l2media.h"
 #include "gstv4l2probe.h"
+#include "ktest.h"
 #include "v4l2-compat.h"
 
 /* Frame header of the FWHT format (struct fwht_cframe_hdr in the kernel's
@@ -59,123 +60,6 @@ static const guint8 fwht_magic[8] = { 0x4f, 0x4f, 0x4f, 0x4f, 0xff, 0xff, 0xff,
 #define OUTPUT_BUFFERS 2
 #define CAPTURE_BUFFERS 3
 #define REQUEST_TIMEOUT_MS 10000
-
-/* ---------------------------------------------------------------- TAP */
-
-static const gchar *release;
-static guint tap_count;
-static guint tap_failures;
-
-static void diag (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-diag (const gchar *format, ...)
-{
-  va_list args;
-  gchar *text, **lines;
-  guint i;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  lines = g_strsplit (text, "\n", -1);
-  for (i = 0; lines[i]; i++)
-    printf ("# %s\n", lines[i]);
-  fflush (stdout);
-  g_strfreev (lines);
-  g_free (text);
-}
-
-static void tap_result (gboolean ok, const gchar *directive,
-    const gchar *format, ...) G_GNUC_PRINTF (3, 4);
-
-/* One result line, "ok N - <release> vicodec <test>". */
-static void
-tap_result (gboolean ok, const gchar *directive, const gchar *format, ...)
-{
-  va_list args;
-  gchar *desc;
-
-  va_start (args, format);
-  desc = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  tap_count++;
-  if (!ok)
-    tap_failures++;
-  printf ("%s %u - %s vicodec %s%s%s\n", ok ? "ok" : "not ok", tap_count,
-      release, desc, directive ? " # " : "", directive ? directive : "");
-  fflush (stdout);
-  g_free (desc);
-}
-
-/* Leaves the test (through its "done" label) with a diagnostic naming the
- * failed condition. */
-#define REQUIRE(cond)                                                          \
-  G_STMT_START                                                                 \
-  {                                                                            \
-    if (G_UNLIKELY (!(cond))) {                                                \
-      diag ("failed at %s:%d: %s", __FILE__, __LINE__, #cond);                 \
-      goto done;                                                               \
-    }                                                                          \
-  }                                                                            \
-  G_STMT_END
-
-static const gchar *
-errno_name (gint err)
-{
-  switch (err) {
-  case 0:
-    return "success";
-  case EINVAL:
-    return "EINVAL";
-  case EBUSY:
-    return "EBUSY";
-  case ENOTTY:
-    return "ENOTTY";
-  case ENOMEM:
-    return "ENOMEM";
-  case ENOENT:
-    return "ENOENT";
-  case ETIMEDOUT:
-    return "ETIMEDOUT";
-  default:
-    return g_strerror (err);
-  }
-}
-
-static gboolean expect_errno (gint got, gint want, const gchar *format, ...)
-    G_GNUC_PRINTF (3, 4);
-
-static gboolean
-expect_errno (gint got, gint want, const gchar *format, ...)
-{
-  va_list args;
-  gchar *what;
-
-  if (got == want)
-    return TRUE;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-  diag ("%s: got %s, expected %s", what, errno_name (got), errno_name (want));
-  g_free (what);
-  return FALSE;
-}
-
-/* Returns 0 or the errno of the failed call. */
-static gint
-xioctl (gint fd, gulong request, gpointer arg)
-{
-  gint ret;
-
-  do
-    ret = ioctl (fd, request, arg);
-  while (ret < 0 && errno == EINTR);
-  return ret < 0 ? errno : 0;
-}
 
 /* ------------------------------------------------------------ streams */
 
@@ -251,7 +135,8 @@ stream_load (Stream *s, const gchar *dir, const gchar *name)
 
     if (s->fwht_len - off < FWHT_HEADER_SIZE ||
         memcmp (p, fwht_magic, sizeof (fwht_magic)) != 0) {
-      diag ("%s.fwht: no frame header at offset %" G_GSIZE_FORMAT, name, off);
+      ktest_diag (
+          "%s.fwht: no frame header at offset %" G_GSIZE_FORMAT, name, off);
       goto fail_quiet;
     }
     f.version = read_be32 (p + 8);
@@ -265,7 +150,8 @@ stream_load (Stream *s, const gchar *dir, const gchar *name)
     f.size = read_be32 (p + 40);
     f.data = p + FWHT_HEADER_SIZE;
     if (f.size > s->fwht_len - off - FWHT_HEADER_SIZE) {
-      diag ("%s.fwht: frame %u at offset %" G_GSIZE_FORMAT " is cut short",
+      ktest_diag ("%s.fwht: frame %u at offset %" G_GSIZE_FORMAT
+                  " is cut short",
           name, s->frames->len, off);
       goto fail_quiet;
     }
@@ -273,7 +159,7 @@ stream_load (Stream *s, const gchar *dir, const gchar *name)
       s->width = f.width;
       s->height = f.height;
     } else if (f.width != s->width || f.height != s->height) {
-      diag ("%s.fwht: frame %u is %ux%u, the stream is %ux%u", name,
+      ktest_diag ("%s.fwht: frame %u is %ux%u, the stream is %ux%u", name,
           s->frames->len, f.width, f.height, s->width, s->height);
       goto fail_quiet;
     }
@@ -282,28 +168,30 @@ stream_load (Stream *s, const gchar *dir, const gchar *name)
   }
 
   if (s->frames->len < 10 || s->width % 16 || s->height % 16) {
-    diag ("%s.fwht: want at least 10 frames of a size in multiples of 16, "
-          "got %u of %ux%u",
+    ktest_diag (
+        "%s.fwht: want at least 10 frames of a size in multiples of 16, "
+        "got %u of %ux%u",
         name, s->frames->len, s->width, s->height);
     goto fail_quiet;
   }
   if (!(g_array_index (s->frames, Frame, 0).flags & V4L2_FWHT_FL_I_FRAME)) {
-    diag ("%s.fwht: does not start with an intra frame", name);
+    ktest_diag ("%s.fwht: does not start with an intra frame", name);
     goto fail_quiet;
   }
   s->frame_size = (gsize) s->width * s->height * 3 / 2;
   if (s->ref_len != s->frame_size * s->frames->len) {
-    diag ("%s.yuv: %" G_GSIZE_FORMAT
-          " bytes, want %u frames of %" G_GSIZE_FORMAT,
+    ktest_diag ("%s.yuv: %" G_GSIZE_FORMAT
+                " bytes, want %u frames of %" G_GSIZE_FORMAT,
         name, s->ref_len, s->frames->len, s->frame_size);
     goto fail_quiet;
   }
-  diag ("%s: %u frames of %ux%u", name, s->frames->len, s->width, s->height);
+  ktest_diag (
+      "%s: %u frames of %ux%u", name, s->frames->len, s->width, s->height);
   g_free (path);
   return TRUE;
 
 fail:
-  diag ("%s", error->message);
+  ktest_diag ("%s", error->message);
   g_clear_error (&error);
 fail_quiet:
   g_free (path);
@@ -370,50 +258,14 @@ fmt_set (struct v4l2_format *f, guint32 type, guint32 pixelformat,
   }
 }
 
-static guint32
-fmt_pixelformat (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type) ? f->fmt.pix_mp.pixelformat
-                                            : f->fmt.pix.pixelformat;
-}
-
-static guint32
-fmt_width (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type) ? f->fmt.pix_mp.width
-                                            : f->fmt.pix.width;
-}
-
-static guint32
-fmt_height (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type) ? f->fmt.pix_mp.height
-                                            : f->fmt.pix.height;
-}
-
-static guint32
-fmt_bytesperline (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type)
-      ? f->fmt.pix_mp.plane_fmt[0].bytesperline
-      : f->fmt.pix.bytesperline;
-}
-
-static guint32
-fmt_sizeimage (const struct v4l2_format *f)
-{
-  return V4L2_TYPE_IS_MULTIPLANAR (f->type)
-      ? f->fmt.pix_mp.plane_fmt[0].sizeimage
-      : f->fmt.pix.sizeimage;
-}
-
 static void
 diag_fmt (const gchar *what, const struct v4l2_format *f)
 {
-  gchar *fourcc = gst_v4l2_fourcc_to_string (fmt_pixelformat (f));
+  gchar *fourcc = gst_v4l2_fourcc_to_string (ktest_fmt_pixelformat (f));
 
-  diag ("%s: %s %ux%u, bytesperline %u, sizeimage %u", what, fourcc,
-      fmt_width (f), fmt_height (f), fmt_bytesperline (f), fmt_sizeimage (f));
+  ktest_diag ("%s: %s %ux%u, bytesperline %u, sizeimage %u", what, fourcc,
+      ktest_fmt_width (f), ktest_fmt_height (f), ktest_fmt_bytesperline (f),
+      ktest_fmt_sizeimage (f));
   g_free (fourcc);
 }
 
@@ -428,7 +280,7 @@ dec_fmt (Decoder *d, gulong request, guint32 type, guint32 pixelformat,
   } else {
     fmt_set (f, type, pixelformat, width, height);
   }
-  return xioctl (d->fd, request, f);
+  return ktest_ioctl (d->fd, request, f);
 }
 
 /* Coded format on OUTPUT, I420 of the same size on CAPTURE, as a client
@@ -438,15 +290,15 @@ dec_set_formats (Decoder *d, guint width, guint height)
 {
   struct v4l2_format f;
 
-  if (!expect_errno (dec_fmt (d, VIDIOC_S_FMT, d->out_type,
-                         V4L2_PIX_FMT_FWHT_STATELESS, width, height, &f),
+  if (!ktest_expect_errno (dec_fmt (d, VIDIOC_S_FMT, d->out_type,
+                               V4L2_PIX_FMT_FWHT_STATELESS, width, height, &f),
           0, "S_FMT(OUTPUT, SFWH %ux%u)", width, height))
     return FALSE;
-  if (!expect_errno (dec_fmt (d, VIDIOC_S_FMT, d->cap_type, V4L2_PIX_FMT_YUV420,
-                         width, height, &f),
+  if (!ktest_expect_errno (dec_fmt (d, VIDIOC_S_FMT, d->cap_type,
+                               V4L2_PIX_FMT_YUV420, width, height, &f),
           0, "S_FMT(CAPTURE, YU12 %ux%u)", width, height))
     return FALSE;
-  if (fmt_width (&f) != width || fmt_height (&f) != height) {
+  if (ktest_fmt_width (&f) != width || ktest_fmt_height (&f) != height) {
     diag_fmt ("S_FMT(CAPTURE) gave", &f);
     return FALSE;
   }
@@ -470,7 +322,7 @@ dec_querybuf (
     b.m.planes = planes;
     b.length = VIDEO_MAX_PLANES;
   }
-  err = xioctl (d->fd, VIDIOC_QUERYBUF, &b);
+  err = ktest_ioctl (d->fd, VIDIOC_QUERYBUF, &b);
   if (err)
     return err;
   *offset = d->mplane ? planes[0].m.mem_offset : b.m.offset;
@@ -487,7 +339,7 @@ dec_map (Decoder *d, guint32 type, guint first, guint count)
   for (i = first; i < first + count; i++) {
     guint32 offset, length;
 
-    if (!expect_errno (dec_querybuf (d, type, i, &offset, &length), 0,
+    if (!ktest_expect_errno (dec_querybuf (d, type, i, &offset, &length), 0,
             "QUERYBUF(%s %u)",
             V4L2_TYPE_IS_OUTPUT (type) ? "OUTPUT" : "CAPTURE", i))
       return FALSE;
@@ -495,7 +347,7 @@ dec_map (Decoder *d, guint32 type, guint first, guint count)
         mmap (NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, offset);
     if (bufs[i].addr == MAP_FAILED) {
       bufs[i].addr = NULL;
-      diag ("mmap of buffer %u failed: %s", i, g_strerror (errno));
+      ktest_diag ("mmap of buffer %u failed: %s", i, g_strerror (errno));
       return FALSE;
     }
     bufs[i].len = length;
@@ -528,11 +380,12 @@ dec_reqbufs (Decoder *d, guint32 type, guint count)
   r.type = type;
   r.memory = V4L2_MEMORY_MMAP;
   r.count = count;
-  if (!expect_errno (xioctl (d->fd, VIDIOC_REQBUFS, &r), 0, "REQBUFS(%s, %u)",
-          V4L2_TYPE_IS_OUTPUT (type) ? "OUTPUT" : "CAPTURE", count))
+  if (!ktest_expect_errno (ktest_ioctl (d->fd, VIDIOC_REQBUFS, &r), 0,
+          "REQBUFS(%s, %u)", V4L2_TYPE_IS_OUTPUT (type) ? "OUTPUT" : "CAPTURE",
+          count))
     return FALSE;
   if (r.count != count) {
-    diag ("REQBUFS(%u) gave %u buffers", count, r.count);
+    ktest_diag ("REQBUFS(%u) gave %u buffers", count, r.count);
     return FALSE;
   }
   if (!V4L2_TYPE_IS_OUTPUT (type))
@@ -547,8 +400,9 @@ dec_stream (Decoder *d, gboolean on)
   guint i;
 
   for (i = 0; i < 2; i++) {
-    if (!expect_errno (
-            xioctl (d->fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &types[i]),
+    if (!ktest_expect_errno (
+            ktest_ioctl (
+                d->fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &types[i]),
             0, "%s(%s)", on ? "STREAMON" : "STREAMOFF",
             i ? "CAPTURE" : "OUTPUT"))
       return FALSE;
@@ -572,7 +426,7 @@ dec_open (Decoder *d, const GstV4l2DecoderNode *node, gboolean mplane,
   d->media_fd = open (node->media_path, O_RDWR | O_CLOEXEC);
   d->fd = open (node->video_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (d->fd < 0 || d->media_fd < 0) {
-    diag ("cannot open %s and %s: %s", node->video_path, node->media_path,
+    ktest_diag ("cannot open %s and %s: %s", node->video_path, node->media_path,
         g_strerror (errno));
     return FALSE;
   }
@@ -618,7 +472,7 @@ dec_qbuf (Decoder *d, guint32 type, guint index, guint32 bytesused, guint64 ts,
     b.flags = V4L2_BUF_FLAG_REQUEST_FD;
     b.request_fd = request_fd;
   }
-  return xioctl (d->fd, VIDIOC_QBUF, &b);
+  return ktest_ioctl (d->fd, VIDIOC_QBUF, &b);
 }
 
 static gint
@@ -637,7 +491,7 @@ dec_dqbuf (
     b.m.planes = planes;
     b.length = VIDEO_MAX_PLANES;
   }
-  err = xioctl (d->fd, VIDIOC_DQBUF, &b);
+  err = ktest_ioctl (d->fd, VIDIOC_DQBUF, &b);
   if (err)
     return err;
   *index = b.index;
@@ -666,11 +520,11 @@ dec_frame (Decoder *d, const Frame *f, guint cap, guint64 ref_ns, Result *res)
 
   memset (res, 0, sizeof (*res));
   res->ts = ts_ns (ts);
-  REQUIRE (d->out[0].addr && f->size <= d->out[0].len);
-  REQUIRE (cap < MAX_BUFFERS && d->cap[cap].addr);
+  KTEST_REQUIRE (d->out[0].addr && f->size <= d->out[0].len);
+  KTEST_REQUIRE (cap < MAX_BUFFERS && d->cap[cap].addr);
 
-  res->err = xioctl (d->media_fd, MEDIA_IOC_REQUEST_ALLOC, &request_fd);
-  REQUIRE (expect_errno (res->err, 0, "MEDIA_IOC_REQUEST_ALLOC"));
+  res->err = ktest_ioctl (d->media_fd, MEDIA_IOC_REQUEST_ALLOC, &request_fd);
+  KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "MEDIA_IOC_REQUEST_ALLOC"));
 
   memset (&params, 0, sizeof (params));
   params.backward_ref_ts = ref_ns;
@@ -691,34 +545,35 @@ dec_frame (Decoder *d, const Frame *f, guint cap, guint64 ref_ns, Result *res)
   ctrls.count = 1;
   ctrls.request_fd = request_fd;
   ctrls.controls = &ctrl;
-  res->err = xioctl (d->fd, VIDIOC_S_EXT_CTRLS, &ctrls);
-  REQUIRE (expect_errno (
+  res->err = ktest_ioctl (d->fd, VIDIOC_S_EXT_CTRLS, &ctrls);
+  KTEST_REQUIRE (ktest_expect_errno (
       res->err, 0, "S_EXT_CTRLS(FWHT_PARAMS %ux%u)", f->width, f->height));
 
   memcpy (d->out[0].addr, f->data, f->size);
   res->err = dec_qbuf (d, d->cap_type, cap, 0, 0, -1);
-  REQUIRE (expect_errno (res->err, 0, "QBUF(CAPTURE %u)", cap));
+  KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "QBUF(CAPTURE %u)", cap));
   res->err = dec_qbuf (d, d->out_type, 0, f->size, ts, request_fd);
-  REQUIRE (expect_errno (res->err, 0, "QBUF(OUTPUT 0, request)"));
-  res->err = xioctl (request_fd, MEDIA_REQUEST_IOC_QUEUE, NULL);
-  REQUIRE (expect_errno (res->err, 0, "MEDIA_REQUEST_IOC_QUEUE"));
+  KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "QBUF(OUTPUT 0, request)"));
+  res->err = ktest_ioctl (request_fd, MEDIA_REQUEST_IOC_QUEUE, NULL);
+  KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "MEDIA_REQUEST_IOC_QUEUE"));
 
   pfd.fd = request_fd;
   pfd.events = POLLPRI;
   pfd.revents = 0;
   if (poll (&pfd, 1, REQUEST_TIMEOUT_MS) != 1) {
     res->err = ETIMEDOUT;
-    diag ("the request did not complete within %d ms", REQUEST_TIMEOUT_MS);
+    ktest_diag (
+        "the request did not complete within %d ms", REQUEST_TIMEOUT_MS);
     goto done;
   }
 
   res->err = dec_dqbuf (d, d->out_type, &index, &flags, &bytesused);
-  REQUIRE (expect_errno (res->err, 0, "DQBUF(OUTPUT)"));
-  REQUIRE (index == 0);
+  KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "DQBUF(OUTPUT)"));
+  KTEST_REQUIRE (index == 0);
   res->err = dec_dqbuf (d, d->cap_type, &index, &res->flags, &res->bytesused);
-  REQUIRE (expect_errno (res->err, 0, "DQBUF(CAPTURE)"));
+  KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "DQBUF(CAPTURE)"));
   if (index != cap) {
-    diag ("DQBUF(CAPTURE) gave buffer %u, queued was %u", index, cap);
+    ktest_diag ("DQBUF(CAPTURE) gave buffer %u, queued was %u", index, cap);
     goto done;
   }
   ok = TRUE;
@@ -740,19 +595,19 @@ decode_exact (Decoder *d, const Stream *s, guint i, guint cap, guint64 ref_ns,
   if (!dec_frame (d, f, cap, ref_ns, res))
     return FALSE;
   if (res->flags & V4L2_BUF_FLAG_ERROR) {
-    diag ("%s frame %u (%s) into buffer %u came back with "
-          "V4L2_BUF_FLAG_ERROR",
+    ktest_diag ("%s frame %u (%s) into buffer %u came back with "
+                "V4L2_BUF_FLAG_ERROR",
         s->name, i, f->flags & V4L2_FWHT_FL_I_FRAME ? "I" : "P", cap);
     return FALSE;
   }
   if (res->bytesused != s->frame_size) {
-    diag ("%s frame %u: bytesused %u, want %" G_GSIZE_FORMAT, s->name, i,
+    ktest_diag ("%s frame %u: bytesused %u, want %" G_GSIZE_FORMAT, s->name, i,
         res->bytesused, s->frame_size);
     return FALSE;
   }
   if (memcmp (d->cap[cap].addr, s->ref + i * s->frame_size, s->frame_size)) {
-    diag ("%s frame %u in buffer %u differs from the reference decode", s->name,
-        i, cap);
+    ktest_diag ("%s frame %u in buffer %u differs from the reference decode",
+        s->name, i, cap);
     return FALSE;
   }
   return TRUE;
@@ -786,8 +641,9 @@ decode_fails (Decoder *d, const Stream *s, guint i, guint cap, guint64 ref_ns)
   if (!dec_frame (d, stream_frame (s, i), cap, ref_ns, &res))
     return FALSE;
   if (!(res.flags & V4L2_BUF_FLAG_ERROR)) {
-    diag ("%s frame %u into buffer %u: flags 0x%08x, bytesused %u; expected "
-          "V4L2_BUF_FLAG_ERROR",
+    ktest_diag (
+        "%s frame %u into buffer %u: flags 0x%08x, bytesused %u; expected "
+        "V4L2_BUF_FLAG_ERROR",
         s->name, i, cap, res.flags, res.bytesused);
     return FALSE;
   }
@@ -811,11 +667,11 @@ check_pixelformat_busy (Decoder *d, const Stream *s)
 {
   struct v4l2_format f;
 
-  return expect_errno (dec_fmt (d, VIDIOC_S_FMT, d->out_type,
-                           V4L2_PIX_FMT_YUV420, s->width, s->height, &f),
+  return ktest_expect_errno (dec_fmt (d, VIDIOC_S_FMT, d->out_type,
+                                 V4L2_PIX_FMT_YUV420, s->width, s->height, &f),
              EBUSY, "S_FMT(OUTPUT, YU12) while streaming") &&
-      expect_errno (dec_fmt (d, VIDIOC_S_FMT, d->cap_type, V4L2_PIX_FMT_NV12,
-                        s->width, s->height, &f),
+      ktest_expect_errno (dec_fmt (d, VIDIOC_S_FMT, d->cap_type,
+                              V4L2_PIX_FMT_NV12, s->width, s->height, &f),
           EBUSY, "S_FMT(CAPTURE, NV12) while streaming");
 }
 
@@ -848,24 +704,24 @@ run_stock (const Env *env)
   gint err;
 
   if (!dec_open (&d, env->node, env->mplane, small->width, small->height)) {
-    tap_result (FALSE, NULL, "session at %ux%u", small->width, small->height);
+    ktest_result (FALSE, "session at %ux%u", small->width, small->height);
     goto done;
   }
-  tap_result (decode_run (&d, small, 0, small->frames->len - 1, caps,
-                  G_N_ELEMENTS (caps), &ref_ns),
-      NULL, "%ux%u stream decodes pixel-exact", small->width, small->height);
+  ktest_result (decode_run (&d, small, 0, small->frames->len - 1, caps,
+                    G_N_ELEMENTS (caps), &ref_ns),
+      "%ux%u stream decodes pixel-exact", small->width, small->height);
 
   err = dec_fmt (&d, VIDIOC_S_FMT, d.out_type, V4L2_PIX_FMT_FWHT_STATELESS,
       large->width, large->height, &f);
-  tap_result (expect_errno (err, EBUSY, "S_FMT(OUTPUT, SFWH %ux%u)",
-                  large->width, large->height),
-      NULL, "stock: OUTPUT S_FMT to %ux%u while streaming returns EBUSY",
+  ktest_result (ktest_expect_errno (err, EBUSY, "S_FMT(OUTPUT, SFWH %ux%u)",
+                    large->width, large->height),
+      "stock: OUTPUT S_FMT to %ux%u while streaming returns EBUSY",
       large->width, large->height);
 
-  tap_result (check_pixelformat_busy (&d, small), NULL,
+  ktest_result (check_pixelformat_busy (&d, small),
       "pixel-format change while busy returns EBUSY");
 
-  tap_result (check_reqbufs0_path (&d, large), NULL,
+  ktest_result (check_reqbufs0_path (&d, large),
       "REQBUFS(0) path to %ux%u: STREAMOFF, REQBUFS(0), S_FMT, reallocate, "
       "decode pixel-exact",
       large->width, large->height);
@@ -889,7 +745,7 @@ run_patched (const Env *env)
   gint err;
 
   if (!dec_open (&d, env->node, env->mplane, small->width, small->height)) {
-    tap_result (FALSE, NULL, "session at %ux%u", small->width, small->height);
+    ktest_result (FALSE, "session at %ux%u", small->width, small->height);
     goto done;
   }
 
@@ -897,8 +753,8 @@ run_patched (const Env *env)
    * switch, into an old buffer. */
   ok = decode_run (
       &d, small, 0, n - 3, old_caps, G_N_ELEMENTS (old_caps), &small_ref);
-  tap_result (ok, NULL, "%ux%u intra and P frames decode pixel-exact",
-      small->width, small->height);
+  ktest_result (ok, "%ux%u intra and P frames decode pixel-exact", small->width,
+      small->height);
   if (!ok)
     goto done;
   last_small_buf = old_caps[(n - 3) % G_N_ELEMENTS (old_caps)];
@@ -906,37 +762,38 @@ run_patched (const Env *env)
   /* The switch, with the small buffers still in the CAPTURE queue. */
   err = dec_fmt (&d, VIDIOC_S_FMT, d.out_type, V4L2_PIX_FMT_FWHT_STATELESS,
       large->width, large->height, &f);
-  ok = expect_errno (
+  ok = ktest_expect_errno (
       err, 0, "S_FMT(OUTPUT, SFWH %ux%u)", large->width, large->height);
   if (ok &&
-      (fmt_width (&f) != large->width || fmt_height (&f) != large->height ||
-          fmt_pixelformat (&f) != V4L2_PIX_FMT_FWHT_STATELESS)) {
+      (ktest_fmt_width (&f) != large->width ||
+          ktest_fmt_height (&f) != large->height ||
+          ktest_fmt_pixelformat (&f) != V4L2_PIX_FMT_FWHT_STATELESS)) {
     diag_fmt ("S_FMT(OUTPUT) gave", &f);
     ok = FALSE;
   }
-  tap_result (ok, NULL, "OUTPUT S_FMT to %ux%u while streaming succeeds",
+  ktest_result (ok, "OUTPUT S_FMT to %ux%u while streaming succeeds",
       large->width, large->height);
   if (!ok)
     goto done;
 
   err = dec_fmt (&d, VIDIOC_G_FMT, d.cap_type, 0, 0, 0, &cap_fmt);
-  ok = expect_errno (err, 0, "G_FMT(CAPTURE)");
+  ok = ktest_expect_errno (err, 0, "G_FMT(CAPTURE)");
   if (ok) {
     diag_fmt ("G_FMT(CAPTURE)", &cap_fmt);
-    ok = fmt_pixelformat (&cap_fmt) == V4L2_PIX_FMT_YUV420 &&
-        fmt_width (&cap_fmt) == large->width &&
-        fmt_height (&cap_fmt) == large->height &&
-        fmt_bytesperline (&cap_fmt) == large->width &&
-        fmt_sizeimage (&cap_fmt) == large->frame_size;
+    ok = ktest_fmt_pixelformat (&cap_fmt) == V4L2_PIX_FMT_YUV420 &&
+        ktest_fmt_width (&cap_fmt) == large->width &&
+        ktest_fmt_height (&cap_fmt) == large->height &&
+        ktest_fmt_bytesperline (&cap_fmt) == large->width &&
+        ktest_fmt_sizeimage (&cap_fmt) == large->frame_size;
   }
   err = dec_fmt (&d, VIDIOC_TRY_FMT, d.cap_type, V4L2_PIX_FMT_YUV420,
       large->width, large->height, &f);
-  ok = expect_errno (err, 0, "TRY_FMT(CAPTURE)") && ok;
-  if (!err && fmt_sizeimage (&f) != large->frame_size) {
+  ok = ktest_expect_errno (err, 0, "TRY_FMT(CAPTURE)") && ok;
+  if (!err && ktest_fmt_sizeimage (&f) != large->frame_size) {
     diag_fmt ("TRY_FMT(CAPTURE)", &f);
     ok = FALSE;
   }
-  tap_result (ok, NULL,
+  ktest_result (ok,
       "CAPTURE G_FMT and TRY_FMT give YU12 %ux%u after the OUTPUT S_FMT",
       large->width, large->height);
 
@@ -944,28 +801,28 @@ run_patched (const Env *env)
   c.count = CAPTURE_BUFFERS;
   c.memory = V4L2_MEMORY_MMAP;
   c.format = cap_fmt;
-  err = xioctl (d.fd, VIDIOC_CREATE_BUFS, &c);
-  ok = expect_errno (err, 0, "CREATE_BUFS(%u, %ux%u)", CAPTURE_BUFFERS,
+  err = ktest_ioctl (d.fd, VIDIOC_CREATE_BUFS, &c);
+  ok = ktest_expect_errno (err, 0, "CREATE_BUFS(%u, %ux%u)", CAPTURE_BUFFERS,
       large->width, large->height);
   if (ok && (c.index != CAPTURE_BUFFERS || c.count != CAPTURE_BUFFERS)) {
-    diag ("CREATE_BUFS gave %u buffers at index %u", c.count, c.index);
+    ktest_diag ("CREATE_BUFS gave %u buffers at index %u", c.count, c.index);
     ok = FALSE;
   }
   ok = ok && dec_map (&d, d.cap_type, c.index, c.count);
   for (i = 0; ok && i < CAPTURE_BUFFERS; i++) {
     new_caps[i] = c.index + i;
     if (d.cap[new_caps[i]].len < large->frame_size) {
-      diag ("new buffer %u has %" G_GSIZE_FORMAT " bytes", new_caps[i],
+      ktest_diag ("new buffer %u has %" G_GSIZE_FORMAT " bytes", new_caps[i],
           d.cap[new_caps[i]].len);
       ok = FALSE;
     }
   }
-  tap_result (ok, NULL, "CREATE_BUFS at %ux%u while the %ux%u buffers exist",
+  ktest_result (ok, "CREATE_BUFS at %ux%u while the %ux%u buffers exist",
       large->width, large->height, small->width, small->height);
   if (!ok)
     goto done;
 
-  tap_result (check_pixelformat_busy (&d, small), NULL,
+  ktest_result (check_pixelformat_busy (&d, small),
       "pixel-format change while busy returns EBUSY");
 
   /* An old buffer keeps working for a frame of its own size, decoded
@@ -977,7 +834,7 @@ run_patched (const Env *env)
     small_ref = res.ts;
     last_small_buf = old_caps[(last_small_buf + 1) % G_N_ELEMENTS (old_caps)];
   }
-  tap_result (ok, NULL,
+  ktest_result (ok,
       "after the switch a %ux%u P frame still decodes pixel-exact into an "
       "old buffer",
       small->width, small->height);
@@ -987,13 +844,13 @@ run_patched (const Env *env)
 
   /* A large frame does not fit into a small buffer. */
   ok = decode_fails (&d, large, 0, old_caps[0] == last_small_buf ? 1 : 0, 0);
-  tap_result (ok, NULL,
+  ktest_result (ok,
       "a %ux%u frame into a %ux%u CAPTURE buffer returns with "
       "V4L2_BUF_FLAG_ERROR",
       large->width, large->height, small->width, small->height);
 
   ok = decode_exact (&d, large, 0, new_caps[0], 0, &res);
-  tap_result (ok, NULL,
+  ktest_result (ok,
       "%ux%u intra frame decodes pixel-exact into a new "
       "buffer",
       large->width, large->height);
@@ -1003,22 +860,22 @@ run_patched (const Env *env)
 
   /* P frames against a reference of the other size, or against none. */
   ok = decode_fails (&d, large, 1, new_caps[1], ts_small_last);
-  tap_result (ok, NULL,
+  ktest_result (ok,
       "a %ux%u P frame whose reference buffer holds a %ux%u frame returns "
       "with V4L2_BUF_FLAG_ERROR",
       large->width, large->height, small->width, small->height);
   ok = decode_fails (&d, small, n - 1, new_caps[1], large_ref);
-  tap_result (ok, NULL,
+  ktest_result (ok,
       "a %ux%u P frame whose reference buffer holds a %ux%u frame returns "
       "with V4L2_BUF_FLAG_ERROR",
       small->width, small->height, large->width, large->height);
   ok = decode_fails (&d, large, 1, new_caps[1], ts_ns (d.next_ts + 1000));
-  tap_result (ok, NULL,
+  ktest_result (ok,
       "a P frame whose reference is missing returns with V4L2_BUF_FLAG_ERROR");
 
   /* The old buffers go once dequeued (they all are). */
   if (!d.remove_bufs) {
-    tap_result (TRUE, "SKIP the CAPTURE queue does not support REMOVE_BUFS",
+    ktest_skip ("the CAPTURE queue does not support REMOVE_BUFS",
         "REMOVE_BUFS of the %ux%u buffers", small->width, small->height);
   } else {
     struct v4l2_remove_buffers r;
@@ -1029,23 +886,22 @@ run_patched (const Env *env)
     r.index = 0;
     r.count = CAPTURE_BUFFERS;
     r.type = d.cap_type;
-    err = xioctl (d.fd, VIDIOC_REMOVE_BUFS, &r);
-    ok = expect_errno (err, 0, "REMOVE_BUFS(0, %u)", CAPTURE_BUFFERS) &&
-        expect_errno (dec_querybuf (&d, d.cap_type, 0, &offset, &length),
+    err = ktest_ioctl (d.fd, VIDIOC_REMOVE_BUFS, &r);
+    ok = ktest_expect_errno (err, 0, "REMOVE_BUFS(0, %u)", CAPTURE_BUFFERS) &&
+        ktest_expect_errno (dec_querybuf (&d, d.cap_type, 0, &offset, &length),
             EINVAL, "QUERYBUF(0) after REMOVE_BUFS");
-    tap_result (ok, NULL, "REMOVE_BUFS of the dequeued %ux%u buffers",
-        small->width, small->height);
+    ktest_result (ok, "REMOVE_BUFS of the dequeued %ux%u buffers", small->width,
+        small->height);
   }
 
   /* The rest of the large stream, against the intra frame decoded above,
    * after the failed frames. */
   ok = decode_run (&d, large, 1, large->frames->len - 1, new_caps + 1,
       G_N_ELEMENTS (new_caps) - 1, &large_ref);
-  tap_result (ok, NULL,
-      "%ux%u P frames decode pixel-exact into the new buffers", large->width,
-      large->height);
+  ktest_result (ok, "%ux%u P frames decode pixel-exact into the new buffers",
+      large->width, large->height);
 
-  tap_result (check_reqbufs0_path (&d, small), NULL,
+  ktest_result (check_reqbufs0_path (&d, small),
       "REQBUFS(0) path to %ux%u: STREAMOFF, REQBUFS(0), S_FMT, reallocate, "
       "decode pixel-exact",
       small->width, small->height);
@@ -1070,7 +926,7 @@ find_vicodec_stateless (GList *nodes, gboolean *mplane)
       continue;
     caps = gst_v4l2_probe_decoder (node->video_path, &error);
     if (!caps) {
-      diag ("cannot probe %s: %s", node->video_path, error->message);
+      ktest_diag ("cannot probe %s: %s", node->video_path, error->message);
       g_clear_error (&error);
       continue;
     }
@@ -1078,8 +934,8 @@ find_vicodec_stateless (GList *nodes, gboolean *mplane)
     *mplane = caps->multiplanar;
     gst_v4l2_decoder_caps_free (caps);
     if (stateless) {
-      diag ("vicodec stateless decoder: %s (%s) on %s, %s", node->video_path,
-          node->entity_name, node->media_path,
+      ktest_diag ("vicodec stateless decoder: %s (%s) on %s, %s",
+          node->video_path, node->entity_name, node->media_path,
           *mplane ? "multi-planar" : "single-planar");
       return node;
     }
@@ -1103,6 +959,8 @@ main (int argc, char **argv)
   GError *error = NULL;
   Stream small = { 0 }, large = { 0 };
   struct utsname un;
+  gchar *prefix;
+  gint status;
   GList *nodes;
   Env env;
 
@@ -1126,23 +984,23 @@ main (int argc, char **argv)
 
   if (uname (&un) < 0)
     g_strlcpy (un.release, "unknown-kernel", sizeof (un.release));
-  release = un.release;
-
-  printf ("TAP version 13\n");
-  diag ("kernel %s %s; vicodec %s", un.release, un.version,
+  prefix = g_strdup_printf ("%s vicodec", un.release);
+  ktest_begin (prefix);
+  g_free (prefix);
+  ktest_diag ("kernel %s %s; vicodec %s", un.release, un.version,
       g_strcmp0 (patched_arg, "yes") == 0 ? "patched" : "stock");
 
   memset (&env, 0, sizeof (env));
   env.patched = g_strcmp0 (patched_arg, "yes") == 0;
   nodes = gst_v4l2_media_find_decoders ();
   env.node = find_vicodec_stateless (nodes, &env.mplane);
-  tap_result (env.node != NULL, NULL,
-      "stateless decoder found through the media controller");
+  ktest_result (
+      env.node != NULL, "stateless decoder found through the media controller");
 
   if (stream_load (&small, streams_dir, "small") &&
       stream_load (&large, streams_dir, "large") &&
       small.frame_size < large.frame_size) {
-    tap_result (TRUE, NULL, "streams %ux%u and %ux%u loaded", small.width,
+    ktest_result (TRUE, "streams %ux%u and %ux%u loaded", small.width,
         small.height, large.width, large.height);
     env.small = &small;
     env.large = &large;
@@ -1151,20 +1009,18 @@ main (int argc, char **argv)
     else if (env.node)
       run_stock (&env);
   } else {
-    tap_result (FALSE, NULL,
+    ktest_result (FALSE,
         "streams loaded from %s (small smaller than "
         "large)",
         streams_dir);
   }
 
-  printf ("1..%u\n", tap_count);
-  diag ("%u of %u tests failed", tap_failures, tap_count);
-  fflush (stdout);
+  status = ktest_end ();
 
   stream_clear (&small);
   stream_clear (&large);
   gst_v4l2_decoder_node_list_free (nodes);
   g_free (patched_arg);
   g_free (streams_dir);
-  return tap_failures == 0 && tap_count > 0 ? 0 : 1;
+  return status;
 }
