@@ -130,12 +130,13 @@ fi
 # The FWHT element on vicodec: streams made here by vicodec's own encoder.
 if echo "$expect" | grep -q vicodec; then
   streams=/tmp/fwht-streams
-  if sh "$src/tests/media/fwht-streams.sh" "$streams" single 12 640x480 &&
+  if gen=$(sh "$src/tests/media/fwht-streams.sh" "$streams" single 12 640x480 2>&1 &&
     sh "$src/tests/media/fwht-streams.sh" "$streams" resize 8 \
-      1280x720,640x480,1280x720; then
+      1280x720,640x480,1280x720 2>&1); then
     ok "vicodec FWHT streams and reference decodes generated"
   else
     not_ok "vicodec FWHT streams and reference decodes generated"
+    echo "$gen" | sed 's/^/# /'
   fi
   took "FWHT stream generation"
   export GST_PLUGIN_PATH_1_0="$build/ext/v4l2elastic"

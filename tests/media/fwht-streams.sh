@@ -28,6 +28,16 @@ dec=$(node stateful-decoder)
 sdec=$(node stateless-decoder)
 
 mkdir -p "$out"
+# Runs a step quietly; a failure names the step and shows its last words.
+step() {
+  what=$1
+  shift
+  if ! "$@" >"$out/.step.log" 2>&1; then
+    echo "fwht-streams: $what failed: $*" >&2
+    tail -n 5 "$out/.step.log" | sed 's/^/  /' >&2
+    exit 1
+  fi
+}
 : >"$out/$name.fwht"
 : >"$out/$name.yuv"
 : >"$out/$name.sizes"
@@ -37,23 +47,23 @@ for s in $(echo "$sizes" | tr ',' ' '); do
   tmp=$out/.$name.$seg
   # A different pattern per segment, so a frame decoded from the wrong
   # segment cannot match by accident.
-  gst-launch-1.0 -q videotestsrc num-buffers="$frames" pattern=$((seg % 3 == 0 ? 18 : seg % 3 == 1 ? 0 : 1)) \
+  step "raw $w x $h source" gst-launch-1.0 -q videotestsrc num-buffers="$frames" pattern=$((seg % 3 == 0 ? 18 : seg % 3 == 1 ? 0 : 1)) \
     ! video/x-raw,format=I420,width="$w",height="$h",framerate=30/1 \
     ! filesink location="$tmp.in.yuv"
-  v4l2-ctl -d "$enc" --set-fmt-video-out=width="$w",height="$h",pixelformat=YU12 \
+  step "stateful encode" v4l2-ctl -d "$enc" --set-fmt-video-out=width="$w",height="$h",pixelformat=YU12 \
     --stream-mmap --stream-out-mmap --stream-from="$tmp.in.yuv" \
-    --stream-to="$tmp.fwht" --stream-count="$frames" >/dev/null 2>&1
-  v4l2-ctl -d "$dec" --set-fmt-video-out=pixelformat=FWHT --set-fmt-video=pixelformat=YU12 \
+    --stream-to="$tmp.fwht" --stream-count="$frames"
+  step "stateful decode" v4l2-ctl -d "$dec" --set-fmt-video-out=pixelformat=FWHT --set-fmt-video=pixelformat=YU12 \
     --stream-mmap --stream-out-mmap --stream-from="$tmp.fwht" \
-    --stream-to="$tmp.ref.yuv" >/dev/null 2>&1
+    --stream-to="$tmp.ref.yuv"
   # The same frames with v4l2-ctl's per-frame size headers, decoded by its
   # Request-API client on the stateless node.
-  v4l2-ctl -d "$enc" --set-fmt-video-out=width="$w",height="$h",pixelformat=YU12 \
+  step "stateful encode with headers" v4l2-ctl -d "$enc" --set-fmt-video-out=width="$w",height="$h",pixelformat=YU12 \
     --stream-mmap --stream-out-mmap --stream-from="$tmp.in.yuv" \
-    --stream-to-hdr="$tmp.hdr" --stream-count="$frames" >/dev/null 2>&1
-  v4l2-ctl -d "$sdec" --set-fmt-video-out=width="$w",height="$h",pixelformat=SFWH \
+    --stream-to-hdr="$tmp.hdr" --stream-count="$frames"
+  step "stateless decode" v4l2-ctl -d "$sdec" --set-fmt-video-out=width="$w",height="$h",pixelformat=SFWH \
     --set-fmt-video=pixelformat=YU12 --stream-mmap --stream-out-mmap \
-    --stream-from-hdr="$tmp.hdr" --stream-to="$tmp.sl.yuv" >/dev/null 2>&1
+    --stream-from-hdr="$tmp.hdr" --stream-to="$tmp.sl.yuv"
   if ! cmp -s "$tmp.ref.yuv" "$tmp.sl.yuv"; then
     echo "fwht-streams: $w x $h: vicodec's stateful decoder and v4l2-ctl's stateless client disagree" >&2
     exit 1
