@@ -614,6 +614,7 @@ main (int argc, char **argv)
   gdouble cpu0, cpu;
   gboolean eos = FALSE, live = FALSE;
   GstClockTime min_latency = GST_CLOCK_TIME_NONE, max_latency = 0;
+  GstClockTime upstream_latency = GST_CLOCK_TIME_NONE;
   GstClockTime duration = GST_CLOCK_TIME_NONE;
   guint i;
 
@@ -713,6 +714,14 @@ main (int argc, char **argv)
     gst_query_parse_latency (latency, &live, &min_latency, &max_latency);
   gst_object_unref (pad);
   gst_query_unref (latency);
+  /* The parser upstream adds its own (h264parse: one frame); the
+   * decoder's share is the difference. */
+  latency = gst_query_new_latency ();
+  pad = gst_element_get_static_pad (r.dec, "sink");
+  if (gst_pad_peer_query (pad, latency))
+    gst_query_parse_latency (latency, &live, &upstream_latency, NULL);
+  gst_object_unref (pad);
+  gst_query_unref (latency);
   pad = gst_element_get_static_pad (r.dec, "sink");
   {
     GstCaps *caps = gst_pad_get_current_caps (pad);
@@ -756,6 +765,11 @@ main (int argc, char **argv)
   SUMMARY ("cpu_ms", "%.1f", cpu);
   SUMMARY ("cpu_ms_per_frame", "%.3f", frames_out ? cpu / frames_out : 0.0);
   SUMMARY ("latency_ns", "%" G_GUINT64_FORMAT, min_latency);
+  SUMMARY ("upstream_latency_ns", "%" G_GUINT64_FORMAT, upstream_latency);
+  if (GST_CLOCK_TIME_IS_VALID (min_latency) &&
+      GST_CLOCK_TIME_IS_VALID (upstream_latency))
+    SUMMARY ("decoder_latency_ns", "%" G_GINT64_FORMAT,
+        (gint64) (min_latency - upstream_latency));
   SUMMARY ("frame_duration_ns", "%" G_GUINT64_FORMAT, duration);
   SUMMARY ("measured_delay_frames", "%u", r.max_delay);
   if (r.has_stats) {

@@ -2,13 +2,17 @@
 # gst-v4l2-elastic: the H.264 streams of the pool tests, the benchmark and
 # tools/demo, encoded with x264enc (as segments concatenated at IDRs).
 #
-#   h264-streams.sh DIR [DPB_FRAMES [RESIZE_FRAMES]]
+#   h264-streams.sh DIR [DPB_FRAMES [RESIZE_FRAMES [STAMP]]]
+#
+# Meson runs it at build time (tests/kernel/meson.build), so that the guest
+# does not spend TCG time on x264 (720p is slow there); STAMP is touched
+# when every stream is written.
 #
 # DIR/dpb-change.h264  320x240, ref=1 -> ref=4 -> ref=1 (no B-frames, so
 #                      only the DPB changes), DPB_FRAMES (16) per segment
 # DIR/resize.h264      1280x720 -> 320x240 -> 1280x720, ref=1, no
 #                      B-frames, RESIZE_FRAMES (8) per segment
-# DIR/latency-b.h264   320x240, 24 frames, 2 B-frames without pyramid
+# DIR/latency-b.h264   320x240, 24 frames, 3 B-frames with pyramid
 # DIR/latency-nob.h264 320x240, 24 frames, no B-frames
 # and each segment alone as DIR/<stream>-<n>.h264.
 #
@@ -17,6 +21,7 @@ set -eu
 dir=$1
 dpb_frames=${2:-16}
 resize_frames=${3:-8}
+stamp=${4:-}
 mkdir -p "$dir"
 
 # encode NAME WIDTHxHEIGHT FRAMES X264ENC-OPTIONS; one IDR, at the start.
@@ -43,5 +48,6 @@ cp "$dir/resize-0.h264" "$dir/resize-2.h264"
 cat "$dir/resize-0.h264" "$dir/resize-1.h264" "$dir/resize-2.h264" \
   >"$dir/resize.h264"
 
-encode latency-b 320x240 24 "bframes=2 b-pyramid=false ref=3"
+encode latency-b 320x240 24 "bframes=3 b-pyramid=true ref=4"
 encode latency-nob 320x240 24 "bframes=0 ref=2"
+[ -z "$stamp" ] || touch "$stamp"
