@@ -743,7 +743,15 @@ main (int argc, char **argv)
   SUMMARY ("error", "%s", err_text ? err_text : "");
   SUMMARY ("hold", "%d", hold);
   SUMMARY ("segments", "%u", r.n_segs);
+  {
+    guint pictures = 0;
+
+    for (i = 0; i < r.n_segs; i++)
+      pictures += r.segs[i].pictures;
+    SUMMARY ("pictures", "%u", pictures);
+  }
   for (i = 0; i < r.n_segs; i++) {
+    SUMMARY ("segment_%u_num_ref_frames", "%u", i, r.segs[i].num_ref_frames);
     SUMMARY ("segment_%u_frames", "%u", i, r.seg_frames[i]);
     SUMMARY ("segment_%u_last_buffers", "%u", i, r.seg_last_buffers[i]);
     SUMMARY (

@@ -10,6 +10,9 @@
 #
 # DIR/dpb-change.h264  320x240, ref=1 -> ref=4 -> ref=1 (no B-frames, so
 #                      only the DPB changes), DPB_FRAMES (16) per segment
+# DIR/dpb-reorder-change.h264  the same with B-frames in the middle:
+#                      ref=1 -> ref=4 with 2 B-frames -> ref=1 (the DPB
+#                      and the reorder depth change)
 # DIR/resize.h264      1280x720 -> 320x240 -> 1280x720, ref=1, no
 #                      B-frames, RESIZE_FRAMES (8) per segment
 # DIR/latency-b.h264   320x240, 24 frames, 3 B-frames with pyramid
@@ -41,6 +44,10 @@ encode dpb-change-1 320x240 "$dpb_frames" "bframes=0 ref=4"
 cp "$dir/dpb-change-0.h264" "$dir/dpb-change-2.h264"
 cat "$dir/dpb-change-0.h264" "$dir/dpb-change-1.h264" "$dir/dpb-change-2.h264" \
   >"$dir/dpb-change.h264"
+
+encode dpb-reorder-change-1 320x240 "$dpb_frames" "bframes=2 b-pyramid=false ref=4"
+cat "$dir/dpb-change-0.h264" "$dir/dpb-reorder-change-1.h264" \
+  "$dir/dpb-change-2.h264" >"$dir/dpb-reorder-change.h264"
 
 encode resize-0 1280x720 "$resize_frames" "bframes=0 ref=1"
 encode resize-1 320x240 "$resize_frames" "bframes=0 ref=1"
