@@ -104,10 +104,11 @@ else
 fi
 [ "$(sum "$out" eos)" = 1 ] && [ "$frames" = "$total" ]
 check $? "dpb-change: all $total frames decoded to EOS (got $frames)"
-so=$(ioctls "$out" STREAMOFF 1 100000)
-rq=$(ioctls "$out" REQBUFS 1 100000)
+# From start to EOS, which covers "between the first frame and EOS".
+so=$(sum "$out" kernel_streamoff)
+rq=$(($(sum "$out" kernel_reqbufs_free) + $(sum "$out" kernel_reqbufs_alloc)))
 [ "$so" = 0 ] && [ "$rq" = 0 ]
-check $? "dpb-change: kernel log: no STREAMOFF and no REQBUFS on CAPTURE between the first frame and EOS (STREAMOFF $so, REQBUFS $rq)"
+check $? "dpb-change: kernel log: no STREAMOFF and no REQBUFS on CAPTURE from start to EOS (STREAMOFF $so, REQBUFS $rq)"
 [ "$(sum "$out" element_reallocations)" = 0 ]
 check $? "dpb-change: element: no reallocation ($(sum "$out" element_reallocations))"
 t1=$(target "$out" 1 0)
