@@ -188,6 +188,10 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # request's controls against upstream v4l2slh264dec from visl's trace
     # events (a difference fails; upstream stopping early is told apart).
     run_tap h264-visl sh "$src/tests/kernel/h264-visl.sh" "$build"
+    # H.264 pool: no STREAMOFF on a DPB change, CREATE_BUFS up and
+    # REMOVE_BUFS down to the target, a size change keeps held frames,
+    # latency = reorder delay (kernel ioctl log + element).
+    run_tap h264-elastic sh "$src/tests/kernel/h264-elastic-visl.sh" "$build"
     ;;
 esac
 

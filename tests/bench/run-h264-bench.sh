@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# gst-v4l2-elastic: the H.264 pool benchmark, our v4l2elastich264dec against
+# upstream's v4l2slh264dec (gst-plugins-bad 1.22), both on visl, side by
+# side in one guest run on Debian 6.12 with the carried patches.
+#
+#   tests/bench/run-h264-bench.sh [--report-only] [BUILD_DIR]
+#
+# --report-only prints the table and draws the plot again from the
+# BUILD_DIR/bench/h264.csv of the last run, without a guest.
+#
+# Streams (made here on the host by tests/media/h264-streams.sh): the DPB
+# change 320x240 ref=1 -> ref=4 -> ref=1 (30 frames each) and the
+# resolution change 1280x720 -> 320x240 -> 1280x720 (15 frames each), and
+# the DPB change with B-frames in the ref=4 segment (the reorder depth
+# changes too), where upstream 1.22 stops (docs/h264.md).  Upstream also
+# decodes each DPB segment alone, for a memory comparison at each DPB.  Every decode runs
+# under v4l2elastic-h264-pool-run (tests/kernel/h264-pool-run.c):
+# downstream keeps nothing (K = 0), the CAPTURE buffers and bytes are
+# counted from the kernel's ioctl log (visl's dev_debug: REQBUFS,
+# CREATE_BUFS, REMOVE_BUFS with the CAPTURE sizeimage), the same way for
+# both elements; CPU time is the decoding process's (user + sys).  A
+# warm-up decode of each element comes first and is not counted.
+#
+# Writes BUILD_DIR/bench/h264.csv, docs/bench-h264-memory.png, and prints
+# the table (markdown) with the ratios ours / upstream.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+report_only=no
+if [ "${1:-}" = --report-only ]; then
+  report_only=yes
+  shift
+fi
+build=${1:-$src/build}
+out=$build/bench
+streams=$out/h264-streams
+mkdir -p "$out"
+[ "$report_only" = yes ] || sh "$src/tests/media/h264-streams.sh" "$streams" 30 15 >/dev/null
+
+cat >"$out/h264-guest.sh" <<GUEST
+set -e
+export GST_PLUGIN_PATH_1_0=$build/ext/v4l2elastic
+run=$build/tests/kernel/v4l2elastic-h264-pool-run
+s=$streams
+# warm-up (plugin loading, first mappings): not counted
+\$run --label warmup --decoder v4l2elastich264dec \$s/dpb-change-0.h264 >/dev/null
+\$run --label warmup --decoder v4l2slh264dec \$s/dpb-change-0.h264 >/dev/null
+# Three rounds, the two elements alternating: memory and ioctl counts are
+# from round 1 (the table shows rounds 2 and 3's peaks next to them),
+# times are the median of the three.
+for r in 1 2 3; do
+  for st in dpb:dpb-change dpbb:dpb-reorder-change resize:resize; do
+    \$run --label \${st%%:*}-ours-r\$r --decoder v4l2elastich264dec \$s/\${st#*:}.h264
+    \$run --label \${st%%:*}-upstream-r\$r --decoder v4l2slh264dec \$s/\${st#*:}.h264
+  done
+done
+for i in 0 1 2; do
+  \$run --label dpb-ours-seg\$i --decoder v4l2elastich264dec \$s/dpb-change-\$i.h264
+  \$run --label dpb-upstream-seg\$i --decoder v4l2slh264dec \$s/dpb-change-\$i.h264
+done
+GUEST
+[ "$report_only" = yes ] ||
+  "$src/tools/vm-run" --kernel 6.12 --timeout 1500 -- sh "$out/h264-guest.sh" >"$out/h264.csv"
+
+csv=$out/h264.csv
+# v LABEL KEY: a summary value.
+v() { awk -F, -v l="$1" -v k="$2" '$1 == "summary" && $2 == l && $3 == k { print $4 }' "$csv"; }
+# ratio A B: A / B with three decimals, or n/a.
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.3f\n", a / b }'
+}
+num() { [ -n "$1" ] && printf "%s" "$1" || printf "n/a"; }
+row() { # NAME OURS UPSTREAM
+  printf '| %s | %s | %s | %s |\n' "$1" "$(num "$2")" "$(num "$3")" "$(ratio "$2" "$3")"
+}
+# The kernel's CAPTURE bytes at the last frame of segment N, when the
+# decoder got that far.
+seg_bytes() {
+  [ "$(v "$1" "segment_$2_frames")" != 0 ] && v "$1" "segment_$2_last_bytes" || true
+}
+# med LABEL KEY: the median over the three rounds of LABEL.
+med() {
+  for r in 1 2 3; do v "$1-r$r" "$2"; done | grep -v '^$' | sort -g |
+    awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
+}
+changes() { # LABEL: STREAMOFF + freeing REQBUFS(0) on CAPTURE, as "a + b"
+  echo "$(v "$1" kernel_streamoff) + $(v "$1" kernel_reqbufs_free)"
+}
+
+for stream in dpb dpbb resize; do
+  o=$stream-ours-r1
+  u=$stream-upstream-r1
+  total=$(v "$o" pictures)
+  echo
+  case $stream in
+    dpb) echo "### DPB change: 320x240, ref=1 -> ref=4 -> ref=1, 30 frames each" ;;
+    dpbb) echo "### DPB and reorder change: 320x240, ref=1 -> ref=4 with 2 B-frames -> ref=1, 30 frames each" ;;
+    resize) echo "### Resolution change: 1280x720 -> 320x240 -> 1280x720, 15 frames each" ;;
+  esac
+  echo
+  echo "| | ours | upstream | ours / upstream |"
+  echo "|---|---|---|---|"
+  row "frames delivered (of $total)" "$(v "$o" frames)" "$(v "$u" frames)"
+  echo "| reached EOS | $(v "$o" eos) | $(v "$u" eos) | |"
+  row "peak CAPTURE bytes" "$(v "$o" kernel_peak_bytes)" "$(v "$u" kernel_peak_bytes)"
+  echo "| peak CAPTURE bytes in rounds 2 and 3 | $(v "${o%-r1}-r2" kernel_peak_bytes), $(v "${o%-r1}-r3" kernel_peak_bytes) | $(v "${u%-r1}-r2" kernel_peak_bytes), $(v "${u%-r1}-r3" kernel_peak_bytes) | |"
+  row "peak CAPTURE buffers" "$(v "$o" kernel_peak_buffers)" "$(v "$u" kernel_peak_buffers)"
+  row "bytes at the last frame before the first change" "$(seg_bytes "$o" 0)" "$(seg_bytes "$u" 0)"
+  row "bytes at the last frame before the second change" "$(seg_bytes "$o" 1)" "$(seg_bytes "$u" 1)"
+  row "bytes at the last frame" "$(seg_bytes "$o" 2)" "$(seg_bytes "$u" 2)"
+  echo "| STREAMOFF + freeing REQBUFS(0) on CAPTURE | $(changes "$o") | $(changes "$u") | |"
+  echo "| CREATE_BUFS / REMOVE_BUFS buffers | $(v "$o" kernel_create_bufs) / $(v "$o" kernel_remove_bufs) | $(v "$u" kernel_create_bufs) / $(v "$u" kernel_remove_bufs) | |"
+  echo "| REQBUFS allocations on CAPTURE | $(v "$o" kernel_reqbufs_alloc) | $(v "$u" kernel_reqbufs_alloc) | |"
+  row "gap at the first change (ms, median of 3)" "$(med "${o%-r1}" gap_ms_1)" "$(med "${u%-r1}" gap_ms_1)"
+  row "gap at the second change (ms, median of 3)" "$(med "${o%-r1}" gap_ms_2)" "$(med "${u%-r1}" gap_ms_2)"
+  row "CPU time per frame (ms, median of 3)" "$(med "${o%-r1}" cpu_ms_per_frame)" "$(med "${u%-r1}" cpu_ms_per_frame)"
+  echo "| frames delivered in rounds 2 and 3 | $(v "${o%-r1}-r2" frames), $(v "${o%-r1}-r3" frames) | $(v "${u%-r1}-r2" frames), $(v "${u%-r1}-r3" frames) | |"
+  err=$(v "$u" error)
+  [ -z "$err" ] || echo "| upstream's error | | ${err//|//} | |"
+done
+
+echo
+echo "### Each DPB segment decoded alone"
+echo
+echo "| segment | ours: buffers / bytes at the end | upstream: buffers / bytes at the end | bytes ours / upstream |"
+echo "|---|---|---|---|"
+for i in 0 1 2; do
+  o=dpb-ours-seg$i
+  u=dpb-upstream-seg$i
+  refs=$(v "$o" segment_0_num_ref_frames)
+  printf '| %s (ref=%s) | %s / %s | %s / %s | %s |\n' "$i" "$refs" \
+    "$(v "$o" kernel_buffers_at_eos)" "$(v "$o" kernel_bytes_at_eos)" \
+    "$(v "$u" kernel_buffers_at_eos)" "$(v "$u" kernel_bytes_at_eos)" \
+    "$(ratio "$(v "$o" kernel_bytes_at_eos)" "$(v "$u" kernel_bytes_at_eos)")"
+done
+
+for l in dpb-ours dpb-upstream resize-ours resize-upstream; do
+  awk -F, -v l="$l-r1" '$1 == "frame" && $2 == l { print $3, $9 }' "$csv" >"$out/$l.dat"
+done
+if command -v gnuplot >/dev/null; then
+  gnuplot <<PLOT
+set terminal pngcairo size 900,700
+set output "$src/docs/bench-h264-memory.png"
+set multiplot layout 2,1
+set xlabel "decoded frame"
+set ylabel "CAPTURE bytes (MiB)"
+set key top right
+set title "H.264 DPB change 320x240, ref=1 -> 4 -> 1 (visl, kernel ioctl log)"
+plot "$out/dpb-ours.dat" using 1:(\$2/1048576) with steps lw 2 title "v4l2elastich264dec", \
+     "$out/dpb-upstream.dat" using 1:(\$2/1048576) with steps lw 2 dt 2 title "v4l2slh264dec"
+set title "H.264 resolution change 1280x720 -> 320x240 -> 1280x720"
+plot "$out/resize-ours.dat" using 1:(\$2/1048576) with steps lw 2 title "v4l2elastich264dec", \
+     "$out/resize-upstream.dat" using 1:(\$2/1048576) with steps lw 2 dt 2 title "v4l2slh264dec"
+unset multiplot
+PLOT
+  echo
+  echo "plot: docs/bench-h264-memory.png"
+else
+  echo "gnuplot not installed: no plot (apt-get install gnuplot-nox)" >&2
+fi
