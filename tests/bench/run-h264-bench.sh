@@ -8,7 +8,7 @@
 # --report-only prints the table and draws the plot again from the
 # BUILD_DIR/bench/h264.csv of the last run, without a guest.
 #
-# Streams (made here on the host by tests/media/h264-streams.sh): the DPB
+# Streams (made here on the host by tests/media/h264-pool-streams.sh): the DPB
 # change 320x240 ref=1 -> ref=4 -> ref=1 (30 frames each) and the
 # resolution change 1280x720 -> 320x240 -> 1280x720 (15 frames each), and
 # the DPB change with B-frames in the ref=4 segment (the reorder depth
@@ -34,9 +34,9 @@ if [ "${1:-}" = --report-only ]; then
 fi
 build=${1:-$src/build}
 out=$build/bench
-streams=$out/h264-streams
+streams=$out/h264-pool-streams
 mkdir -p "$out"
-[ "$report_only" = yes ] || sh "$src/tests/media/h264-streams.sh" "$streams" 30 15 >/dev/null
+[ "$report_only" = yes ] || sh "$src/tests/media/h264-pool-streams.sh" "$streams" 30 15 >/dev/null
 
 cat >"$out/h264-guest.sh" <<GUEST
 set -e

@@ -44,15 +44,15 @@ mkdir -p "$work"
 echo "TAP version 13"
 
 # The streams are made on the host when building (the Meson target
-# h264-streams, tests/kernel/meson.build); without them (no x264enc on the
+# h264-pool-streams, tests/kernel/meson.build); without them (no x264enc on the
 # build host) they are made here, in TCG (about a minute).
-streams=$build/tests/kernel/h264-streams
+streams=$build/tests/kernel/h264-pool-streams
 if [ -f "$streams/dpb-change.h264" ] && [ -f "$streams/latency-nob.h264" ]; then
   ok "x264enc streams made on the host ($streams)"
 else
   t0=$(date +%s)
   streams=$work/streams
-  if sh "$(dirname "$0")/../media/h264-streams.sh" "$streams" >"$work/gen.log" 2>&1; then
+  if sh "$(dirname "$0")/../media/h264-pool-streams.sh" "$streams" >"$work/gen.log" 2>&1; then
     ok "x264enc streams generated ($(($(date +%s) - t0)) s)"
   else
     not_ok "x264enc streams generated"

@@ -2,9 +2,9 @@
 # gst-v4l2-elastic: the H.264 streams of the pool tests, the benchmark and
 # tools/demo, encoded with x264enc (as segments concatenated at IDRs).
 #
-#   h264-streams.sh DIR [DPB_FRAMES [RESIZE_FRAMES [STAMP]]]
+#   h264-pool-streams.sh DIR [DPB_FRAMES [RESIZE_FRAMES [STAMP]]]
 #
-# Meson runs it on the host when building (the target h264-streams,
+# Meson runs it on the host when building (the target h264-pool-streams,
 # tests/kernel/meson.build), so that the guest does not spend
 # TCG time on x264 (720p is slow there); STAMP is touched when every
 # stream is written.
@@ -30,7 +30,7 @@ mkdir -p "$dir"
 # Building must not need x264enc: without it Meson's run writes no stream
 # and the guest test makes them itself (and fails loudly if it cannot).
 if [ -n "$stamp" ] && ! gst-inspect-1.0 x264enc >/dev/null 2>&1; then
-  echo "h264-streams.sh: no x264enc here (gstreamer1.0-plugins-ugly): no streams" >&2
+  echo "h264-pool-streams.sh: no x264enc here (gstreamer1.0-plugins-ugly): no streams" >&2
   touch "$stamp"
   exit 0
 fi
