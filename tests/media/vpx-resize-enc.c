@@ -2,7 +2,7 @@
  * mid-stream, written as IVF.
  *
  *   v4l2elastic-vpx-resize-enc [--codec vp9|vp8] [--error-resilient]
- *       OUTPUT.ivf WxH:FRAMES [WxH:FRAMES...]
+ *       OUTPUT.ivf WxH:FRAMES[:key] [WxH:FRAMES[:key]...]
  *
  * Encodes a synthetic moving pattern with libvpx's encoder API.  Each
  * WxH:FRAMES segment changes the encoder's g_w/g_h with
@@ -11,7 +11,8 @@
  * from scaled references of the old size (as WebRTC encoders do).  The
  * encoder is created at the largest size of the list, because libvpx
  * forces a key frame when a stream grows beyond its initial size; VP8
- * always starts a new size with a key frame.
+ * always starts a new size with a key frame.  A segment marked ":key"
+ * starts with a forced key frame (to see a decoder recover).
  *
  * One line per packet goes to standard output:
  *   packet N pts P WxH key|inter [hidden]
@@ -35,6 +36,7 @@
 typedef struct
 {
   unsigned int width, height, frames;
+  int key;
 } Segment;
 
 static void
@@ -113,12 +115,13 @@ draw_frame (vpx_image_t *img, unsigned int n)
 static int
 parse_segment (const char *s, Segment *seg)
 {
-  char extra;
+  char extra[8] = "";
+  int n = sscanf (
+      s, "%ux%u:%u:%7s", &seg->width, &seg->height, &seg->frames, extra);
 
-  if (sscanf (s, "%ux%u:%u%c", &seg->width, &seg->height, &seg->frames,
-          &extra) != 3 ||
-      seg->width < 16 || seg->height < 16 || seg->frames == 0 ||
-      seg->width > 4096 || seg->height > 4096)
+  seg->key = n == 4 && strcmp (extra, "key") == 0;
+  if ((n != 3 && !seg->key) || seg->width < 16 || seg->height < 16 ||
+      seg->frames == 0 || seg->width > 4096 || seg->height > 4096)
     return -1;
   return 0;
 }
@@ -128,7 +131,7 @@ usage (void)
 {
   fprintf (stderr,
       "usage: v4l2elastic-vpx-resize-enc [--codec vp9|vp8] "
-      "[--error-resilient] OUTPUT.ivf WxH:FRAMES [WxH:FRAMES...]\n");
+      "[--error-resilient] OUTPUT.ivf WxH:FRAMES[:key] ...\n");
 }
 
 int
@@ -169,7 +172,7 @@ main (int argc, char **argv)
   out_path = argv[argi++];
   for (; argi < argc; argi++) {
     if (n_segs == MAX_SEGMENTS || parse_segment (argv[argi], &segs[n_segs])) {
-      fprintf (stderr, "bad segment '%s' (WxH:FRAMES, at most %d)\n",
+      fprintf (stderr, "bad segment '%s' (WxH:FRAMES[:key], at most %d)\n",
           argv[argi], MAX_SEGMENTS);
       return 2;
     }
@@ -243,8 +246,9 @@ main (int argc, char **argv)
         break;
       if (!flush)
         draw_frame (img, n);
-      if (vpx_codec_encode (
-              &codec, flush ? NULL : img, n, 1, 0, VPX_DL_REALTIME)) {
+      if (vpx_codec_encode (&codec, flush ? NULL : img, n, 1,
+              f == 0 && segs[i].key ? VPX_EFLAG_FORCE_KF : 0,
+              VPX_DL_REALTIME)) {
         fprintf (stderr, "vpx_codec_encode: %s\n", vpx_codec_error (&codec));
         goto done;
       }
