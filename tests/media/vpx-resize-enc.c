@@ -2,7 +2,7 @@
  * mid-stream, written as IVF.
  *
  *   v4l2elastic-vpx-resize-enc [--codec vp9|vp8] [--error-resilient]
- *       OUTPUT.ivf WxH:FRAMES[:key] [WxH:FRAMES[:key]...]
+ *       [--log FILE] OUTPUT.ivf WxH:FRAMES[:key] [WxH:FRAMES[:key]...]
  *
  * Encodes a synthetic moving pattern with libvpx's encoder API.  Each
  * WxH:FRAMES segment changes the encoder's g_w/g_h with
@@ -14,7 +14,7 @@
  * always starts a new size with a key frame.  A segment marked ":key"
  * starts with a forced key frame (to see a decoder recover).
  *
- * One line per packet goes to standard output:
+ * One line per packet goes to standard output (or FILE):
  *   packet N pts P WxH key|inter [hidden]
  * so that a test can cross-check the frame types it reads back from the
  * stream itself.
@@ -131,7 +131,7 @@ usage (void)
 {
   fprintf (stderr,
       "usage: v4l2elastic-vpx-resize-enc [--codec vp9|vp8] "
-      "[--error-resilient] OUTPUT.ivf WxH:FRAMES[:key] ...\n");
+      "[--error-resilient] [--log FILE] OUTPUT.ivf WxH:FRAMES[:key] ...\n");
 }
 
 int
@@ -146,7 +146,7 @@ main (int argc, char **argv)
   vpx_codec_ctx_t codec;
   vpx_image_t *img = NULL;
   uint32_t packets = 0;
-  FILE *out;
+  FILE *out, *log = stdout;
   int ret = 1;
 
   for (; argi < argc && strncmp (argv[argi], "--", 2) == 0; argi++) {
@@ -160,6 +160,12 @@ main (int argc, char **argv)
       }
     } else if (strcmp (argv[argi], "--error-resilient") == 0) {
       resilient = 1;
+    } else if (strcmp (argv[argi], "--log") == 0 && argi + 1 < argc) {
+      log = fopen (argv[++argi], "w");
+      if (!log) {
+        fprintf (stderr, "%s: %s\n", argv[argi], strerror (errno));
+        return 1;
+      }
     } else {
       usage ();
       return 2;
@@ -258,7 +264,7 @@ main (int argc, char **argv)
         if (write_ivf_frame (out, pkt->data.frame.buf, pkt->data.frame.sz,
                 pkt->data.frame.pts))
           goto io_error;
-        printf ("packet %u pts %lld %ux%u %s%s\n", packets,
+        fprintf (log, "packet %u pts %lld %ux%u %s%s\n", packets,
             (long long) pkt->data.frame.pts, cfg.g_w, cfg.g_h,
             (pkt->data.frame.flags & VPX_FRAME_IS_KEY) ? "key" : "inter",
             (pkt->data.frame.flags & VPX_FRAME_IS_INVISIBLE) ? " hidden" : "");
@@ -291,5 +297,7 @@ done:
     fclose (out);
   vpx_img_free (img);
   vpx_codec_destroy (&codec);
+  if (log != stdout && fclose (log) != 0)
+    ret = 1;
   return ret;
 }
