@@ -459,13 +459,19 @@ def check_stream(mode, video_dev, path, fallback):
         'inter frame whose LAST reference is the previous, old-size frame '
         '(%s)' % (name, '; '.join(detail)))
 
-    # Numbers for docs/vp9.md.
-    for i in [0] + changes:
-        seg_end = next((c for c in changes if c > i), len(frames)) - 1
-        at = frames[seg_end]
-        diag('%dx%d frames %d-%d: at the last frame %d buffers, %d bytes, '
-             '%d stale' % (sizes[i] + (i, seg_end, at['buffers'], at['bytes'],
-                                       at['stale-buffers'])))
+    # Numbers for docs/vp9.md: CAPTURE buffers/bytes (of them stale) as
+    # downstream receives the last frame before a change, the first frame
+    # after it, the peak up to the next change, and that segment's last
+    # frame.
+    def at(f):
+        return '%d/%d (%d)' % (f['buffers'], f['bytes'], f['stale-buffers'])
+    diag('table: change | frame | before | first new | peak | segment end')
+    for i in changes:
+        seg = frames[i:next((c for c in changes if c > i), len(frames))]
+        peak = max(seg, key=lambda f: f['bytes'])
+        diag('table: %dx%d -> %dx%d | %d | %s | %s | %s | %s' % (
+            sizes[i - 1] + sizes[i] + (i, at(frames[i - 1]), at(frames[i]),
+                                       at(peak), at(seg[-1]))))
     diag('final: %s' % final)
 
 
