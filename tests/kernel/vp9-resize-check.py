@@ -186,8 +186,10 @@ def trace_start():
 
 
 def trace_stop():
-    with open(TRACING + '/tracing_on', 'w') as f:
-        f.write('0')
+    for name in ('tracing_on',
+                 'events/visl_vp9_controls/v4l2_ctrl_vp9_frame/enable'):
+        with open(os.path.join(TRACING, name), 'w') as f:
+            f.write('0')
     with open(TRACING + '/trace') as f:
         text = f.read()
     with open(TRACING + '/trace', 'w') as f:
