@@ -9,9 +9,10 @@
 # MODE elastic (visl with kernel/patches/6.12/0003): every frame is
 # decoded; per output frame the caps size and PTS equal avdec_vp9's; the
 # frames after a size change are not key frames (read from the stream);
-# the pool's stale buffers (older format generations still alive) equal,
-# at every output frame, the older-size pictures that the VP9 reference
-# slots or downstream still hold (simulated from refresh_frame_flags);
+# the pool's stale buffers (older format generations still alive) and,
+# from the kernel's log, the CAPTURE buffers of another size equal, at
+# every output frame, the older pictures that the VP9 reference slots or
+# downstream still hold (simulated from refresh_frame_flags);
 # the kernel log shows buffers of the new size created while old-size
 # references are still in the queue, no STREAMOFF and no REQBUFS(0)
 # before EOS, and only the final size alive at EOS; visl's trace shows
@@ -210,7 +211,7 @@ def trace_stop():
 
 # --- decoding ----------------------------------------------------------------
 
-def decode(decoder, path, hold=0, want_stats=False):
+def decode(decoder, path, hold=0, want_stats=False, on_frame=None):
     """Runs the stream through DECODER; returns per output frame its PTS,
     caps size and (want_stats) the decoder's pool-stats, plus the bus
     messages, and calls at_eos() before the pipeline is stopped."""
@@ -234,6 +235,8 @@ def decode(decoder, path, hold=0, want_stats=False):
                       'inter-resizes', 'inter-resize-fallbacks'):
                 rec[k] = st.get_value(k)
             rec['bytes'] = st.get_value('bytes')
+        if on_frame:
+            on_frame(rec)
         frames.append(rec)
         if hold:
             # Downstream keeps the last HOLD frames (a display queue).
@@ -301,6 +304,22 @@ def expected_stale(headers, sizes):
     return out
 
 
+def expected_other_size(headers, sizes):
+    """Per frame: the pictures of another size than the frame's that the
+    slots (after the frame) or downstream (the previous HOLD frames)
+    hold."""
+    slots = [None] * 8
+    out = []
+    for i, h in enumerate(headers):
+        for s in range(8):
+            if h['refresh'] & (1 << s):
+                slots[s] = i
+        alive = {p for p in slots if p is not None} | \
+            set(range(max(0, i - HOLD), i))
+        out.append(len({p for p in alive if sizes[p] != sizes[i]}))
+    return out
+
+
 def expected_alive_at_end(headers):
     """Pictures the slots and downstream hold after the last frame."""
     slots = [None] * 8
@@ -334,9 +353,19 @@ def check_stream(mode, video_dev, path, fallback):
                                     'inter') for i in changes)))
 
     klog = KernelLog(video_dev)
+
+    def kernel_other_size(rec):
+        # What the kernel holds as this frame reaches downstream: buffers
+        # of another size than the frame's.
+        klog.update()
+        alive = replay(klog.events)[-1][1] if klog.events else {}
+        rec['kernel-other'] = sum(1 for v in alive.values()
+                                  if v != (rec['w'], rec['h']))
+
     trace_start()
     pipeline, held, frames, messages, result, final = decode(
-        'v4l2elasticvp9dec', path, hold=HOLD, want_stats=True)
+        'v4l2elasticvp9dec', path, hold=HOLD, want_stats=True,
+        on_frame=kernel_other_size)
     klog.update()
     at_eos = list(klog.events)
     stop(pipeline, held)
@@ -408,6 +437,15 @@ def check_stream(mode, video_dev, path, fallback):
         diag('expected: %s' % expect)
 
     # The kernel's view.
+    expect = expected_other_size(headers, sizes)
+    other = [f['kernel-other'] for f in frames]
+    tap(other == expect,
+        '%s: kernel log: at every frame the buffers of another size in the '
+        'CAPTURE queue are exactly the other-size pictures the slots and '
+        'downstream still hold (peak %d)' % (name, max(other or [-1])))
+    if other != expect:
+        diag('kernel:   %s' % other)
+        diag('expected: %s' % expect)
     ok_order, detail = True, []
     for i in changes:
         new = sizes[i]
