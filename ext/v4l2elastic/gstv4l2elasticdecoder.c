@@ -572,10 +572,13 @@ gst_v4l2_elastic_decoder_set_sequence (
     GST_ELEMENT_WARNING (self, STREAM, DECODE,
         ("The decoder cannot change the frame size while keeping its "
          "reference frames; frames up to the next key frame are dropped."),
-        ("%s: %ux%u -> %ux%u on an inter frame needs an OUTPUT S_FMT while "
-         "streaming",
+        ("%s: %ux%u -> %ux%u on an inter frame: the queues were restarted "
+         "(%s)",
             priv->device->video_path, old_width, old_height, sequence->width,
-            sequence->height));
+            sequence->height,
+            priv->use_classic
+                ? "classic pool"
+                : "the driver refused the format change while streaming"));
   }
 
   priv->have_sequence = TRUE;
