@@ -24,6 +24,9 @@
 # avdec_vp9; pool-stats counts one inter-resize-fallback per refused
 # change, and the element posts a warning.
 #
+# MODE classic: fallback's expectations with classic-pool=true (the
+# classic pool restarts the queues at every size change).
+#
 # Downstream (fakevideosink) reads GstVideoMeta; a probe holds the last 3
 # frames, as a display queue would.  Prints TAP lines (no plan: the caller numbers them).
 #
@@ -166,8 +169,9 @@ def replay(events):
         elif e[0] == 'remove':
             for i in range(e[1], e[1] + e[2]):
                 alive.pop(i, None)
-        elif e[0] == 'reqbufs' and e[1] == 0:
-            alive = {}
+        elif e[0] == 'reqbufs':
+            # REQBUFS(N) replaces the queue (the log line has no size).
+            alive = {i: None for i in range(e[1])}
         out.append((e, dict(alive)))
     return out
 
@@ -363,8 +367,11 @@ def check_stream(mode, video_dev, path, fallback):
                                   if v != (rec['w'], rec['h']))
 
     trace_start()
+    decoder = 'v4l2elasticvp9dec'
+    if mode == 'classic':
+        decoder += ' classic-pool=true'
     pipeline, held, frames, messages, result, final = decode(
-        'v4l2elasticvp9dec', path, hold=HOLD, want_stats=True,
+        decoder, path, hold=HOLD, want_stats=True,
         on_frame=kernel_other_size)
     klog.update()
     at_eos = list(klog.events)
@@ -400,7 +407,7 @@ def check_stream(mode, video_dev, path, fallback):
                 if e[0] == 'reqbufs' and e[1] == 0 and k > 0 and rp[k - 1][1])
     warnings = [m for m in messages if m[0] == 'warning']
 
-    if mode == 'fallback':
+    if mode in ('fallback', 'classic'):
         n_refused = final['inter-resize-fallbacks']
         tap(n_refused == 1 and final['inter-resizes'] == 0 and
             final['reallocations'] == 1,

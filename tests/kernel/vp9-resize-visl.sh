@@ -87,6 +87,9 @@ check=$here/vp9-resize-check.py
 if [ "$mode" = elastic ]; then
   collect /usr/bin/python3 "$check" elastic "$video" "$media/vp9-updown.ivf" \
     "$media/vp9-half.ivf" "$media/vp9-resilient.ivf" "$media/vp9-recover.ivf"
+  # classic-pool=true restarts at every change: the counted fallback too
+  collect /usr/bin/python3 "$check" classic "$video" \
+    "$media/vp9-recover.ivf@10-20"
 else
   # vp9-updown has no key frame after the first change: everything after
   # it is lost; in vp9-recover the key frame at 20 ends the loss.
