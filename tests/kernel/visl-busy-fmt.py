@@ -8,7 +8,9 @@
 # 352x288, an OUTPUT S_FMT to 176x144 and then 321x241 (same pixel
 # format) succeeds, the CAPTURE format follows each size, CREATE_BUFS
 # makes a buffer of the new size, REMOVE_BUFS removes the old one, and a
-# pixel format change still fails with EBUSY.
+# pixel format change still fails with EBUSY; a CAPTURE buffer queued
+# before the format grew is returned with V4L2_BUF_FLAG_ERROR (visl must
+# not render past its end) and a buffer of the new size then decodes.
 # refuse (stock visl): the same size change fails with EBUSY.
 # Prints TAP.
 #
@@ -18,6 +20,7 @@ import errno
 import fcntl
 import glob
 import os
+import select
 import struct
 import sys
 
@@ -142,8 +145,87 @@ def main():
     check(rc == errno.EBUSY, 'OUTPUT S_FMT to VP8 while busy fails with EBUSY (%s)'
           % os.strerror(rc))
     os.close(fd)
+
+    too_small(dev)
     print('1..%d' % n)
     return 1 if failed else 0
+
+
+BUF_SIZE = 88  # struct v4l2_buffer on 64-bit
+PLANE_SIZE = 64  # struct v4l2_plane
+QBUF, DQBUF = iowr(15, BUF_SIZE), iowr(17, BUF_SIZE)
+STREAMON = (1 << 30) | (4 << 16) | (ord('V') << 8) | 18
+FLAG_ERROR = 0x40
+
+
+def buf_ioctl(fd, req, typ, index, bytesused=0):
+    """QBUF/DQBUF of a one-plane MMAP buffer; returns (errno, index,
+    flags, bytesused of the plane)."""
+    plane = ctypes.create_string_buffer(PLANE_SIZE)
+    struct.pack_into('<I', plane, 0, bytesused)
+    b = bytearray(BUF_SIZE)
+    struct.pack_into('<II', b, 0, index, typ)
+    struct.pack_into('<I', b, 60, MMAP)
+    struct.pack_into('<Q', b, 64, ctypes.addressof(plane))
+    struct.pack_into('<I', b, 72, 1)
+    rc = ioctl(fd, req, b)
+    return (rc, struct.unpack_from('<I', b, 0)[0],
+            struct.unpack_from('<I', b, 12)[0],
+            struct.unpack_from('<I', plane, 0)[0])
+
+
+def dqbuf_wait(fd, typ):
+    p = select.poll()
+    p.register(fd, select.POLLIN | select.POLLOUT)
+    for _ in range(50):
+        r = buf_ioctl(fd, DQBUF, typ, 0)
+        if r[0] != errno.EAGAIN:
+            return r
+        p.poll(100)
+    return (errno.ETIMEDOUT, 0, 0, 0)
+
+
+def too_small(dev):
+    """A CAPTURE buffer queued before the format grew: the job must fail
+    it instead of rendering past its end; a buffer of the new size then
+    decodes.  visl needs no request (it only supports them)."""
+    fd = os.open(dev, os.O_RDWR | os.O_NONBLOCK)
+    vp9 = fourcc('VP9F')
+    ioctl(fd, S_FMT, fmt_buf(OUT_MPLANE, vp9, 176, 144))
+    for typ in (OUT_MPLANE, CAP_MPLANE):
+        ioctl(fd, REQBUFS, bytearray(struct.pack('<IIIIB3x', 1, typ, MMAP,
+                                                  0, 0)))
+    rc = buf_ioctl(fd, QBUF, CAP_MPLANE, 0)[0]
+    check(rc == 0, 'QBUF of a 176x144 CAPTURE buffer (%s)' % os.strerror(rc))
+    f = fmt_buf(OUT_MPLANE, vp9, 352, 288)
+    rc = ioctl(fd, S_FMT, f)
+    check(rc == 0, 'OUTPUT S_FMT 352x288 with that buffer queued (%s)'
+          % os.strerror(rc))
+    rc = buf_ioctl(fd, QBUF, OUT_MPLANE, 0, 64)[0]
+    for typ in (OUT_MPLANE, CAP_MPLANE):
+        rc = rc or ioctl(fd, STREAMON, bytearray(struct.pack('<I', typ)))
+    check(rc == 0, 'QBUF OUTPUT and STREAMON (%s)' % os.strerror(rc))
+    rc, index, flags, used = dqbuf_wait(fd, CAP_MPLANE)
+    check(rc == 0 and flags & FLAG_ERROR,
+          'the job returns the too small CAPTURE buffer with '
+          'V4L2_BUF_FLAG_ERROR (%s, flags 0x%x)' % (os.strerror(rc), flags))
+    dqbuf_wait(fd, OUT_MPLANE)
+
+    c = fmt_buf(CAP_MPLANE)
+    ioctl(fd, G_FMT, c)
+    create = bytearray(CREATE_SIZE)
+    struct.pack_into('<III', create, 0, 0, 1, MMAP)
+    create[16:16 + FMT_SIZE] = c
+    ioctl(fd, CREATE_BUFS, create)
+    index = struct.unpack_from('<I', create, 0)[0]
+    rc = buf_ioctl(fd, QBUF, CAP_MPLANE, index)[0] or \
+        buf_ioctl(fd, QBUF, OUT_MPLANE, 0, 64)[0]
+    got = dqbuf_wait(fd, CAP_MPLANE) if rc == 0 else (rc, 0, 0, 0)
+    check(got[0] == 0 and not got[2] & FLAG_ERROR and got[1] == index and
+          got[3] == fmt_fields(c)[3],
+          'a new 352x288 buffer decodes: index %d, flags 0x%x, %d bytes '
+          '(%s)' % (got[1], got[2], got[3], os.strerror(got[0])))
+    os.close(fd)
 
 
 if __name__ == '__main__':
