@@ -178,9 +178,9 @@ case ",$expect," in
     ;;
 esac
 
-# The codec elements on visl.  The carried visl patch only changes an
-# OUTPUT S_FMT while the CAPTURE queue is busy, which these tests do not
-# do: once (on the patched boot) is enough.
+# The codec elements on visl, on the patched boot (with visl accepting a
+# new coded size while busy, kernel/patches/6.12/0003); the stock boot
+# runs the VP9 inter-frame resize test below for the fallback.
 case ",$expect,$VMRUN_KERNEL_VARIANT" in
   *,visl,*patched)
     # VP8/VP9: frame count and order against avdec_vp8/avdec_vp9.
