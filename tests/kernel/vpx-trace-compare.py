@@ -2,7 +2,7 @@
 # gst-v4l2-elastic: compares the VP8 or VP9 controls two decoders submitted
 # to visl, request by request, from visl's trace events (the text of
 # /sys/kernel/tracing/trace with visl_vp8_controls or visl_vp9_controls and
-# v4l2:vb2_v4l2_buf_done enabled).
+# vb2:vb2_buf_done enabled).
 #
 #   vpx-trace-compare.py OURS.trace UPSTREAM.trace
 #
@@ -74,10 +74,12 @@ def parse(path):
         if not requests:
             continue
         r = requests[-1]
-        if name == "vb2_v4l2_buf_done":
-            m = re.search(r"timestamp = (\d+)", " ".join(lines))
-            if m and r["ts"] is None:
-                r["ts"] = int(m.group(1))
+        if name == "vb2_buf_done":
+            # The OUTPUT buffer (type 2, or 10 multi-planar) carries the
+            # request's timestamp; visl completes it first.
+            m = re.search(r"type = (\d+),.*timestamp = (\d+)", " ".join(lines))
+            if m and m.group(1) in ("2", "10") and r["ts"] is None:
+                r["ts"] = int(m.group(2))
             continue
         if name.startswith("vb2") or name.startswith("v4l2_qbuf") or name.startswith("v4l2_dqbuf"):
             continue
@@ -86,35 +88,58 @@ def parse(path):
     return requests
 
 
+def intra(request):
+    """Key frames and VP9 intra-only frames predict from no reference."""
+    flags = request["controls"].get("frame", {}).get("flags", "")
+    return bool(re.search(r"\b(KEY_FRAME|INTRA_ONLY)\b", flags))
+
+
+def size(request):
+    f = request["controls"].get("frame", {})
+    if "width" in f:
+        return (f["width"], f.get("height"))
+    return (f.get("frame_width_minus_1"), f.get("frame_height_minus_1"))
+
+
 def normalise(requests):
-    """Own timestamps -> first-submitted index; returns {ts: [indices]}."""
+    """Own timestamps -> first-submitted index; returns {ts: [indices]}.
+
+    A decoder may name its first picture 0 (upstream does), so a
+    timestamp is looked up among the requests before 0 means "none".  The
+    references of a key frame or an intra-only frame are not read by any
+    decoder; they are dropped from the comparison and counted."""
     first = {}
     owners = defaultdict(list)
     for i, r in enumerate(requests):
         if r["ts"] is not None:
             first.setdefault(r["ts"], i)
             owners[r["ts"]].append(i)
+    skipped = 0
     for r in requests:
         frame = r["controls"].get("frame", {})
         for k in TS_FIELDS:
             if k not in frame:
                 continue
+            if intra(r):
+                del frame[k]
+                skipped += 1
+                continue
             ts = int(frame[k])
             r.setdefault("raw", {})[k] = ts
-            if ts == 0:
-                frame[k] = "none"
-            elif ts in first:
+            if ts in first:
                 frame[k] = "req %d" % first[ts]
+            elif ts == 0:
+                frame[k] = "none"
             else:
                 frame[k] = "unknown"
-    return {ts: idx for ts, idx in owners.items() if len(idx) > 1}
+    return {ts: idx for ts, idx in owners.items() if len(idx) > 1}, skipped
 
 
 def main():
     ours = parse(sys.argv[1])
     upstream = parse(sys.argv[2])
-    shared_o = normalise(ours)
-    shared_u = normalise(upstream)
+    shared_o, skipped = normalise(ours)
+    shared_u, _ = normalise(upstream)
     diffs = defaultdict(list)
     ambiguous = defaultdict(list)
     compared = 0
@@ -135,6 +160,14 @@ def main():
         )
     if len(ours) != len(upstream):
         diffs["requests"].append("ours %d, upstream %d" % (len(ours), len(upstream)))
+    # Where our stream changes size at a key frame and upstream made fewer
+    # requests, upstream's requests from that key frame on are its failed
+    # renegotiation: compared, but their differences are reported apart.
+    change = next(
+        (i for i in range(1, len(ours)) if size(ours[i]) != size(ours[i - 1])), None
+    )
+    stopped = change is not None and len(upstream) < len(ours) and len(upstream) > change
+    after_change = defaultdict(list)
     for i in range(min(len(ours), len(upstream))):
         o, u = ours[i], upstream[i]
         for ctrl in sorted(set(o["controls"]) | set(u["controls"])):
@@ -155,6 +188,9 @@ def main():
                     if fo.get(k) in ["req %d" % j for j in shared_u[raw]]:
                         ambiguous["%s.%s" % (ctrl, k)].append(line)
                         continue
+                if stopped and i >= change:
+                    after_change["%s.%s" % (ctrl, k)].append(line)
+                    continue
                 diffs["%s.%s" % (ctrl, k)].append(line)
     for key in sorted(diffs):
         print("%s differs in %d request(s):" % (key, len(diffs[key])))
@@ -167,6 +203,14 @@ def main():
         )
         for d in ambiguous[key][:3]:
             print("  " + d)
+    if after_change:
+        print(
+            "upstream stopped %d request(s) after the size change at request %d "
+            "(ours %s, upstream %s); its requests from there differ:"
+            % (len(upstream) - change, change, size(ours[change]), size(upstream[change]))
+        )
+        for key in sorted(after_change):
+            print("  %s: %s" % (key, after_change[key][0]))
     if shared_u:
         print(
             "upstream gave %d timestamp(s) to more than one request: %s"
@@ -174,18 +218,22 @@ def main():
         )
     print(
         "%d requests (upstream %d), %d values compared, %d differing field(s), "
-        "%d ambiguous upstream reference(s)"
+        "%d ambiguous upstream reference(s), %d key/intra-only frame "
+        "reference(s) not compared"
         % (
             len(ours),
             len(upstream),
             compared,
             len(diffs),
             sum(len(v) for v in ambiguous.values()),
+            skipped,
         )
     )
     if not diffs:
         return 3 if ambiguous else 0
     if set(diffs) == {"requests"} and len(upstream) < len(ours) and not ambiguous:
+        # Stopped early: at a size change with the old size still in its
+        # controls (docs/vpx.md), or with every request identical.
         return 2
     return 1
 
