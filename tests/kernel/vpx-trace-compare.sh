@@ -134,18 +134,20 @@ for s in $streams; do
   echo "# $s: v4l2sl${c}dec output $(wc -l <"$work/$s.upstream") frames (exit $urc)"
   out=$(python3 "$here/vpx-trace-compare.py" "$work/$s.ours.trace" \
     "$work/$s.upstream.trace" 2>&1)
-  case $? in
-    0) ok "$s: controls per request equal v4l2sl${c}dec's ($(echo "$out" | tail -1))" ;;
-    2)
-      ok "$s: controls equal v4l2sl${c}dec's for every request it made; it stopped early"
-      echo "$out" | head -10 | sed 's/^/# /' ;;
-    3)
-      ok "$s: controls equal v4l2sl${c}dec's except references to timestamps upstream gives two requests (upstream bug, docs/vpx.md)"
-      echo "$out" | head -12 | sed 's/^/# /' ;;
-    *)
-      not_ok "$s: controls per request equal v4l2sl${c}dec's"
-      echo "$out" | head -40 | sed 's/^/# /' ;;
-  esac
+  if [ $? -eq 0 ]; then
+    apart=$(echo "$out" | sed -n 's/^told apart: //p')
+    summary=$(echo "$out" | grep ' values compared, ')
+    if [ -z "$apart" ]; then
+      ok "$s: controls per request equal v4l2sl${c}dec's ($summary)"
+    else
+      # Known upstream behaviour, reported and counted, never silent.
+      ok "$s: controls per request equal v4l2sl${c}dec's but for upstream's $apart (docs/vpx.md; $summary)"
+      echo "$out" | head -16 | sed 's/^/# /'
+    fi
+  else
+    not_ok "$s: controls per request equal v4l2sl${c}dec's"
+    echo "$out" | head -40 | sed 's/^/# /'
+  fi
   echo "# $s took $(($(date +%s) - t1)) s"
 done
 
