@@ -141,7 +141,7 @@ for s in $streams; do
       ok "$s: controls per request equal v4l2sl${c}dec's ($summary)"
     else
       # Known upstream behaviour, reported and counted, never silent.
-      ok "$s: controls per request equal v4l2sl${c}dec's but for upstream's $apart (docs/vpx.md; $summary)"
+      ok "$s: controls per request equal v4l2sl${c}dec's; told apart: $apart (docs/vpx.md; $summary)"
       echo "$out" | head -16 | sed 's/^/# /'
     fi
   else
