@@ -12,9 +12,11 @@
 # timestamp: the first buffer-done event after them does (visl completes
 # the OUTPUT buffer first, in the same job).  Each decoder names pictures
 # by its own V4L2 timestamps, so every timestamp is replaced by the index
-# of the first request submitted with it ("req N"); 0 stays "none", a
-# timestamp no request had becomes "unknown".  Then every field of every
-# control is compared.  Prints every difference, grouped by field.
+# of the first request submitted with it ("req N"); 0 that names no
+# request is "none", any other timestamp no request had is "unknown".
+# References of key frames and intra-only frames (read by no decoder) are
+# left out and counted.  Then every field of every control is compared.
+# Prints every difference, grouped by field.
 #
 # Differences of two kinds are told apart from real ones and reported on
 # a line "told apart: ..." (docs/vpx.md has the evidence for both):
@@ -23,9 +25,11 @@
 #     them there; upstream sends whatever its parser last read (zeros at
 #     first, an earlier frame's values later, even after a key frame),
 #     ours the spec's 255 for "not coded";
-#   upstream-stopped-at-size-change: upstream made fewer requests and
-#     every difference is in its requests from our first key frame of a
-#     new size on, which it submitted with the old size before failing.
+#   upstream-stopped-at-size-change: upstream made fewer requests, it
+#     submitted our first key frame of a new size with the old size, and
+#     every difference is in its requests from there on.
+# A third case, as for H.264: upstream made fewer requests and every one
+# it made is identical ("upstream-stopped-early").
 # Exit status: 0 no real difference; 1 a real difference (or nothing to
 # compare).
 #
@@ -163,7 +167,11 @@ def main():
     change = next(
         (i for i in range(1, len(ours)) if size(ours[i]) != size(ours[i - 1])), None
     )
-    stopped = change is not None and len(upstream) < len(ours) and len(upstream) > change
+    stopped = (
+        change is not None
+        and change < len(upstream) < len(ours)
+        and size(upstream[change]) == size(ours[change - 1])
+    )
     after_change = defaultdict(list)
     for i in range(min(len(ours), len(upstream))):
         o, u = ours[i], upstream[i]

@@ -132,9 +132,8 @@ for s in $streams; do
   urc=$?
   trace_stop "$work/$s.upstream.trace"
   echo "# $s: v4l2sl${c}dec output $(wc -l <"$work/$s.upstream") frames (exit $urc)"
-  out=$(python3 "$here/vpx-trace-compare.py" "$work/$s.ours.trace" \
-    "$work/$s.upstream.trace" 2>&1)
-  if [ $? -eq 0 ]; then
+  if out=$(python3 "$here/vpx-trace-compare.py" "$work/$s.ours.trace" \
+    "$work/$s.upstream.trace" 2>&1); then
     apart=$(echo "$out" | sed -n 's/^told apart: //p')
     summary=$(echo "$out" | grep ' values compared, ')
     if [ -z "$apart" ]; then

@@ -44,6 +44,7 @@ enc() {
   fi
 }
 
+# Option lists, split into words on purpose where they are used.
 small="-vf scale=176:144"
 rt="-deadline realtime -cpu-used 8"
 for c in vp8 vp9; do
