@@ -109,16 +109,19 @@ fill_frame_control (GstV4l2ElasticVp8Dec *self, const GstVp8FrameHdr *hdr,
 
   memset (p, 0, sizeof (*p));
 
-  if (seg->segmentation_enabled) {
+  /* The flags mirror the parser's persistent segmentation state, also
+   * while segmentation is off (drivers read none of them then): the same
+   * bits as upstream v4l2slvp8dec, so the trace comparison stays exact
+   * (tests/kernel/vpx-trace-compare.sh). */
+  if (seg->segmentation_enabled)
     p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_ENABLED;
-    if (seg->update_mb_segmentation_map)
-      p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_UPDATE_MAP;
-    if (seg->update_segment_feature_data)
-      p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_UPDATE_FEATURE_DATA;
-    /* segment_feature_mode: 1 absolute values, 0 deltas (9.3). */
-    if (!seg->segment_feature_mode)
-      p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_DELTA_VALUE_MODE;
-  }
+  if (seg->update_mb_segmentation_map)
+    p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_UPDATE_MAP;
+  if (seg->update_segment_feature_data)
+    p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_UPDATE_FEATURE_DATA;
+  /* segment_feature_mode: 1 absolute values, 0 deltas (9.3). */
+  if (!seg->segment_feature_mode)
+    p->segment.flags |= V4L2_VP8_SEGMENT_FLAG_DELTA_VALUE_MODE;
   for (i = 0; i < 4; i++) {
     p->segment.quant_update[i] = seg->quantizer_update_value[i];
     p->segment.lf_update[i] = seg->lf_update_value[i];

@@ -185,6 +185,10 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
   *,visl,*patched)
     # VP8/VP9: frame count and order against avdec_vp8/avdec_vp9.
     run_tap vpx-visl sh "$src/tests/kernel/vpx-visl.sh" "$build" /tmp/vpx-visl
+    # VP8/VP9: each request's controls against upstream v4l2slvp8dec /
+    # v4l2slvp9dec from visl's trace events, hidden frames asserted, count
+    # and order against avdec, profile 2 refused (docs/vpx.md).
+    run_tap vpx-trace-compare sh "$src/tests/kernel/vpx-trace-compare.sh" "$build"
     # H.264: frame count and PTS order against avdec_h264, and each
     # request's controls against upstream v4l2slh264dec from visl's trace
     # events (a difference fails; upstream stopping early is told apart).
