@@ -76,6 +76,11 @@ typedef struct
   gboolean use_classic; /* effective: property or no REMOVE_BUFS */
   gboolean warned_bound;
 
+  /* Sequences whose first frame predicts from the previous sequence's
+   * pictures: changed while streaming, and refused (references lost). */
+  guint inter_resizes;
+  guint inter_resize_fallbacks;
+
   /* Properties. */
   guint max_capture_buffers;
   guint64 capture_memory_limit;
@@ -495,7 +500,8 @@ gst_v4l2_elastic_decoder_set_sequence (
     GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
-  gboolean same_size;
+  gboolean same_size, references_lost = FALSE;
+  guint old_width = priv->width, old_height = priv->height;
   GstVideoFormat format;
 
   ensure_pool (self);
@@ -538,11 +544,15 @@ gst_v4l2_elastic_decoder_set_sequence (
     GST_DEBUG_OBJECT (self, "classic path: drain done, reallocating");
     if (!restart_queues (self, sequence, format))
       goto failed;
+    references_lost = sequence->keeps_references;
   } else if (set_output_format (self, sequence) &&
       set_capture_format (self, format, sequence->width, sequence->height)) {
-    GST_DEBUG_OBJECT (self, "elastic path: format changed while streaming");
+    GST_DEBUG_OBJECT (self, "elastic path: format changed while streaming%s",
+        sequence->keeps_references ? ", references of the old size kept" : "");
     gst_v4l2_capture_pool_set_format (
         priv->pool, &priv->capture_fmt, &priv->capture_info);
+    if (sequence->keeps_references)
+      priv->inter_resizes++;
   } else if (errno == EBUSY) {
     GST_INFO_OBJECT (self,
         "%s refuses the format change while busy: "
@@ -550,8 +560,22 @@ gst_v4l2_elastic_decoder_set_sequence (
         priv->device->video_path);
     if (!restart_queues (self, sequence, format))
       goto failed;
+    references_lost = sequence->keeps_references;
   } else {
     goto failed;
+  }
+
+  if (references_lost) {
+    /* REQBUFS(0) took the reference pictures out of the driver's queue:
+     * the frames up to the next key frame cannot be decoded. */
+    priv->inter_resize_fallbacks++;
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The decoder cannot change the frame size while keeping its "
+         "reference frames; frames up to the next key frame are dropped."),
+        ("%s: %ux%u -> %ux%u on an inter frame needs an OUTPUT S_FMT while "
+         "streaming",
+            priv->device->video_path, old_width, old_height, sequence->width,
+            sequence->height));
   }
 
   priv->have_sequence = TRUE;
@@ -575,7 +599,7 @@ gst_v4l2_elastic_decoder_set_sequence (
             priv->pool, &priv->capture_fmt, &priv->capture_info))
       goto failed;
   }
-  return GST_FLOW_OK;
+  return references_lost ? GST_V4L2_ELASTIC_FLOW_REFERENCES_LOST : GST_FLOW_OK;
 
 output_format_failed:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -871,6 +895,7 @@ gst_v4l2_elastic_decoder_start (GstVideoDecoder *decoder)
 
   priv->requests = gst_v4l2_request_pool_new (priv->device);
   priv->warned_bound = FALSE;
+  priv->inter_resizes = priv->inter_resize_fallbacks = 0;
   return TRUE;
 }
 
@@ -1037,7 +1062,8 @@ empty_stats (void)
       "bytes", G_TYPE_UINT64, G_GUINT64_CONSTANT (0), "peak-buffers",
       G_TYPE_UINT, 0, "peak-bytes", G_TYPE_UINT64, G_GUINT64_CONSTANT (0),
       "creates", G_TYPE_UINT, 0, "removes", G_TYPE_UINT, 0, "reallocations",
-      G_TYPE_UINT, 0, "waits", G_TYPE_UINT, 0, NULL);
+      G_TYPE_UINT, 0, "waits", G_TYPE_UINT, 0, "stale-buffers", G_TYPE_UINT, 0,
+      "stale-bytes", G_TYPE_UINT64, G_GUINT64_CONSTANT (0), NULL);
 }
 
 static void
@@ -1048,6 +1074,7 @@ gst_v4l2_elastic_decoder_get_property (
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   GstV4l2ElasticDecoderCData *cdata = class_cdata (self);
   GstV4l2CapturePool *pool;
+  GstStructure *stats;
 
   switch (prop_id) {
   case PROP_MEDIA_DEVICE:
@@ -1069,8 +1096,12 @@ gst_v4l2_elastic_decoder_get_property (
     GST_OBJECT_LOCK (self);
     pool = priv->pool ? gst_object_ref (priv->pool) : NULL;
     GST_OBJECT_UNLOCK (self);
-    g_value_take_boxed (
-        value, pool ? gst_v4l2_capture_pool_get_stats (pool) : empty_stats ());
+    stats = pool ? gst_v4l2_capture_pool_get_stats (pool) : empty_stats ();
+    /* The codec's side of format changes, next to the pool's. */
+    gst_structure_set (stats, "inter-resizes", G_TYPE_UINT,
+        g_atomic_int_get (&priv->inter_resizes), "inter-resize-fallbacks",
+        G_TYPE_UINT, g_atomic_int_get (&priv->inter_resize_fallbacks), NULL);
+    g_value_take_boxed (value, stats);
     gst_clear_object (&pool);
     break;
   default:

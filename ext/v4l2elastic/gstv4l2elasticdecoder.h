@@ -70,7 +70,17 @@ typedef struct
   const GstVideoFormat *formats;
   guint n_formats;
   GstV4l2PoolDemand demand; /* references and reorder of the codec */
+  /* The first frame of the sequence predicts from pictures of the
+   * previous one (a VP9 inter frame of a new size): those CAPTURE buffers
+   * must stay known to the driver. */
+  gboolean keeps_references;
 } GstV4l2Sequence;
+
+/* gst_v4l2_elastic_decoder_set_sequence(): the driver refused to change
+ * the format while streaming, the queues were restarted and the driver no
+ * longer knows the pictures the codec keeps.  The codec must forget its
+ * references and drop frames up to the next key frame. */
+#define GST_V4L2_ELASTIC_FLOW_REFERENCES_LOST GST_FLOW_CUSTOM_SUCCESS
 
 struct _GstV4l2ElasticDecoderClass
 {

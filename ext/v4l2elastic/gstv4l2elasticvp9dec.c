@@ -143,6 +143,11 @@ new_sequence (GstV4l2ElasticVp9Dec *self, const GstVp9FrameHdr *hdr,
    * it keeps the pool from shrinking below what the next frames need. */
   seq.demand.references = GST_VP9_STATE_REFERENCES;
   seq.demand.reorder = 0;
+  /* An inter frame of a new size predicts from the pictures of the old
+   * size: their CAPTURE buffers stay in the queue while buffers of the
+   * new size are added (the pool removes the old ones once no slot and
+   * no downstream element holds them). */
+  seq.keeps_references = plan->resize;
   return gst_v4l2_elastic_decoder_set_sequence (
       GST_V4L2_ELASTIC_DECODER (self), &seq);
 }
@@ -382,22 +387,20 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
       GST_DEBUG_OBJECT (self, "frame %u: no reference to predict from",
           frame->system_frame_number);
       goto drop;
-    case GST_VP9_DROP_RESIZE:
-      /* Reference scaling (an inter frame of another size) is not
-       * supported yet: everything up to the next key frame is dropped. */
-      gst_vp9_state_reset (&self->state);
-      GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
-          ("VP9 inter frames of a new size are not supported yet."),
-          ("frame %u is %ux%u", frame->system_frame_number, hdr.width,
-              hdr.height),
-          ret);
-      goto drop;
     case GST_VP9_DECODE:
       break;
     }
 
     if (plan.new_sequence) {
       ret = new_sequence (self, &hdr, &plan);
+      if (ret == GST_V4L2_ELASTIC_FLOW_REFERENCES_LOST) {
+        /* The driver could not keep the old-size references (the base
+         * class warned and counted it): wait for a key frame.  The
+         * parser keeps its state, which frame_size_with_refs needs. */
+        gst_vp9_state_reset (&self->state);
+        ret = GST_FLOW_OK;
+        goto drop;
+      }
       if (ret != GST_FLOW_OK)
         goto drop;
     }

@@ -164,6 +164,17 @@ apply_updates (const GstVp9FrameHdr *hdr, GstVp9Persistent *p)
   }
 }
 
+/* A frame may predict from a reference of another size within limits
+ * (the conformance requirement of frame_size_with_refs, 7.2):
+ * 2 * FrameWidth >= RefFrameWidth, FrameWidth <= 16 * RefFrameWidth,
+ * and the same for heights. */
+static gboolean
+reference_scalable (const GstVp9StatePicture *ref, const GstVp9FrameHdr *hdr)
+{
+  return 2 * hdr->width >= ref->width && 2 * hdr->height >= ref->height &&
+      hdr->width <= 16 * ref->width && hdr->height <= 16 * ref->height;
+}
+
 /**
  * gst_vp9_state_begin_frame:
  * @hdr: one frame's uncompressed header (not a superframe)
@@ -211,9 +222,11 @@ gst_vp9_state_begin_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
       return GST_VP9_DROP;
     }
     if (hdr->width != state->width || hdr->height != state->height) {
-      GST_DEBUG ("frame of %ux%u in a %ux%u sequence", hdr->width, hdr->height,
-          state->width, state->height);
-      return GST_VP9_DROP_RESIZE;
+      GST_DEBUG ("%s frame changes the size from %ux%u to %ux%u",
+          hdr->intra_only ? "intra-only" : "inter", state->width, state->height,
+          hdr->width, hdr->height);
+      plan->new_sequence = TRUE;
+      plan->resize = TRUE;
     }
     plan->refresh_frame_flags = hdr->refresh_frame_flags;
   }
@@ -227,9 +240,12 @@ gst_vp9_state_begin_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
             "reference %u names empty slot %d", i, hdr->ref_frame_indices[i]);
         return GST_VP9_DROP;
       }
-      /* Scaled references are not supported yet. */
-      if (ref->width != hdr->width || ref->height != hdr->height)
-        return GST_VP9_DROP_RESIZE;
+      if (!reference_scalable (ref, hdr)) {
+        GST_WARNING ("reference %u is %ux%u, out of scaling range for "
+                     "%ux%u",
+            i, ref->width, ref->height, hdr->width, hdr->height);
+        return GST_VP9_DROP;
+      }
       plan->ref_id[i] = ref->id;
     }
   }
@@ -275,11 +291,11 @@ gst_vp9_state_end_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
   gst_slot_picture_unref (pic, state->picture_free);
 
   state->persistent = state->pending;
-  if (hdr->frame_type == GST_VP9_KEY_FRAME) {
+  if (hdr->frame_type == GST_VP9_KEY_FRAME)
     state->have_sequence = TRUE;
-    state->width = hdr->width;
-    state->height = hdr->height;
-  }
+  /* The size of the frames that follow, whatever the frame type. */
+  state->width = hdr->width;
+  state->height = hdr->height;
 }
 
 gpointer

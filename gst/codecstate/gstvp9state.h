@@ -67,14 +67,19 @@ typedef enum
 {
   GST_VP9_DECODE,
   GST_VP9_SHOW_EXISTING, /* output plan.show_picture again, decode nothing */
-  GST_VP9_DROP,          /* nothing to predict from (no key frame yet) */
-  GST_VP9_DROP_RESIZE,   /* inter frame of another size: not supported */
+  GST_VP9_DROP,          /* nothing (valid) to predict from */
 } GstVp9Decision;
 
 typedef struct
 {
-  gboolean new_sequence; /* key frame of a new size, depth or subsampling */
-  gboolean intra;        /* key frame or intra-only */
+  /* A key frame of a new size, depth or subsampling, or a non-key frame
+   * of a new size (see resize). */
+  gboolean new_sequence;
+  /* A non-key frame changes the frame size: the pictures of the old size
+   * stay in their slots and inter frames predict from them, scaled
+   * (VP9 allows references from half to 16 times the frame size). */
+  gboolean resize;
+  gboolean intra; /* key frame or intra-only */
   guint width;
   guint height;
   /* Caller ids of the pictures LAST, GOLDEN and ALTREF name (inter). */

@@ -990,15 +990,33 @@ gst_v4l2_capture_pool_buffer_index (GstBuffer *buffer)
  * gst_v4l2_capture_pool_get_stats:
  *
  * Returns: (transfer full): buffers and bytes alive now (including
- * orphaned ones still held), their peaks, and counts of creates, removes,
- * reallocations and waits.
+ * orphaned ones still held), their peaks, counts of creates, removes,
+ * reallocations and waits, and the buffers and bytes of older formats
+ * (stale) still alive.
  */
 GstStructure *
 gst_v4l2_capture_pool_get_stats (GstV4l2CapturePool *self)
 {
   GstStructure *s;
+  guint stale_buffers = 0, i;
+  guint64 stale_bytes = 0;
+  GList *l;
 
   g_mutex_lock (&self->lock);
+  /* Buffers of an older format still alive: held by the codec or
+   * downstream, they go when the last holder lets go. */
+  for (i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+
+    if (slot && slot->epoch != self->epoch) {
+      stale_buffers++;
+      stale_bytes += slot->size;
+    }
+  }
+  for (l = self->orphans; l; l = l->next) {
+    stale_buffers++;
+    stale_bytes += ((Slot *) l->data)->size;
+  }
   s = gst_structure_new ("v4l2elastic-pool-stats", "buffers", G_TYPE_UINT,
       self->buffers, "bytes", G_TYPE_UINT64, self->bytes, "peak-buffers",
       G_TYPE_UINT, self->peak_buffers, "peak-bytes", G_TYPE_UINT64,
@@ -1006,7 +1024,8 @@ gst_v4l2_capture_pool_get_stats (GstV4l2CapturePool *self)
       G_TYPE_UINT, self->removes, "reallocations", G_TYPE_UINT,
       self->reallocations, "waits", G_TYPE_UINT, self->waits, "target",
       G_TYPE_UINT, self->target, "elastic", G_TYPE_BOOLEAN, self->elastic,
-      NULL);
+      "stale-buffers", G_TYPE_UINT, stale_buffers, "stale-bytes", G_TYPE_UINT64,
+      stale_bytes, NULL);
   g_mutex_unlock (&self->lock);
   return s;
 }

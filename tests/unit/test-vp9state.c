@@ -155,25 +155,54 @@ test_slots (void)
     g_assert_cmpuint (gst_vp9_state_slot_id (&s, i), ==, 5000);
   g_assert_cmpuint (gst_vp9_state_slot_id (&s, 0), ==, 3000);
 
-  /* An inter frame of another size: not supported, state untouched. */
+  /* An inter frame of another size predicts from the pictures of the old
+   * size, scaled: a new sequence that keeps the references. */
   inter_hdr (&h, 32, 32, 1, 0, 1, 2);
-  g_assert_cmpint (gst_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
-      GST_VP9_DROP_RESIZE);
-
-  /* A key frame of another size or depth: a new sequence. */
-  key_hdr (&h, 32, 32);
   decode (&s, &h, 6, &plan);
   g_assert_true (plan.new_sequence);
+  g_assert_true (plan.resize);
+  g_assert_false (plan.intra);
+  g_assert_cmpuint (plan.ref_id[0], ==, 3000);
+  g_assert_cmpuint (plan.ref_id[1], ==, 1000);
+  g_assert_cmpuint (plan.ref_id[2], ==, 2000);
+  /* 3 left slot 0 for 6. */
+  g_assert_cmpuint (n_freed, ==, 2);
+
+  /* The next frame of that size, with references of both sizes, is no
+   * new sequence. */
+  inter_hdr (&h, 32, 32, 1 << 1, 0, 1, 2);
+  decode (&s, &h, 7, &plan);
+  g_assert_false (plan.new_sequence);
+  g_assert_false (plan.resize);
+  g_assert_cmpuint (plan.ref_id[0], ==, 6000);
+  g_assert_cmpuint (plan.ref_id[1], ==, 1000);
+  /* 1 is still in slot 3. */
+  g_assert_cmpuint (n_freed, ==, 2);
+
+  /* A reference more than twice the frame size is out of VP9's scaling
+   * range: dropped, the state untouched. */
+  inter_hdr (&h, 16, 16, 1, 0, 1, 2);
+  g_assert_cmpint (
+      gst_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==, GST_VP9_DROP);
+  g_assert_cmpuint (gst_vp9_state_slot_id (&s, 0), ==, 6000);
+  g_assert_cmpuint (gst_vp9_state_distinct_pictures (&s), ==, 5);
+
+  /* A key frame of the current size is no new sequence; of another depth
+   * it is. */
+  key_hdr (&h, 32, 32);
+  decode (&s, &h, 8, &plan);
+  g_assert_false (plan.new_sequence);
+  /* 1, 2, 5, 6 and 7 left their slots. */
+  g_assert_cmpuint (n_freed, ==, 7);
   key_hdr (&h, 32, 32);
   g_assert_cmpint (
       gst_vp9_state_begin_frame (&s, &h, 10, 1, 1, &plan), ==, GST_VP9_DECODE);
   g_assert_true (plan.new_sequence);
-  gst_vp9_state_end_frame (&s, &h, PIC (7), 7000);
-  /* 1, 2, 3, 4, 5 and 6 are gone: only 7 is left. */
-  g_assert_cmpuint (n_freed, ==, 6);
+  gst_vp9_state_end_frame (&s, &h, PIC (9), 9000);
+  g_assert_cmpuint (n_freed, ==, 8);
 
   gst_vp9_state_reset (&s);
-  g_assert_cmpuint (n_freed, ==, 7);
+  g_assert_cmpuint (n_freed, ==, 9);
 }
 
 static void
