@@ -23,7 +23,9 @@
  *   v4l2elastic-h264-pool-run [--codec h264|vp8|vp9] [--decoder NAME]
  *       [--hold K] [--verify] [--label L] [--device-name visl] FILE
  *
- * FILE is an H.264 byte stream (h264parse) or an IVF file (ivfparse).
+ * FILE is an H.264 byte stream (h264parse) or an IVF file (ivfparse; for
+ * VP9 then vp9parse, as upstream's v4l2slvp9dec takes only
+ * alignment=frame: the same pipeline for every decoder).
  * Output frames belong to a segment by their position (H.264: all
  * pictures of a sequence come out before the next IDR's) or, for VP8/VP9,
  * by their PTS: the packet that carried it, so that a decoder that drops
@@ -450,7 +452,7 @@ typedef struct
   gboolean has_stats;
   guint inputs;       /* buffers into the decoder */
   gboolean by_pts;    /* VP8/VP9: frames belong to segments by PTS */
-  GArray *input_pts;  /* of each buffer into the decoder */
+  GArray *input_pts;  /* of each IVF packet */
   GArray *packet_seg; /* segment of each IVF packet, -1: none shown */
   guint max_delay;    /* inputs - outputs, at an output, before EOS */
   gboolean input_eos;
@@ -516,13 +518,24 @@ input_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   Run *r = user_data;
 
   g_mutex_lock (&r->lock);
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
-
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
     r->inputs++;
-    g_array_append_val (r->input_pts, pts);
-  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+  else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
     r->input_eos = TRUE;
+  g_mutex_unlock (&r->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The PTS of each IVF packet, at ivfparse's source pad (before vp9parse,
+ * which may split a superframe). */
+static GstPadProbeReturn
+packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Run *r = user_data;
+  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+
+  g_mutex_lock (&r->lock);
+  g_array_append_val (r->input_pts, pts);
   g_mutex_unlock (&r->lock);
   return GST_PAD_PROBE_OK;
 }
@@ -736,11 +749,11 @@ main (int argc, char **argv)
     for (i = 0; i < r.n_segs; i++)
       printf ("size,%u,%u,%u,%s,%u\n", i, r.segs[i].width, r.segs[i].height,
           r.segs[i].key ? "key" : "inter", r.segs[i].pictures);
-    desc = g_strdup_printf ("filesrc location=\"%s\" ! ivfparse ! "
-                            "%s name=dec ! fakesink name=sink "
+    desc = g_strdup_printf ("filesrc location=\"%s\" ! ivfparse name=parse ! "
+                            "%s %s name=dec ! fakesink name=sink "
                             "sync=false enable-last-sample=false "
                             "signal-handoffs=true",
-        argv[1], decoder);
+        argv[1], g_strcmp0 (codec, "vp9") == 0 ? "vp9parse !" : "", decoder);
   }
   pipeline = gst_parse_launch (desc, &error);
   g_free (desc);
@@ -766,6 +779,14 @@ main (int argc, char **argv)
       GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       input_probe, &r, NULL);
   gst_object_unref (pad);
+  if (r.by_pts) {
+    GstElement *parse = gst_bin_get_by_name (GST_BIN (pipeline), "parse");
+
+    pad = gst_element_get_static_pad (parse, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, packet_probe, &r, NULL);
+    gst_object_unref (pad);
+    gst_object_unref (parse);
+  }
 
   /* "none": no kernel log (a software decoder, for comparison). */
   if (g_strcmp0 (device_name, "none") == 0) {
