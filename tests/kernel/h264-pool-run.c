@@ -918,6 +918,12 @@ main (int argc, char **argv)
     v = 0;
     gst_structure_get_uint (stats, "target", &v);
     SUMMARY ("element_target_at_eos", "%u", v);
+    /* VP9 (docs/vp9.md): size changes taken on the elastic path, and
+     * those where the driver refused the new size while busy. */
+    if (gst_structure_get_uint (stats, "inter-resizes", &v))
+      SUMMARY ("element_inter_resizes", "%u", v);
+    if (gst_structure_get_uint (stats, "inter-resize-fallbacks", &v))
+      SUMMARY ("element_inter_resize_fallbacks", "%u", v);
     gst_structure_free (stats);
   }
 
