@@ -14,9 +14,10 @@ num() { [ -n "$1" ] && printf "%s" "$1" || printf "n/a"; }
 row() { # NAME OURS UPSTREAM
   printf '| %s | %s | %s | %s |\n' "$1" "$(num "$2")" "$(num "$3")" "$(ratio "$2" "$3")"
 }
-# med LABEL KEY: the median over the three rounds of LABEL.
+# med LABEL KEY: the median over the rounds of LABEL (LABEL-r1 ..
+# LABEL-r$rounds; rounds defaults to 3).
 med() {
-  for r in 1 2 3; do v "$1-r$r" "$2"; done | grep -v '^$' | sort -g |
+  for r in $(seq 1 "${rounds:-3}"); do v "$1-r$r" "$2"; done | grep -v '^$' | sort -g |
     awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
 }
 changes() { # LABEL: STREAMOFF + freeing REQBUFS(0) on CAPTURE, as "a + b"
