@@ -64,31 +64,12 @@ GUEST
   "$src/tools/vm-run" --kernel 6.12 --timeout 1500 -- sh "$out/h264-guest.sh" >"$out/h264.csv"
 
 csv=$out/h264.csv
-# v LABEL KEY: a summary value.
-v() { awk -F, -v l="$1" -v k="$2" '$1 == "summary" && $2 == l && $3 == k { print $4 }' "$csv"; }
-# ratio A B: A / B with three decimals, or n/a.
-ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN {
-    if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.3f\n", a / b }'
-}
-num() { [ -n "$1" ] && printf "%s" "$1" || printf "n/a"; }
-row() { # NAME OURS UPSTREAM
-  printf '| %s | %s | %s | %s |\n' "$1" "$(num "$2")" "$(num "$3")" "$(ratio "$2" "$3")"
-}
+. "$src/tests/bench/bench-lib.sh"
 # The kernel's CAPTURE bytes at the last frame of segment N, when the
 # decoder got that far.
 seg_bytes() {
   [ "$(v "$1" "segment_$2_frames")" != 0 ] && v "$1" "segment_$2_last_bytes" || true
 }
-# med LABEL KEY: the median over the three rounds of LABEL.
-med() {
-  for r in 1 2 3; do v "$1-r$r" "$2"; done | grep -v '^$' | sort -g |
-    awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
-}
-changes() { # LABEL: STREAMOFF + freeing REQBUFS(0) on CAPTURE, as "a + b"
-  echo "$(v "$1" kernel_streamoff) + $(v "$1" kernel_reqbufs_free)"
-}
-
 for stream in dpb dpbb resize; do
   o=$stream-ours-r1
   u=$stream-upstream-r1

@@ -1,12 +1,15 @@
 /* gst-v4l2-elastic
  *
- * One H.264 decode through a V4L2 stateless decoder, observed from three
- * sides, for the elastic-behaviour tests (tests/kernel/h264-elastic-visl.sh),
- * the benchmark (tests/bench/run-h264-bench.sh) and tools/demo:
+ * One H.264, VP8 or VP9 decode through a V4L2 stateless decoder, observed
+ * from three sides, for the elastic-behaviour tests
+ * (tests/kernel/h264-elastic-visl.sh), the benchmarks
+ * (tests/bench/run-h264-bench.sh, run-vpx-bench.sh) and tools/demo:
  *
- * - the stream: every new SPS (size, max_num_ref_frames, the VUI's
+ * - the stream: H.264: every new SPS (size, max_num_ref_frames, the VUI's
  *   max_dec_frame_buffering and max_num_reorder_frames) and how many
  *   pictures follow it, parsed here from the file with the codec parsers;
+ *   VP8/VP9 (IVF): every change of the shown frame size, key or inter,
+ *   and how many shown frames follow it (vpx-stream.c);
  * - the kernel: the decoder's video node logs every buffer ioctl with its
  *   arguments (dev_debug = 3, read from /dev/kmsg); replaying REQBUFS,
  *   CREATE_BUFS, REMOVE_BUFS and the CAPTURE format gives the CAPTURE
@@ -17,12 +20,21 @@
  * query); with --verify each held frame's checksum is taken again when it
  * is let go, so a buffer recycled or freed under downstream shows up.
  *
- *   v4l2elastic-h264-pool-run [--decoder NAME] [--hold K] [--verify]
- *       [--label L] [--device-name visl] FILE.h264
+ *   v4l2elastic-h264-pool-run [--codec h264|vp8|vp9] [--decoder NAME]
+ *       [--hold K] [--verify] [--label L] [--device-name visl] FILE
+ *
+ * FILE is an H.264 byte stream (h264parse) or an IVF file (ivfparse; for
+ * VP9 then vp9parse, as upstream's v4l2slvp9dec takes only
+ * alignment=frame: the same pipeline for every decoder).
+ * Output frames belong to a segment by their position (H.264: all
+ * pictures of a sequence come out before the next IDR's) or, for VP8/VP9,
+ * by their PTS: the packet that carried it, so that a decoder that drops
+ * frames does not shift the count.
  *
  * Output lines (comma separated):
  *   sps,SEGMENT,WIDTH,HEIGHT,NUM_REF_FRAMES,MAX_DEC_FRAME_BUFFERING,
- *       NUM_REORDER_FRAMES,PICTURES
+ *       NUM_REORDER_FRAMES,PICTURES                  (H.264)
+ *   size,SEGMENT,WIDTH,HEIGHT,key|inter,PICTURES     (VP8/VP9)
  *   frame,LABEL,N,MS,WIDTH,HEIGHT,SEGMENT,KERNEL_BUFFERS,KERNEL_BYTES,DELAY,
  *       PTS
  *   ioctl,LABEL,FRAMES_SO_FAR,MS,WHAT,DETAIL       (CAPTURE queue only)
@@ -46,6 +58,8 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include "vpx-stream.h"
+
 #define MAX_SLOTS 64
 #define MAX_SEGMENTS 16
 
@@ -58,6 +72,7 @@ typedef struct
   guint num_ref_frames;
   gint max_dec_frame_buffering; /* -1: no bitstream restriction */
   gint num_reorder_frames;      /* -1: no bitstream restriction */
+  gboolean key;                 /* VP8/VP9: starts with a key frame */
   guint pictures;
 } Segment;
 
@@ -132,6 +147,45 @@ parse_stream (const gchar *path, Segment *segs)
     g_bytes_unref (last_sps);
   g_free (data);
   gst_h264_nal_parser_free (parser);
+  return n;
+}
+
+/* VP8/VP9: a segment per change of the shown size; PACKET_SEG gets the
+ * segment of each IVF packet's shown frame (-1: shows none). */
+static guint
+parse_ivf (
+    const gchar *path, const gchar *codec, Segment *segs, GArray *packet_seg)
+{
+  GError *error = NULL;
+  GArray *packets = vpx_stream_parse (path, codec, &error);
+  guint n = 0, i;
+
+  if (!packets) {
+    g_printerr ("%s\n", error->message);
+    g_clear_error (&error);
+    return 0;
+  }
+  for (i = 0; i < packets->len; i++) {
+    VpxPacket *p = &g_array_index (packets, VpxPacket, i);
+    gint seg = -1;
+
+    if (p->shows) {
+      if (n == 0 || segs[n - 1].width != p->width ||
+          segs[n - 1].height != p->height) {
+        if (n == MAX_SEGMENTS)
+          break;
+        memset (&segs[n], 0, sizeof (Segment));
+        segs[n].width = p->width;
+        segs[n].height = p->height;
+        segs[n].key = p->key;
+        n++;
+      }
+      segs[n - 1].pictures++;
+      seg = n - 1;
+    }
+    g_array_append_val (packet_seg, seg);
+  }
+  g_array_unref (packets);
   return n;
 }
 
@@ -396,8 +450,11 @@ typedef struct
   GQueue held;
   GstElement *dec;
   gboolean has_stats;
-  guint inputs;    /* buffers into the decoder */
-  guint max_delay; /* inputs - outputs, at an output, before EOS */
+  guint inputs;       /* buffers into the decoder */
+  gboolean by_pts;    /* VP8/VP9: frames belong to segments by PTS */
+  GArray *input_pts;  /* of each IVF packet */
+  GArray *packet_seg; /* segment of each IVF packet, -1: none shown */
+  guint max_delay;    /* inputs - outputs, at an output, before EOS */
   gboolean input_eos;
   guint width, height;
   gint64 last_frame_ms; /* of the last frame output */
@@ -469,12 +526,36 @@ input_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The PTS of each IVF packet, at ivfparse's source pad (before vp9parse,
+ * which may split a superframe). */
+static GstPadProbeReturn
+packet_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Run *r = user_data;
+  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+
+  g_mutex_lock (&r->lock);
+  g_array_append_val (r->input_pts, pts);
+  g_mutex_unlock (&r->lock);
+  return GST_PAD_PROBE_OK;
+}
+
 /* Which segment the n-th output frame (from 0) belongs to: pictures of a
  * segment are all output before the next one's IDR. */
 static guint
-segment_of (Run *r, guint n)
+segment_of (Run *r, guint n, GstClockTime pts)
 {
   guint i, sum = 0;
+
+  /* ivfparse gives one buffer per IVF packet, in file order. */
+  if (r->by_pts && GST_CLOCK_TIME_IS_VALID (pts)) {
+    for (i = 0; i < r->input_pts->len && i < r->packet_seg->len; i++) {
+      gint seg = g_array_index (r->packet_seg, gint, i);
+
+      if (g_array_index (r->input_pts, GstClockTime, i) == pts && seg >= 0)
+        return seg;
+    }
+  }
 
   for (i = 0; i < r->n_segs; i++) {
     sum += r->segs[i].pictures;
@@ -496,7 +577,7 @@ on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer data)
   g_mutex_lock (&r->lock);
   kernel_log_update (&r->kernel);
   ms = now_ms ();
-  seg = segment_of (r, frames_out);
+  seg = segment_of (r, frames_out, GST_BUFFER_PTS (buffer));
   if (frames_out > 0 && seg != r->cur_seg)
     r->gap_ms[seg] = ms - r->last_frame_ms;
   r->cur_seg = seg;
@@ -584,14 +665,17 @@ process_cpu_ms (void)
 int
 main (int argc, char **argv)
 {
-  gchar *decoder = g_strdup ("v4l2elastich264dec");
+  gchar *codec = g_strdup ("h264");
+  gchar *decoder = NULL;
   gchar *device_name = g_strdup ("visl");
   gchar *label_opt = NULL;
   gint hold = 0;
   gboolean verify = FALSE;
   GOptionEntry entries[] = {
+    { "codec", 0, 0, G_OPTION_ARG_STRING, &codec,
+        "h264 (byte stream), vp8 or vp9 (IVF)", "CODEC" },
     { "decoder", 0, 0, G_OPTION_ARG_STRING, &decoder, "decoder element",
-        "NAME" },
+        "NAME (default: v4l2elasticCODECdec)" },
     { "hold", 0, 0, G_OPTION_ARG_INT, &hold,
         "downstream keeps the last K frames", "K" },
     { "verify", 0, 0, G_OPTION_ARG_NONE, &verify,
@@ -602,7 +686,7 @@ main (int argc, char **argv)
         "the video node's name in sysfs (none: no kernel log)", "NAME" },
     { NULL },
   };
-  GOptionContext *ctx = g_option_context_new ("FILE.h264");
+  GOptionContext *ctx = g_option_context_new ("FILE");
   GError *error = NULL;
   Run r = { 0 };
   GstElement *pipeline, *sink;
@@ -628,23 +712,49 @@ main (int argc, char **argv)
   g_option_context_free (ctx);
   if (label_opt)
     label = label_opt;
-
-  r.n_segs = parse_stream (argv[1], r.segs);
-  if (r.n_segs == 0) {
-    g_printerr ("%s: no SPS found\n", argv[1]);
+  if (g_strcmp0 (codec, "h264") != 0 && g_strcmp0 (codec, "vp8") != 0 &&
+      g_strcmp0 (codec, "vp9") != 0) {
+    g_printerr ("unknown codec %s (h264, vp8, vp9)\n", codec);
     return 2;
   }
-  for (i = 0; i < r.n_segs; i++)
-    printf ("sps,%u,%u,%u,%u,%d,%d,%u\n", i, r.segs[i].width, r.segs[i].height,
-        r.segs[i].num_ref_frames, r.segs[i].max_dec_frame_buffering,
-        r.segs[i].num_reorder_frames, r.segs[i].pictures);
+  if (!decoder)
+    decoder = g_strdup_printf ("v4l2elastic%sdec", codec);
+  r.input_pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  r.packet_seg = g_array_new (FALSE, FALSE, sizeof (gint));
 
-  desc = g_strdup_printf ("filesrc location=\"%s\" ! h264parse ! "
-                          "video/x-h264,stream-format=byte-stream,alignment=au"
-                          " ! %s name=dec ! fakesink name=sink "
-                          "sync=false enable-last-sample=false "
-                          "signal-handoffs=true",
-      argv[1], decoder);
+  if (g_strcmp0 (codec, "h264") == 0) {
+    r.n_segs = parse_stream (argv[1], r.segs);
+    if (r.n_segs == 0) {
+      g_printerr ("%s: no SPS found\n", argv[1]);
+      return 2;
+    }
+    for (i = 0; i < r.n_segs; i++)
+      printf ("sps,%u,%u,%u,%u,%d,%d,%u\n", i, r.segs[i].width,
+          r.segs[i].height, r.segs[i].num_ref_frames,
+          r.segs[i].max_dec_frame_buffering, r.segs[i].num_reorder_frames,
+          r.segs[i].pictures);
+    desc = g_strdup_printf ("filesrc location=\"%s\" ! h264parse ! "
+                            "video/x-h264,stream-format=byte-stream,"
+                            "alignment=au ! %s name=dec ! fakesink name=sink "
+                            "sync=false enable-last-sample=false "
+                            "signal-handoffs=true",
+        argv[1], decoder);
+  } else {
+    r.by_pts = TRUE;
+    r.n_segs = parse_ivf (argv[1], codec, r.segs, r.packet_seg);
+    if (r.n_segs == 0) {
+      g_printerr ("%s: no shown frame found\n", argv[1]);
+      return 2;
+    }
+    for (i = 0; i < r.n_segs; i++)
+      printf ("size,%u,%u,%u,%s,%u\n", i, r.segs[i].width, r.segs[i].height,
+          r.segs[i].key ? "key" : "inter", r.segs[i].pictures);
+    desc = g_strdup_printf ("filesrc location=\"%s\" ! ivfparse name=parse ! "
+                            "%s %s name=dec ! fakesink name=sink "
+                            "sync=false enable-last-sample=false "
+                            "signal-handoffs=true",
+        argv[1], g_strcmp0 (codec, "vp9") == 0 ? "vp9parse !" : "", decoder);
+  }
   pipeline = gst_parse_launch (desc, &error);
   g_free (desc);
   if (!pipeline || error) {
@@ -669,6 +779,14 @@ main (int argc, char **argv)
       GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       input_probe, &r, NULL);
   gst_object_unref (pad);
+  if (r.by_pts) {
+    GstElement *parse = gst_bin_get_by_name (GST_BIN (pipeline), "parse");
+
+    pad = gst_element_get_static_pad (parse, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, packet_probe, &r, NULL);
+    gst_object_unref (pad);
+    gst_object_unref (parse);
+  }
 
   /* "none": no kernel log (a software decoder, for comparison). */
   if (g_strcmp0 (device_name, "none") == 0) {
@@ -751,7 +869,15 @@ main (int argc, char **argv)
     SUMMARY ("pictures", "%u", pictures);
   }
   for (i = 0; i < r.n_segs; i++) {
-    SUMMARY ("segment_%u_num_ref_frames", "%u", i, r.segs[i].num_ref_frames);
+    if (r.by_pts) {
+      SUMMARY (
+          "segment_%u_size", "%ux%u", i, r.segs[i].width, r.segs[i].height);
+      SUMMARY (
+          "segment_%u_starts_with", "%s", i, r.segs[i].key ? "key" : "inter");
+      SUMMARY ("segment_%u_pictures", "%u", i, r.segs[i].pictures);
+    } else {
+      SUMMARY ("segment_%u_num_ref_frames", "%u", i, r.segs[i].num_ref_frames);
+    }
     SUMMARY ("segment_%u_frames", "%u", i, r.seg_frames[i]);
     SUMMARY ("segment_%u_last_buffers", "%u", i, r.seg_last_buffers[i]);
     SUMMARY (
@@ -792,6 +918,12 @@ main (int argc, char **argv)
     v = 0;
     gst_structure_get_uint (stats, "target", &v);
     SUMMARY ("element_target_at_eos", "%u", v);
+    /* VP9 (docs/vp9.md): size changes taken on the elastic path, and
+     * those where the driver refused the new size while busy. */
+    if (gst_structure_get_uint (stats, "inter-resizes", &v))
+      SUMMARY ("element_inter_resizes", "%u", v);
+    if (gst_structure_get_uint (stats, "inter-resize-fallbacks", &v))
+      SUMMARY ("element_inter_resize_fallbacks", "%u", v);
     gst_structure_free (stats);
   }
 
@@ -808,5 +940,7 @@ main (int argc, char **argv)
   gst_object_unref (r.dec);
   gst_object_unref (pipeline);
   g_free (err_text);
+  g_array_unref (r.input_pts);
+  g_array_unref (r.packet_seg);
   return 0;
 }
