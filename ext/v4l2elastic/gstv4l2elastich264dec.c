@@ -551,6 +551,15 @@ gst_v4l2_elastic_h264_dec_handle_frame (
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_OK;
   }
+  if (decision == GST_H264_ERROR && plan.unsupported) {
+    /* Valid H.264 that would be decoded wrong: stop rather than show
+     * garbage (field pictures). */
+    GST_ELEMENT_ERROR (self, STREAM, NOT_IMPLEMENTED,
+        ("This H.264 stream is not supported: %s.", plan.message),
+        ("frame %u", frame->system_frame_number));
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_ERROR;
+  }
   if (decision == GST_H264_ERROR) {
     GST_ELEMENT_ERROR (self, STREAM, DECODE,
         ("Unsupported or broken H.264 stream."),

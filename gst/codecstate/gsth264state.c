@@ -779,6 +779,14 @@ refuse (GstH264PicturePlan *plan, const gchar *message)
   return GST_H264_ERROR;
 }
 
+/* A valid stream this state cannot decode (not a broken one). */
+static GstH264Decision
+refuse_unsupported (GstH264PicturePlan *plan, const gchar *message)
+{
+  plan->unsupported = TRUE;
+  return refuse (plan, message);
+}
+
 static GstH264Decision
 drop (GstH264PicturePlan *plan, GstH264DropReason reason)
 {
@@ -834,7 +842,7 @@ gst_h264_state_begin_picture (GstH264State *state, const GstH264NalUnit *nalu,
     return refuse (plan, "slice without a PPS or SPS");
   sps = slice->pps->sequence;
   if (slice->field_pic_flag)
-    return refuse (plan, "field pictures (PAFF) are not supported");
+    return refuse_unsupported (plan, "field pictures (PAFF) are not supported");
   if (slice->redundant_pic_cnt > 0)
     return drop (plan, GST_H264_DROP_REDUNDANT);
   if (!idr && !state->have_idr)

@@ -115,6 +115,7 @@ typedef struct
 
   GstH264DropReason drop_reason;
   const gchar *message; /* why GST_H264_ERROR (static string) */
+  gboolean unsupported; /* GST_H264_ERROR: valid H.264 we do not decode */
 } GstH264PicturePlan;
 
 typedef struct _GstH264State GstH264State;

@@ -122,9 +122,16 @@ def main():
         for d in diffs[key][:5]:
             print("  " + d)
     print(
-        "%d requests, timestamps based at %d (ours) and %d (upstream), "
-        "%d values compared, %d differing field(s)"
-        % (len(ours), base_o, base_u, compared, len(diffs))
+        "%d requests, at most %d DPB entries, timestamps based at %d (ours) "
+        "and %d (upstream), %d values compared, %d differing field(s)"
+        % (
+            len(ours),
+            max([len(r["dpb"]) for r in ours] or [0]),
+            base_o,
+            base_u,
+            compared,
+            len(diffs),
+        )
     )
     if not diffs:
         return 0

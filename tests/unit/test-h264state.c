@@ -796,7 +796,15 @@ test_refused_and_dropped (void)
   slice_init (&ctx, &slice, 1, 2);
   slice.field_pic_flag = 1;
   g_assert_cmpint (feed_slice (&ctx, FALSE, 1, &slice, 1), ==, GST_H264_ERROR);
-  g_assert_nonnull (strstr (ctx.plan.message, "PAFF"));
+  g_assert_nonnull (strstr (ctx.plan.message, "field pictures (PAFF)"));
+  g_assert_true (ctx.plan.unsupported); /* valid H.264, not a broken one */
+  /* An IDR field (bottom) is refused too, before it touches the DPB. */
+  slice_init (&ctx, &slice, 0, 0);
+  slice.field_pic_flag = 1;
+  slice.bottom_field_flag = 1;
+  g_assert_cmpint (feed_slice (&ctx, TRUE, 1, &slice, 1), ==, GST_H264_ERROR);
+  g_assert_true (ctx.plan.unsupported);
+  g_assert_cmpuint (gst_h264_state_held (ctx.state), ==, 1);
 
   /* MBAFF frames decode, flagged. */
   ctx.sps.mb_adaptive_frame_field_flag = 1;
