@@ -412,13 +412,21 @@ new_sequence (GstV4l2ElasticH264Dec *self, const GstH264SPS *sps,
   seq.coded_fourcc = V4L2_PIX_FMT_H264_SLICE;
   seq.width = plan->width;
   seq.height = plan->height;
+  /* The CAPTURE format stays the coded size; the caps get the SPS crop. */
+  seq.visible.x = plan->visible_x;
+  seq.visible.y = plan->visible_y;
+  seq.visible.w = plan->visible_width;
+  seq.visible.h = plan->visible_height;
   raw = plan->width * plan->height * 3 / 2;
   seq.output_sizeimage = MAX (raw, MIN_BITSTREAM_SIZE);
   seq.demand.references = plan->dpb_size;
   seq.demand.reorder = plan->reorder;
   GST_DEBUG_OBJECT (self,
-      "new sequence: %ux%u, profile_idc %u, DPB %u, reorder %u", plan->width,
-      plan->height, sps->profile_idc, plan->dpb_size, plan->reorder);
+      "new sequence: %ux%u (visible %ux%u at %u,%u), profile_idc %u, DPB %u, "
+      "reorder %u",
+      plan->width, plan->height, plan->visible_width, plan->visible_height,
+      plan->visible_x, plan->visible_y, sps->profile_idc, plan->dpb_size,
+      plan->reorder);
 
   self->reorder = plan->reorder;
   update_latency (self);

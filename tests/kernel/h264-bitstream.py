@@ -12,6 +12,12 @@
 #       rewrites every SPS, PPS and slice header of a CAVLC stream to use
 #       other parameter set ids (the rest of each NAL is copied bit for
 #       bit; CABAC slice data would need realignment, so it is refused).
+#   h264-bitstream.py uncrop IN OUT
+#       the same stream with frame cropping removed from every SPS.
+#   h264-bitstream.py cropcheck FULL FMT:WxH wxh+x+y CROPPED:FMT...
+#       the luma of each frame of every CROPPED raw file (GStreamer's
+#       default layout, visible size w x h) equals the w x h rectangle at
+#       x,y of the same frame of FULL; exits 1 otherwise.
 #   h264-bitstream.py paff OUT
 #       writes a tiny stream of field pictures (frame_mbs_only_flag 0,
 #       field_pic_flag 1): SPS, PPS and four field pairs of I slices whose
@@ -173,8 +179,10 @@ def parse_sps(r):
     sps["height_mbs"] = map_units * (2 - sps["frame_mbs_only"])
     r.u(1)  # direct_8x8_inference_flag
     sps["crop"] = (0, 0, 0, 0)
+    crop_start = r.pos
     if r.u(1):
         sps["crop"] = (r.ue(), r.ue(), r.ue(), r.ue())
+    sps["crop_bits"] = (crop_start, r.pos)
     return sps
 
 
@@ -318,6 +326,64 @@ def renumber(src, dst, sps_id, pps_id):
         f.write(out)
 
 
+def uncrop(src, dst):
+    """The same stream with frame_cropping_flag 0 in every SPS."""
+    with open(src, "rb") as f:
+        nals = split_nals(f.read())
+    out = bytearray()
+    for nal in nals:
+        if nal and nal[0] & 0x1F == 7:
+            r = Reader(ebsp_to_rbsp(nal[1:]))
+            start, end = parse_sps(r)["crop_bits"]
+            w = Writer()
+            w.raw(r.bits[:start] + "0" + r.bits[end : r.last_one])
+            nal = nal[:1] + rbsp_to_ebsp(w.rbsp())
+        out += b"\x00\x00\x00\x01" + nal
+    with open(dst, "wb") as f:
+        f.write(out)
+
+
+def luma_frames(path, fmt, width, height):
+    """The luma planes of a raw file in GStreamer's default layout."""
+    stride = (width + 3) & ~3
+    if fmt == "GRAY8":
+        size = stride * height
+    elif fmt == "NV12":
+        size = stride * height + stride * ((height + 1) // 2)
+    elif fmt == "I420":
+        cstride = ((width + 1) // 2 + 3) & ~3
+        size = stride * height + 2 * cstride * ((height + 1) // 2)
+    else:
+        raise SystemExit("cropcheck: format %s not handled" % fmt)
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data or len(data) % size:
+        raise SystemExit("cropcheck: %s: %d bytes, not frames of %d" % (path, len(data), size))
+    frames = []
+    for i in range(0, len(data), size):
+        frames.append([data[i + y * stride : i + y * stride + width] for y in range(height)])
+    return frames
+
+
+def cropcheck(full, full_spec, rect, crops):
+    """Each cropped decode equals the rectangle of the uncropped decode."""
+    fmt, size = full_spec.split(":")
+    fw, fh = (int(v) for v in size.split("x"))
+    wh, x, y = rect.split("+")
+    w, h = (int(v) for v in wh.split("x"))
+    x, y = int(x), int(y)
+    ref = [[row[x : x + w] for row in f[y : y + h]] for f in luma_frames(full, fmt, fw, fh)]
+    bad = 0
+    for spec in crops:
+        path, cfmt = spec.rsplit(":", 1)
+        got = luma_frames(path, cfmt, w, h)
+        same = sum(1 for a, b in zip(ref, got) if a == b)
+        print("%s: %d frames, %d of %d equal the uncropped decode's %s" % (path, len(got), same, len(ref), rect))
+        if len(got) != len(ref) or same != len(ref):
+            bad = 1
+    return bad
+
+
 def nal(ref_idc, kind, w):
     return b"\x00\x00\x00\x01" + bytes([ref_idc << 5 | kind]) + rbsp_to_ebsp(w.rbsp())
 
@@ -389,6 +455,10 @@ def main():
         renumber(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif cmd == "paff" and len(sys.argv) == 3:
         paff(sys.argv[2])
+    elif cmd == "uncrop" and len(sys.argv) == 4:
+        uncrop(sys.argv[2], sys.argv[3])
+    elif cmd == "cropcheck" and len(sys.argv) >= 6:
+        sys.exit(cropcheck(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]))
     else:
         sys.exit(__doc__ or "usage: h264-bitstream.py info|renumber|paff ...")
 
