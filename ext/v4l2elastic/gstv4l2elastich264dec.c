@@ -230,17 +230,22 @@ fill_pps (struct v4l2_ctrl_h264_pps *out, const GstH264PPS *pps)
 }
 
 /* The parser keeps the lists in zigzag order; V4L2 wants raster order,
- * in the spec's list order for both sizes. */
+ * in the spec's list order for both sizes.  Only 4:4:4 streams have the
+ * chroma 8x8 lists (Cb and Cr, intra and inter): elsewhere the syntax
+ * stops after the two luma ones, and the absent lists are sent as zeros
+ * rather than the parser's fall-back copies, as upstream v4l2slh264dec
+ * does (seen on the cqm=jvt stream in tests/kernel/h264-visl.sh). */
 static void
 fill_scaling_matrix (
     struct v4l2_ctrl_h264_scaling_matrix *out, const GstH264PPS *pps)
 {
-  guint i;
+  guint i, n_8x8 = pps->sequence->chroma_format_idc == 3 ? 6 : 2;
 
+  memset (out, 0, sizeof (*out));
   for (i = 0; i < 6; i++)
     gst_h264_quant_matrix_4x4_get_raster_from_zigzag (
         out->scaling_list_4x4[i], pps->scaling_lists_4x4[i]);
-  for (i = 0; i < 6; i++)
+  for (i = 0; i < n_8x8; i++)
     gst_h264_quant_matrix_8x8_get_raster_from_zigzag (
         out->scaling_list_8x8[i], pps->scaling_lists_8x8[i]);
 }

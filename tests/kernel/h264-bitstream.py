@@ -246,7 +246,9 @@ def info(path):
         if not nal:
             continue
         kind = nal[0] & 0x1F
-        r = Reader(ebsp_to_rbsp(nal[1:]))
+        # The fields read from a slice are in its first bytes: the slice
+        # data is not unescaped (slow in a TCG guest).
+        r = Reader(ebsp_to_rbsp(nal[1:65] if kind in (1, 5) else nal[1:]))
         if kind == 7:
             sps = parse_sps(r)
             sps_by_id[sps["id"]] = sps

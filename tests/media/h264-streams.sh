@@ -80,6 +80,10 @@ bitstream paff "$work/paff.h264" || gen_ok=no
 # crop-odd without its cropping: the whole coded pictures, for the pixels.
 bitstream uncrop "$work/crop-odd.h264" "$work/crop-full.h264" || gen_ok=no
 rm -f "$work"/seg-?.h264 "$work"/headers-?.h264 "$work"/headers-b13.h264
+# What each stream has, for the coverage checks of h264-visl.sh.
+for f in "$work"/*.h264; do
+  bitstream info "$f" >"${f%.h264}.info" || gen_ok=no
+done
 if [ "$gen_ok" != yes ]; then
   cat "$work"/*.enc.log | head -20 >&2
   exit 1
