@@ -230,16 +230,20 @@ fill_pps (struct v4l2_ctrl_h264_pps *out, const GstH264PPS *pps)
 }
 
 /* The parser keeps the lists in zigzag order; V4L2 wants raster order,
- * in the spec's list order for both sizes.  Only 4:4:4 streams have the
+ * in the spec's list order for both sizes.  Only 4:4:4 streams carry the
  * chroma 8x8 lists (Cb and Cr, intra and inter): elsewhere the syntax
- * stops after the two luma ones, and the absent lists are sent as zeros
- * rather than the parser's fall-back copies, as upstream v4l2slh264dec
- * does (seen on the cqm=jvt stream in tests/kernel/h264-visl.sh). */
+ * stops after the two luma ones.  When the stream carries matrices, the
+ * absent lists are sent as zeros rather than the parser's fall-back
+ * copies; without any matrix every list is Flat_8x8.  Both as upstream
+ * v4l2slh264dec 1.22 does (visl traces of tests/kernel/h264-visl.sh). */
 static void
 fill_scaling_matrix (
     struct v4l2_ctrl_h264_scaling_matrix *out, const GstH264PPS *pps)
 {
-  guint i, n_8x8 = pps->sequence->chroma_format_idc == 3 ? 6 : 2;
+  const GstH264SPS *sps = pps->sequence;
+  gboolean carried =
+      sps->scaling_matrix_present_flag || pps->pic_scaling_matrix_present_flag;
+  guint i, n_8x8 = (sps->chroma_format_idc == 3 || !carried) ? 6 : 2;
 
   memset (out, 0, sizeof (*out));
   for (i = 0; i < 6; i++)
