@@ -382,7 +382,8 @@ crop_video_info (GstVideoInfo *info, const GstVideoRectangle *visible)
   const GstVideoFormatInfo *finfo = info->finfo;
   guint p, c;
 
-  if (visible->x + visible->w > GST_VIDEO_INFO_WIDTH (info) ||
+  if (visible->x < 0 || visible->y < 0 ||
+      visible->x + visible->w > GST_VIDEO_INFO_WIDTH (info) ||
       visible->y + visible->h > GST_VIDEO_INFO_HEIGHT (info))
     return FALSE;
   for (p = 0; p < GST_VIDEO_INFO_N_PLANES (info); p++) {

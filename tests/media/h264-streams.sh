@@ -80,9 +80,13 @@ bitstream paff "$work/paff.h264" || gen_ok=no
 # crop-odd without its cropping: the whole coded pictures, for the pixels.
 bitstream uncrop "$work/crop-odd.h264" "$work/crop-full.h264" || gen_ok=no
 rm -f "$work"/seg-?.h264 "$work"/headers-?.h264 "$work"/headers-b13.h264
-# What each stream has, for the coverage checks of h264-visl.sh.
+# What each stream has, for the coverage checks of h264-visl.sh, and
+# avdec_h264's frames (PTS order) and output sizes, its reference.
+. "$here/../kernel/h264-decode.sh"
 for f in "$work"/*.h264; do
-  bitstream info "$f" >"${f%.h264}.info" || gen_ok=no
+  name=$(basename "$f" .h264)
+  bitstream info "$f" >"$work/$name.info" || gen_ok=no
+  [ "$name" = paff ] || decode "$name" avdec_h264 "$work/$name.ref" || gen_ok=no
 done
 if [ "$gen_ok" != yes ]; then
   cat "$work"/*.enc.log | head -20 >&2
