@@ -3,21 +3,24 @@
 #
 #   h264-visl.sh BUILD_DIR
 #
-# Encodes H.264 streams here with x264enc (baseline, main, high; B-frames
-# with and without pyramid; 1 to 16 references; weighted prediction; IDR
-# only and a long GOP; 4 slices per picture; CAVLC and CABAC; 8x8
-# transform with custom scaling matrices; MBAFF and frame pictures of an
-# interlaced SPS; cropping; periodic SPS/PPS and parameter sets that change
-# id mid-stream; a resolution change and a DPB change made by
-# concatenating segments), checks with an independent bitstream reader
-# (h264-bitstream.py) that each stream has what it is meant to cover,
-# decodes each with our element through visl and with avdec_h264, and
-# checks that both output the same number of frames in the same PTS order
-# at the same size.  visl renders a test pattern, so pixels are not
-# compared; instead the controls of every request, as visl's trace events
-# print them, are compared with what upstream v4l2slh264dec submits for
-# the same stream.  Last, a hand-written stream of field pictures (PAFF)
-# must stop the pipeline with an error naming field pictures.  Emits TAP.
+# Takes the H.264 corpus made on the host by tests/media/h264-streams.sh
+# (Meson target h264-streams; made here when the build has none): x264enc
+# streams (baseline, main, high; B-frames with and without pyramid; 1 to
+# 16 references; weighted prediction; IDR only and a long GOP; 4 slices
+# per picture; CAVLC and CABAC; 8x8 transform with custom scaling
+# matrices; MBAFF and frame pictures of an interlaced SPS; cropping;
+# periodic SPS/PPS and parameter sets that change id mid-stream; a
+# resolution change and a DPB change made by concatenating segments), and
+# avdec_h264's decode of each.  Checks with an independent bitstream
+# reader (h264-bitstream.py) that each stream has what it is meant to
+# cover; decodes each with our element through visl and checks that it
+# outputs the same number of frames as avdec_h264, in the same PTS order,
+# at the same size.  visl renders a test pattern, so pixels are compared
+# only for cropping (against the uncropped decode); instead the controls
+# of every request, as visl's trace events print them, are compared with
+# what upstream v4l2slh264dec submits for the same stream.  Last, a
+# hand-written stream of field pictures (PAFF) must stop the pipeline with
+# an error naming field pictures.  Emits TAP.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
