@@ -64,10 +64,11 @@ typedef struct
   gboolean have_sequence;
   guint32 coded_fourcc;
   guint width, height;
+  GstVideoRectangle visible; /* what downstream sees of width x height */
   GstV4l2PoolDemand codec_demand;
   struct v4l2_format output_fmt;
   struct v4l2_format capture_fmt;
-  GstVideoInfo capture_info; /* visible size, driver's layout */
+  GstVideoInfo capture_info; /* visible rectangle, driver's layout */
   GstVideoFormat out_format;
 
   GstVideoCodecState *input_state;
@@ -376,6 +377,42 @@ format_size (
   }
 }
 
+/* Narrows @info (a layout at the coded size) to the visible rectangle:
+ * the plane offsets move to its top-left corner, the strides stay.  Buffers
+ * carry this in their GstVideoMeta, so downstream reads only the visible
+ * part, and a copy copies only that. */
+static gboolean
+crop_video_info (GstVideoInfo *info, const GstVideoRectangle *visible)
+{
+  const GstVideoFormatInfo *finfo = info->finfo;
+  guint p, c;
+
+  if (visible->x < 0 || visible->y < 0 ||
+      visible->x + visible->w > GST_VIDEO_INFO_WIDTH (info) ||
+      visible->y + visible->h > GST_VIDEO_INFO_HEIGHT (info))
+    return FALSE;
+  for (p = 0; p < GST_VIDEO_INFO_N_PLANES (info); p++) {
+    /* The first component of the plane gives its subsampling. */
+    for (c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo); c++)
+      if (GST_VIDEO_FORMAT_INFO_PLANE (finfo, c) == p)
+        break;
+    if (c == GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo))
+      return FALSE;
+    /* A chroma plane cannot start between two samples. */
+    if ((visible->x % (1 << GST_VIDEO_FORMAT_INFO_W_SUB (finfo, c))) ||
+        (visible->y % (1 << GST_VIDEO_FORMAT_INFO_H_SUB (finfo, c))))
+      return FALSE;
+    info->offset[p] +=
+        (gsize) GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, c, visible->y) *
+            info->stride[p] +
+        (gsize) GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, c, visible->x) *
+            GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, c);
+  }
+  info->width = visible->w;
+  info->height = visible->h;
+  return TRUE;
+}
+
 /* Sets the CAPTURE format for a picture size, unless the driver already
  * derived exactly that from the OUTPUT format.  Returns FALSE with errno
  * EBUSY when the driver refuses the change while its queue is busy. */
@@ -417,9 +454,17 @@ set_capture_format (GstV4l2ElasticDecoder *self, GstVideoFormat format,
     return FALSE;
   }
   /* Buffers are laid out at the coded size; downstream sees the visible
-   * size, with the driver's strides and plane offsets in GstVideoMeta. */
+   * rectangle, with the driver's strides and plane offsets (moved to its
+   * corner) in GstVideoMeta. */
   priv->capture_info.width = width;
   priv->capture_info.height = height;
+  if (!crop_video_info (&priv->capture_info, &priv->visible)) {
+    GST_ERROR_OBJECT (self, "cannot show %dx%d at %d,%d of %ux%u %s",
+        priv->visible.w, priv->visible.h, priv->visible.x, priv->visible.y,
+        width, height, gst_video_format_to_string (format));
+    errno = EINVAL;
+    return FALSE;
+  }
   priv->capture_fmt = cur;
   return TRUE;
 }
@@ -500,15 +545,24 @@ gst_v4l2_elastic_decoder_set_sequence (
     GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
+  GstVideoRectangle visible = sequence->visible;
   gboolean same_size, references_lost = FALSE;
   guint old_width = priv->width, old_height = priv->height;
   GstVideoFormat format;
 
   ensure_pool (self);
 
+  if (visible.w <= 0 || visible.h <= 0) {
+    visible.x = visible.y = 0;
+    visible.w = sequence->width;
+    visible.h = sequence->height;
+  }
+  /* A new visible rectangle in the same coded size changes the buffers'
+   * GstVideoMeta and the caps: it takes the format-change path too. */
   same_size = priv->have_sequence &&
       priv->coded_fourcc == sequence->coded_fourcc &&
-      priv->width == sequence->width && priv->height == sequence->height;
+      priv->width == sequence->width && priv->height == sequence->height &&
+      memcmp (&priv->visible, &visible, sizeof (visible)) == 0;
   priv->codec_demand = sequence->demand;
 
   if (same_size) {
@@ -517,10 +571,12 @@ gst_v4l2_elastic_decoder_set_sequence (
     return GST_FLOW_OK;
   }
 
-  GST_DEBUG_OBJECT (self, "sequence %ux%u (was %ux%u)", sequence->width,
-      sequence->height, priv->width, priv->height);
+  GST_DEBUG_OBJECT (self, "sequence %ux%u, visible %dx%d at %d,%d (was %ux%u)",
+      sequence->width, sequence->height, visible.w, visible.h, visible.x,
+      visible.y, priv->width, priv->height);
   priv->width = sequence->width;
   priv->height = sequence->height;
+  priv->visible = visible;
 
   if (!priv->have_sequence) {
     /* Formats must be set before CAPTURE formats can be listed. */
@@ -585,7 +641,7 @@ gst_v4l2_elastic_decoder_set_sequence (
   priv->coded_fourcc = sequence->coded_fourcc;
   priv->out_format = format;
 
-  if (!negotiate_output (self, format, sequence->width, sequence->height))
+  if (!negotiate_output (self, format, visible.w, visible.h))
     goto not_negotiated;
   update_demand (self);
 
@@ -617,8 +673,8 @@ no_format:
   return GST_FLOW_NOT_NEGOTIATED;
 not_negotiated:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Negotiation failed."),
-      ("downstream refused %s %ux%u", gst_video_format_to_string (format),
-          sequence->width, sequence->height));
+      ("downstream refused %s %dx%d", gst_video_format_to_string (format),
+          visible.w, visible.h));
   return GST_FLOW_NOT_NEGOTIATED;
 failed:
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
@@ -805,7 +861,8 @@ can_push_directly (GstV4l2ElasticDecoder *self)
   if (priv->downstream_has_meta)
     return TRUE;
   gst_video_info_set_format (&def, GST_VIDEO_INFO_FORMAT (&priv->capture_info),
-      priv->width, priv->height);
+      GST_VIDEO_INFO_WIDTH (&priv->capture_info),
+      GST_VIDEO_INFO_HEIGHT (&priv->capture_info));
   for (p = 0; p < GST_VIDEO_INFO_N_PLANES (&def); p++)
     if (def.stride[p] != priv->capture_info.stride[p] ||
         def.offset[p] != priv->capture_info.offset[p])
@@ -933,6 +990,7 @@ gst_v4l2_elastic_decoder_stop (GstVideoDecoder *decoder)
   g_clear_pointer (&priv->input_state, gst_video_codec_state_unref);
   priv->have_sequence = FALSE;
   priv->width = priv->height = 0;
+  memset (&priv->visible, 0, sizeof (priv->visible));
   return TRUE;
 }
 

@@ -63,8 +63,11 @@ typedef struct
 typedef struct
 {
   guint32 coded_fourcc; /* OUTPUT pixel format */
-  guint width;
+  guint width;          /* coded size: the CAPTURE format */
   guint height;
+  /* The visible rectangle inside it (the output caps); a zero width or
+   * height: the whole coded picture. */
+  GstVideoRectangle visible;
   guint32 output_sizeimage; /* 0: the driver's choice */
   /* Acceptable CAPTURE layouts, in order of preference. */
   const GstVideoFormat *formats;

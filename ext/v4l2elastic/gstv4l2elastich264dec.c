@@ -230,17 +230,26 @@ fill_pps (struct v4l2_ctrl_h264_pps *out, const GstH264PPS *pps)
 }
 
 /* The parser keeps the lists in zigzag order; V4L2 wants raster order,
- * in the spec's list order for both sizes. */
+ * in the spec's list order for both sizes.  Only 4:4:4 streams carry the
+ * chroma 8x8 lists (Cb and Cr, intra and inter): elsewhere the syntax
+ * stops after the two luma ones.  When the stream carries matrices, the
+ * absent lists are sent as zeros rather than the parser's fall-back
+ * copies; without any matrix every list is Flat_8x8.  Both as upstream
+ * v4l2slh264dec 1.22 does (visl traces of tests/kernel/h264-visl.sh). */
 static void
 fill_scaling_matrix (
     struct v4l2_ctrl_h264_scaling_matrix *out, const GstH264PPS *pps)
 {
-  guint i;
+  const GstH264SPS *sps = pps->sequence;
+  gboolean carried =
+      sps->scaling_matrix_present_flag || pps->pic_scaling_matrix_present_flag;
+  guint i, n_8x8 = (sps->chroma_format_idc == 3 || !carried) ? 6 : 2;
 
+  memset (out, 0, sizeof (*out));
   for (i = 0; i < 6; i++)
     gst_h264_quant_matrix_4x4_get_raster_from_zigzag (
         out->scaling_list_4x4[i], pps->scaling_lists_4x4[i]);
-  for (i = 0; i < 6; i++)
+  for (i = 0; i < n_8x8; i++)
     gst_h264_quant_matrix_8x8_get_raster_from_zigzag (
         out->scaling_list_8x8[i], pps->scaling_lists_8x8[i]);
 }
@@ -412,13 +421,21 @@ new_sequence (GstV4l2ElasticH264Dec *self, const GstH264SPS *sps,
   seq.coded_fourcc = V4L2_PIX_FMT_H264_SLICE;
   seq.width = plan->width;
   seq.height = plan->height;
+  /* The CAPTURE format stays the coded size; the caps get the SPS crop. */
+  seq.visible.x = plan->visible_x;
+  seq.visible.y = plan->visible_y;
+  seq.visible.w = plan->visible_width;
+  seq.visible.h = plan->visible_height;
   raw = plan->width * plan->height * 3 / 2;
   seq.output_sizeimage = MAX (raw, MIN_BITSTREAM_SIZE);
   seq.demand.references = plan->dpb_size;
   seq.demand.reorder = plan->reorder;
   GST_DEBUG_OBJECT (self,
-      "new sequence: %ux%u, profile_idc %u, DPB %u, reorder %u", plan->width,
-      plan->height, sps->profile_idc, plan->dpb_size, plan->reorder);
+      "new sequence: %ux%u (visible %ux%u at %u,%u), profile_idc %u, DPB %u, "
+      "reorder %u",
+      plan->width, plan->height, plan->visible_width, plan->visible_height,
+      plan->visible_x, plan->visible_y, sps->profile_idc, plan->dpb_size,
+      plan->reorder);
 
   self->reorder = plan->reorder;
   update_latency (self);
@@ -550,6 +567,15 @@ gst_v4l2_elastic_h264_dec_handle_frame (
         frame->system_frame_number, plan.drop_reason);
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_OK;
+  }
+  if (decision == GST_H264_ERROR && plan.unsupported) {
+    /* Valid H.264 that would be decoded wrong: stop rather than show
+     * garbage (field pictures). */
+    GST_ELEMENT_ERROR (self, STREAM, NOT_IMPLEMENTED,
+        ("This H.264 stream is not supported: %s.", plan.message),
+        ("frame %u", frame->system_frame_number));
+    gst_video_decoder_drop_frame (decoder, frame);
+    return GST_FLOW_ERROR;
   }
   if (decision == GST_H264_ERROR) {
     GST_ELEMENT_ERROR (self, STREAM, DECODE,

@@ -257,6 +257,47 @@ frame_height_in_mbs (const GstH264SPS *sps)
       (sps->pic_height_in_map_units_minus1 + 1);
 }
 
+/* Frame cropping (7.4.2.1.1): the offsets count in units of
+ * CropUnitX/CropUnitY, which follow the chroma subsampling and, vertically,
+ * frame_mbs_only_flag.  A rectangle that does not fit the coded picture
+ * (a broken SPS) is ignored: the whole picture is shown. */
+static void
+sequence_visible (
+    const GstH264SPS *sps, guint *x, guint *y, guint *width, guint *height)
+{
+  guint coded_w = width_in_mbs (sps) * 16;
+  guint coded_h = frame_height_in_mbs (sps) * 16;
+  guint chroma =
+      sps->separate_colour_plane_flag ? 0 : (guint) sps->chroma_format_idc;
+  guint unit_x = 1, unit_y = 2 - sps->frame_mbs_only_flag;
+  guint64 left, right, top, bottom;
+
+  *x = *y = 0;
+  *width = coded_w;
+  *height = coded_h;
+  if (!sps->frame_cropping_flag)
+    return;
+  if (chroma == 1 || chroma == 2)
+    unit_x = 2; /* SubWidthC */
+  if (chroma == 1)
+    unit_y *= 2; /* SubHeightC */
+  left = (guint64) sps->frame_crop_left_offset * unit_x;
+  right = (guint64) sps->frame_crop_right_offset * unit_x;
+  top = (guint64) sps->frame_crop_top_offset * unit_y;
+  bottom = (guint64) sps->frame_crop_bottom_offset * unit_y;
+  if (left + right >= coded_w || top + bottom >= coded_h) {
+    GST_WARNING ("frame cropping %" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+                 ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+                 " does not fit %ux%u: ignored",
+        left, right, top, bottom, coded_w, coded_h);
+    return;
+  }
+  *x = left;
+  *y = top;
+  *width = coded_w - left - right;
+  *height = coded_h - top - bottom;
+}
+
 static guint
 sequence_dpb_size (const GstH264SPS *sps)
 {
@@ -753,6 +794,12 @@ same_sequence (const GstH264State *state, const GstH264SPS *sps, guint dpb_size,
       old->bit_depth_chroma_minus8 == sps->bit_depth_chroma_minus8 &&
       old->chroma_format_idc == sps->chroma_format_idc &&
       old->frame_mbs_only_flag == sps->frame_mbs_only_flag &&
+      old->separate_colour_plane_flag == sps->separate_colour_plane_flag &&
+      old->frame_cropping_flag == sps->frame_cropping_flag &&
+      old->frame_crop_left_offset == sps->frame_crop_left_offset &&
+      old->frame_crop_right_offset == sps->frame_crop_right_offset &&
+      old->frame_crop_top_offset == sps->frame_crop_top_offset &&
+      old->frame_crop_bottom_offset == sps->frame_crop_bottom_offset &&
       state->dpb_size == dpb_size && state->reorder == reorder;
 }
 
@@ -763,6 +810,8 @@ fill_plan_sequence (const GstH264State *state, GstH264PicturePlan *plan)
 
   plan->width = width_in_mbs (sps) * 16;
   plan->height = frame_height_in_mbs (sps) * 16;
+  sequence_visible (sps, &plan->visible_x, &plan->visible_y,
+      &plan->visible_width, &plan->visible_height);
   plan->bit_depth_luma = sps->bit_depth_luma_minus8 + 8;
   plan->bit_depth_chroma = sps->bit_depth_chroma_minus8 + 8;
   plan->chroma_format_idc = sps->chroma_format_idc;
@@ -777,6 +826,14 @@ refuse (GstH264PicturePlan *plan, const gchar *message)
   GST_WARNING ("%s", message);
   plan->message = message;
   return GST_H264_ERROR;
+}
+
+/* A valid stream this state cannot decode (not a broken one). */
+static GstH264Decision
+refuse_unsupported (GstH264PicturePlan *plan, const gchar *message)
+{
+  plan->unsupported = TRUE;
+  return refuse (plan, message);
 }
 
 static GstH264Decision
@@ -834,7 +891,7 @@ gst_h264_state_begin_picture (GstH264State *state, const GstH264NalUnit *nalu,
     return refuse (plan, "slice without a PPS or SPS");
   sps = slice->pps->sequence;
   if (slice->field_pic_flag)
-    return refuse (plan, "field pictures (PAFF) are not supported");
+    return refuse_unsupported (plan, "field pictures (PAFF) are not supported");
   if (slice->redundant_pic_cnt > 0)
     return drop (plan, GST_H264_DROP_REDUNDANT);
   if (!idr && !state->have_idr)

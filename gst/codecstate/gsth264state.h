@@ -90,9 +90,12 @@ typedef struct
 {
   /* Sequence: set on the first picture and whenever what the CAPTURE
    * pool depends on changes (size, bit depth, chroma, interlacing, DPB
-   * size or reorder depth). */
+   * size or reorder depth) or the visible rectangle. */
   gboolean new_sequence;
   guint width, height; /* coded size in pixels (whole macroblocks) */
+  /* The visible rectangle after SPS frame cropping (7.4.2.1.1), inside
+   * the coded size; the whole picture without cropping. */
+  guint visible_x, visible_y, visible_width, visible_height;
   guint bit_depth_luma, bit_depth_chroma;
   guint chroma_format_idc;
   gboolean frame_mbs_only;
@@ -115,6 +118,7 @@ typedef struct
 
   GstH264DropReason drop_reason;
   const gchar *message; /* why GST_H264_ERROR (static string) */
+  gboolean unsupported; /* GST_H264_ERROR: valid H.264 we do not decode */
 } GstH264PicturePlan;
 
 typedef struct _GstH264State GstH264State;

@@ -777,6 +777,75 @@ test_new_sequence (void)
   ctx_clear (&ctx);
 }
 
+/* Frame cropping: offsets in CropUnitX/CropUnitY (7.4.2.1.1). */
+static void
+test_cropping (void)
+{
+  Ctx ctx;
+
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 2);
+  /* No cropping: the coded size. */
+  feed (&ctx, TRUE, 1, 0, 0, 0);
+  g_assert_cmpuint (ctx.plan.visible_x, ==, 0);
+  g_assert_cmpuint (ctx.plan.visible_y, ==, 0);
+  g_assert_cmpuint (ctx.plan.visible_width, ==, 320);
+  g_assert_cmpuint (ctx.plan.visible_height, ==, 240);
+
+  /* 1920x1080 in 1920x1088, 4:2:0 progressive: units of 2 lines. */
+  ctx.sps.pic_width_in_mbs_minus1 = 119;
+  ctx.sps.pic_height_in_map_units_minus1 = 67;
+  ctx.sps.level_idc = 40;
+  ctx.sps.frame_cropping_flag = 1;
+  ctx.sps.frame_crop_bottom_offset = 4;
+  feed (&ctx, TRUE, 1, 0, 0, 10);
+  g_assert_true (ctx.plan.new_sequence);
+  g_assert_cmpuint (ctx.plan.width, ==, 1920);
+  g_assert_cmpuint (ctx.plan.height, ==, 1088);
+  g_assert_cmpuint (ctx.plan.visible_width, ==, 1920);
+  g_assert_cmpuint (ctx.plan.visible_height, ==, 1080);
+
+  /* Only the crop changes: still a new sequence (the output size). */
+  ctx.sps.frame_crop_left_offset = 32;
+  ctx.sps.frame_crop_top_offset = 2;
+  ctx.sps.frame_crop_right_offset = 7;
+  feed (&ctx, TRUE, 1, 0, 0, 20);
+  g_assert_true (ctx.plan.new_sequence);
+  g_assert_cmpuint (ctx.plan.visible_x, ==, 64);
+  g_assert_cmpuint (ctx.plan.visible_y, ==, 4);
+  g_assert_cmpuint (ctx.plan.visible_width, ==, 1920 - 64 - 14);
+  g_assert_cmpuint (ctx.plan.visible_height, ==, 1088 - 4 - 8);
+
+  /* Interlaced SPS (frame_mbs_only_flag 0): 4-line units in 4:2:0. */
+  ctx.sps.frame_mbs_only_flag = 0;
+  ctx.sps.pic_height_in_map_units_minus1 = 33; /* 68 MB rows */
+  feed (&ctx, TRUE, 1, 0, 0, 30);
+  g_assert_cmpuint (ctx.plan.height, ==, 1088);
+  g_assert_cmpuint (ctx.plan.visible_y, ==, 8);
+  g_assert_cmpuint (ctx.plan.visible_height, ==, 1088 - 8 - 16);
+
+  /* 4:4:4: units of one pixel horizontally, one line (times two). */
+  ctx.sps.chroma_format_idc = 3;
+  feed (&ctx, TRUE, 1, 0, 0, 40);
+  g_assert_cmpuint (ctx.plan.visible_x, ==, 32);
+  g_assert_cmpuint (ctx.plan.visible_width, ==, 1920 - 32 - 7);
+  g_assert_cmpuint (ctx.plan.visible_y, ==, 4);
+  g_assert_cmpuint (ctx.plan.visible_height, ==, 1088 - 4 - 8);
+
+  /* A crop larger than the picture is ignored, not wrapped around. */
+  ctx.sps.chroma_format_idc = 1;
+  ctx.sps.frame_mbs_only_flag = 1;
+  ctx.sps.pic_height_in_map_units_minus1 = 67;
+  ctx.sps.frame_crop_left_offset = 600;
+  ctx.sps.frame_crop_right_offset = 600;
+  feed (&ctx, TRUE, 1, 0, 0, 50);
+  g_assert_cmpuint (ctx.plan.visible_x, ==, 0);
+  g_assert_cmpuint (ctx.plan.visible_y, ==, 0);
+  g_assert_cmpuint (ctx.plan.visible_width, ==, 1920);
+  g_assert_cmpuint (ctx.plan.visible_height, ==, 1088);
+  ctx_clear (&ctx);
+}
+
 static void
 test_refused_and_dropped (void)
 {
@@ -796,7 +865,15 @@ test_refused_and_dropped (void)
   slice_init (&ctx, &slice, 1, 2);
   slice.field_pic_flag = 1;
   g_assert_cmpint (feed_slice (&ctx, FALSE, 1, &slice, 1), ==, GST_H264_ERROR);
-  g_assert_nonnull (strstr (ctx.plan.message, "PAFF"));
+  g_assert_nonnull (strstr (ctx.plan.message, "field pictures (PAFF)"));
+  g_assert_true (ctx.plan.unsupported); /* valid H.264, not a broken one */
+  /* An IDR field (bottom) is refused too, before it touches the DPB. */
+  slice_init (&ctx, &slice, 0, 0);
+  slice.field_pic_flag = 1;
+  slice.bottom_field_flag = 1;
+  g_assert_cmpint (feed_slice (&ctx, TRUE, 1, &slice, 1), ==, GST_H264_ERROR);
+  g_assert_true (ctx.plan.unsupported);
+  g_assert_cmpuint (gst_h264_state_held (ctx.state), ==, 1);
 
   /* MBAFF frames decode, flagged. */
   ctx.sps.mb_adaptive_frame_field_flag = 1;
@@ -842,6 +919,7 @@ main (int argc, char **argv)
   g_test_add_func ("/h264state/bumping-dpb-full", test_bumping_dpb_full);
   g_test_add_func ("/h264state/dpb-size", test_dpb_size);
   g_test_add_func ("/h264state/new-sequence", test_new_sequence);
+  g_test_add_func ("/h264state/cropping", test_cropping);
   g_test_add_func ("/h264state/refused-and-dropped", test_refused_and_dropped);
   return g_test_run ();
 }
