@@ -482,9 +482,14 @@ buffer_checksum (GstBuffer *buffer)
   return sum;
 }
 
-static void
+/* Returns the held buffer for the caller to unref once it has dropped
+ * r->lock: the last unref returns it to the decoder's pool, which may post
+ * a pool message, and on_bus() takes r->lock. */
+static GstBuffer *
 release_held (Run *r, Held *h)
 {
+  GstBuffer *buffer = h->buffer;
+
   if (r->verify) {
     gchar *again = buffer_checksum (h->buffer);
 
@@ -494,9 +499,9 @@ release_held (Run *r, Held *h)
   }
   if (h->segment < r->cur_seg)
     r->held_across_change++;
-  gst_buffer_unref (h->buffer);
   g_free (h->checksum);
   g_free (h);
+  return buffer;
 }
 
 static GstPadProbeReturn
@@ -570,6 +575,8 @@ on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer data)
 {
   Run *r = data;
   GstVideoMeta *meta = gst_buffer_get_video_meta (buffer);
+  GPtrArray *drop =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
   gint64 ms;
   guint delay, seg;
   Held *h;
@@ -607,7 +614,7 @@ on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer data)
   h->segment = seg;
   g_queue_push_tail (&r->held, h);
   while (g_queue_get_length (&r->held) > r->hold)
-    release_held (r, g_queue_pop_head (&r->held));
+    g_ptr_array_add (drop, release_held (r, g_queue_pop_head (&r->held)));
 
   /* What the kernel holds once this frame is out. */
   kernel_log_update (&r->kernel);
@@ -620,6 +627,7 @@ on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer data)
       label, frames_out, ms, r->width, r->height, seg, r->kernel.buffers,
       r->kernel.bytes, delay, GST_BUFFER_PTS (buffer));
   g_mutex_unlock (&r->lock);
+  g_ptr_array_unref (drop);
 }
 
 static GstBusSyncReply
@@ -928,7 +936,7 @@ main (int argc, char **argv)
   }
 
   while (!g_queue_is_empty (&r.held))
-    release_held (&r, g_queue_pop_head (&r.held));
+    gst_buffer_unref (release_held (&r, g_queue_pop_head (&r.held)));
   SUMMARY ("checksum_failures", "%u", r.checksum_failures);
   SUMMARY ("held_across_change", "%u", r.held_across_change);
 
