@@ -527,7 +527,8 @@ ensure_pool (GstV4l2ElasticDecoder *self)
       priv->pool, on_pool_event, gst_object_ref (self), gst_object_unref);
   gst_v4l2_capture_pool_set_limits (
       priv->pool, priv->max_capture_buffers, priv->capture_memory_limit);
-  gst_buffer_pool_set_active (GST_BUFFER_POOL (priv->pool), TRUE);
+  if (!gst_buffer_pool_set_active (GST_BUFFER_POOL (priv->pool), TRUE))
+    GST_WARNING_OBJECT (self, "could not activate the CAPTURE pool");
 }
 
 /**

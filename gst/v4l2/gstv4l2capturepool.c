@@ -735,8 +735,16 @@ GstV4l2CapturePool *
 gst_v4l2_capture_pool_new (GstV4l2Device *device, gboolean elastic)
 {
   GstV4l2CapturePool *self = g_object_new (GST_TYPE_V4L2_CAPTURE_POOL, NULL);
+  GstStructure *config;
 
   gst_object_ref_sink (self);
+  /* GstBufferPool activates only a configured pool, and only an active
+   * pool forwards flushing to flush_start(), which wakes a thread waiting
+   * for a buffer.  Sizes and counts are the pool's own business (they
+   * change with the stream), so the configuration carries none. */
+  config = gst_buffer_pool_get_config (GST_BUFFER_POOL (self));
+  gst_buffer_pool_config_set_params (config, NULL, 0, 0, 0);
+  gst_buffer_pool_set_config (GST_BUFFER_POOL (self), config);
   self->device = gst_object_ref (device);
   self->allocator = gst_dmabuf_allocator_new ();
   self->elastic = elastic;
