@@ -1267,13 +1267,26 @@ gst_v4l2_elastic_decoder_class_init (GstV4l2ElasticDecoderClass *klass)
  * gst_v4l2_elastic_decoder_class_install:
  *
  * Called from a registered per-device subclass' class_init: remembers the
- * device and installs the pad templates.
+ * device, installs the pad templates and the element metadata, which name
+ * the codec (@codec_name, e.g. "VP9").
  */
 void
 gst_v4l2_elastic_decoder_class_install (GstV4l2ElasticDecoderClass *klass,
-    GstV4l2ElasticDecoderCData *cdata, GstCaps *sink_caps)
+    GstV4l2ElasticDecoderCData *cdata, GstCaps *sink_caps,
+    const gchar *codec_name)
 {
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  gchar *longname, *description;
+
+  longname = g_strdup_printf ("V4L2 elastic stateless %s decoder", codec_name);
+  description = g_strdup_printf ("Decodes %s through a V4L2 stateless "
+                                 "decoder with an elastic CAPTURE pool",
+      codec_name);
+  gst_element_class_set_metadata (element_class, longname,
+      "Codec/Decoder/Video/Hardware", description,
+      "gst-v4l2-elastic developers <dev@gst-v4l2-elastic.invalid>");
+  g_free (longname);
+  g_free (description);
 
   g_type_set_qdata (G_TYPE_FROM_CLASS (klass),
       g_quark_from_static_string ("v4l2elastic-cdata"), cdata);

@@ -94,7 +94,8 @@ struct _GstV4l2ElasticDecoderClass
 };
 
 void gst_v4l2_elastic_decoder_class_install (GstV4l2ElasticDecoderClass *klass,
-    GstV4l2ElasticDecoderCData *cdata, GstCaps *sink_caps);
+    GstV4l2ElasticDecoderCData *cdata, GstCaps *sink_caps,
+    const gchar *codec_name);
 
 gboolean gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
     const GstV4l2DecoderNode *node, const GstV4l2ElasticCodecInfo *codec,

@@ -283,7 +283,6 @@ static void
 gst_v4l2_elastic_fwht_dec_class_init (
     GstV4l2ElasticFwhtDecClass *klass, gpointer class_data)
 {
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS (klass);
   GstV4l2ElasticDecoderClass *v4l2_class =
       GST_V4L2_ELASTIC_DECODER_CLASS (klass);
@@ -291,12 +290,7 @@ gst_v4l2_elastic_fwht_dec_class_init (
 
   parent_class = g_type_class_peek_parent (klass);
   gst_v4l2_elastic_decoder_class_install (
-      v4l2_class, cdata, gst_caps_new_empty_simple ("video/x-fwht"));
-  gst_element_class_set_static_metadata (element_class,
-      "V4L2 elastic stateless FWHT decoder", "Codec/Decoder/Video/Hardware",
-      "Decodes vicodec FWHT streams through a V4L2 stateless decoder with "
-      "an elastic CAPTURE pool",
-      "gst-v4l2-elastic developers <dev@gst-v4l2-elastic.invalid>");
+      v4l2_class, cdata, gst_caps_new_empty_simple ("video/x-fwht"), "FWHT");
 
   decoder_class->start = gst_v4l2_elastic_fwht_dec_start;
   decoder_class->parse = gst_v4l2_elastic_fwht_dec_parse;

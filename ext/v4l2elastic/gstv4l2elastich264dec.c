@@ -657,7 +657,6 @@ gst_v4l2_elastic_h264_dec_class_init (
     GstV4l2ElasticH264DecClass *klass, gpointer class_data)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS (klass);
   GstV4l2ElasticDecoderClass *v4l2_class =
       GST_V4L2_ELASTIC_DECODER_CLASS (klass);
@@ -665,12 +664,8 @@ gst_v4l2_elastic_h264_dec_class_init (
   /* The probed sink caps (profiles of this device) replace these. */
   gst_v4l2_elastic_decoder_class_install (v4l2_class, class_data,
       gst_caps_new_simple ("video/x-h264", "stream-format", G_TYPE_STRING,
-          "byte-stream", "alignment", G_TYPE_STRING, "au", NULL));
-  gst_element_class_set_static_metadata (element_class,
-      "V4L2 elastic stateless H.264 decoder", "Codec/Decoder/Video/Hardware",
-      "Decodes H.264 through a V4L2 stateless decoder with an elastic "
-      "CAPTURE pool",
-      "gst-v4l2-elastic developers <dev@gst-v4l2-elastic.invalid>");
+          "byte-stream", "alignment", G_TYPE_STRING, "au", NULL),
+      "H.264");
 
   object_class->finalize = gst_v4l2_elastic_h264_dec_finalize;
   decoder_class->open = gst_v4l2_elastic_h264_dec_open;

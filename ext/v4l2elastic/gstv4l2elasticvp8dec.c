@@ -279,19 +279,13 @@ static void
 gst_v4l2_elastic_vp8_dec_class_init (
     GstV4l2ElasticVp8DecClass *klass, gpointer class_data)
 {
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstVideoDecoderClass *decoder_class = GST_VIDEO_DECODER_CLASS (klass);
   GstV4l2ElasticDecoderClass *v4l2_class =
       GST_V4L2_ELASTIC_DECODER_CLASS (klass);
 
   parent_class = g_type_class_peek_parent (klass);
   gst_v4l2_elastic_decoder_class_install (
-      v4l2_class, class_data, gst_caps_new_empty_simple ("video/x-vp8"));
-  gst_element_class_set_static_metadata (element_class,
-      "V4L2 elastic stateless VP8 decoder", "Codec/Decoder/Video/Hardware",
-      "Decodes VP8 through a V4L2 stateless decoder with an elastic CAPTURE "
-      "pool",
-      "gst-v4l2-elastic developers <dev@gst-v4l2-elastic.invalid>");
+      v4l2_class, class_data, gst_caps_new_empty_simple ("video/x-vp8"), "VP8");
 
   decoder_class->start = gst_v4l2_elastic_vp8_dec_start;
   decoder_class->handle_frame = gst_v4l2_elastic_vp8_dec_handle_frame;
