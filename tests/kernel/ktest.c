@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 static gchar *result_prefix;
@@ -204,4 +205,33 @@ guint
 ktest_fmt_num_planes (const struct v4l2_format *f)
 {
   return V4L2_TYPE_IS_MULTIPLANAR (f->type) ? f->fmt.pix_mp.num_planes : 1;
+}
+
+gint
+ktest_qbuf (gint fd, guint32 type, guint index, guint32 bytesused,
+    guint64 ts_ns, gint request_fd)
+{
+  struct v4l2_plane planes[VIDEO_MAX_PLANES];
+  struct v4l2_buffer b;
+
+  memset (&b, 0, sizeof (b));
+  memset (planes, 0, sizeof (planes));
+  b.index = index;
+  b.type = type;
+  b.memory = V4L2_MEMORY_MMAP;
+  b.field = V4L2_FIELD_NONE;
+  b.timestamp.tv_sec = ts_ns / G_GUINT64_CONSTANT (1000000000);
+  b.timestamp.tv_usec = ts_ns % G_GUINT64_CONSTANT (1000000000) / 1000;
+  if (V4L2_TYPE_IS_MULTIPLANAR (type)) {
+    b.m.planes = planes;
+    b.length = 1;
+    planes[0].bytesused = bytesused;
+  } else {
+    b.bytesused = bytesused;
+  }
+  if (request_fd >= 0) {
+    b.flags = V4L2_BUF_FLAG_REQUEST_FD;
+    b.request_fd = request_fd;
+  }
+  return ktest_ioctl (fd, VIDIOC_QBUF, &b);
 }

@@ -42,6 +42,12 @@ gboolean ktest_expect_errno (gint got, gint want, const gchar *format, ...)
 /* Returns 0 or the errno of the failed call, retrying on EINTR. */
 gint ktest_ioctl (gint fd, gulong request, gpointer arg);
 
+/* Queues MMAP buffer @index of @type (single- or multi-planar, one plane)
+ * with @bytesused and the timestamp @ts_ns, in request @request_fd unless
+ * it is negative.  Returns 0 or the errno. */
+gint ktest_qbuf (gint fd, guint32 type, guint index, guint32 bytesused,
+    guint64 ts_ns, gint request_fd);
+
 /* The first plane's fields of a single- or multi-planar format. */
 guint32 ktest_fmt_pixelformat (const struct v4l2_format *f);
 guint32 ktest_fmt_width (const struct v4l2_format *f);

@@ -377,40 +377,11 @@ op_remove (Worker *w, gint fd)
   record (OP_REMOVE, err, "");
 }
 
-static gint
-qbuf (gint fd, guint32 type, guint index, guint32 bytesused, guint64 ts_us,
-    gint request_fd)
-{
-  struct v4l2_plane planes[VIDEO_MAX_PLANES];
-  struct v4l2_buffer b;
-
-  memset (&b, 0, sizeof (b));
-  memset (planes, 0, sizeof (planes));
-  b.index = index;
-  b.type = type;
-  b.memory = V4L2_MEMORY_MMAP;
-  b.field = V4L2_FIELD_NONE;
-  b.timestamp.tv_sec = ts_us / G_USEC_PER_SEC;
-  b.timestamp.tv_usec = ts_us % G_USEC_PER_SEC;
-  if (mplane) {
-    b.m.planes = planes;
-    b.length = 1;
-    planes[0].bytesused = bytesused;
-  } else {
-    b.bytesused = bytesused;
-  }
-  if (request_fd >= 0) {
-    b.flags = V4L2_BUF_FLAG_REQUEST_FD;
-    b.request_fd = request_fd;
-  }
-  return ktest_ioctl (fd, VIDIOC_QBUF, &b);
-}
-
 static void
 op_qbuf_capture (Worker *w, gint fd)
 {
-  record (
-      OP_QBUF_CAPTURE, qbuf (fd, cap_type (), pick_index (w), 0, 0, -1), "");
+  record (OP_QBUF_CAPTURE,
+      ktest_qbuf (fd, cap_type (), pick_index (w), 0, 0, -1), "");
 }
 
 /* Writes a crafted frame into OUTPUT buffer @index through a temporary
@@ -494,7 +465,7 @@ op_decode (Worker *w, gint fd, gint media_fd)
   ctrls.request_fd = req;
   err = ktest_ioctl (fd, VIDIOC_S_EXT_CTRLS, &ctrls);
   if (!err)
-    err = qbuf (fd, out_type (), index, FRAME_WORDS * 2, ts, req);
+    err = ktest_qbuf (fd, out_type (), index, FRAME_WORDS * 2, ts * 1000, req);
   if (!err) {
     if (g_rand_int_range (w->rand, 0, 6) == 0) {
       err = ktest_ioctl (req, MEDIA_REQUEST_IOC_REINIT, NULL);

@@ -448,34 +448,6 @@ dec_close (Decoder *d)
 }
 
 static gint
-dec_qbuf (Decoder *d, guint32 type, guint index, guint32 bytesused, guint64 ts,
-    gint request_fd)
-{
-  struct v4l2_plane planes[VIDEO_MAX_PLANES];
-  struct v4l2_buffer b;
-
-  memset (&b, 0, sizeof (b));
-  memset (planes, 0, sizeof (planes));
-  b.type = type;
-  b.memory = V4L2_MEMORY_MMAP;
-  b.index = index;
-  b.field = V4L2_FIELD_NONE;
-  b.timestamp.tv_sec = ts;
-  if (d->mplane) {
-    planes[0].bytesused = bytesused;
-    b.m.planes = planes;
-    b.length = 1;
-  } else {
-    b.bytesused = bytesused;
-  }
-  if (request_fd >= 0) {
-    b.flags = V4L2_BUF_FLAG_REQUEST_FD;
-    b.request_fd = request_fd;
-  }
-  return ktest_ioctl (d->fd, VIDIOC_QBUF, &b);
-}
-
-static gint
 dec_dqbuf (
     Decoder *d, guint32 type, guint *index, guint32 *flags, guint32 *bytesused)
 {
@@ -550,9 +522,10 @@ dec_frame (Decoder *d, const Frame *f, guint cap, guint64 ref_ns, Result *res)
       res->err, 0, "S_EXT_CTRLS(FWHT_PARAMS %ux%u)", f->width, f->height));
 
   memcpy (d->out[0].addr, f->data, f->size);
-  res->err = dec_qbuf (d, d->cap_type, cap, 0, 0, -1);
+  res->err = ktest_qbuf (d->fd, d->cap_type, cap, 0, 0, -1);
   KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "QBUF(CAPTURE %u)", cap));
-  res->err = dec_qbuf (d, d->out_type, 0, f->size, ts, request_fd);
+  res->err =
+      ktest_qbuf (d->fd, d->out_type, 0, f->size, ts_ns (ts), request_fd);
   KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "QBUF(OUTPUT 0, request)"));
   res->err = ktest_ioctl (request_fd, MEDIA_REQUEST_IOC_QUEUE, NULL);
   KTEST_REQUIRE (ktest_expect_errno (res->err, 0, "MEDIA_REQUEST_IOC_QUEUE"));
