@@ -56,3 +56,20 @@ gst_slot_picture_set (
   *slot = pic;
   gst_slot_picture_unref (old, picture_free);
 }
+
+guint
+gst_slot_picture_count_distinct (GstSlotPicture *const *slots, guint n_slots)
+{
+  guint i, j, n = 0;
+
+  for (i = 0; i < n_slots; i++) {
+    if (!slots[i])
+      continue;
+    for (j = 0; j < i; j++)
+      if (slots[j] == slots[i])
+        break;
+    if (j == i)
+      n++;
+  }
+  return n;
+}

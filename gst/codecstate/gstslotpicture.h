@@ -29,6 +29,10 @@ void gst_slot_picture_unref (GstSlotPicture *pic, GDestroyNotify picture_free);
 void gst_slot_picture_set (
     GstSlotPicture **slot, GstSlotPicture *pic, GDestroyNotify picture_free);
 
+/* How many distinct pictures @n_slots slots name (empty slots ignored). */
+guint gst_slot_picture_count_distinct (
+    GstSlotPicture *const *slots, guint n_slots);
+
 G_END_DECLS
 
 #endif /* __GST_SLOT_PICTURE_H__ */

@@ -147,16 +147,5 @@ gst_vp8_state_slot_id (const GstVp8State *state, GstVp8Ref ref)
 guint
 gst_vp8_state_distinct_pictures (const GstVp8State *state)
 {
-  guint i, j, n = 0;
-
-  for (i = 0; i < GST_VP8_N_REFS; i++) {
-    if (!state->slots[i])
-      continue;
-    for (j = 0; j < i; j++)
-      if (state->slots[j] == state->slots[i])
-        break;
-    if (j == i)
-      n++;
-  }
-  return n;
+  return gst_slot_picture_count_distinct (state->slots, GST_VP8_N_REFS);
 }

@@ -318,16 +318,5 @@ gst_vp9_state_slot_id (const GstVp9State *state, guint slot)
 guint
 gst_vp9_state_distinct_pictures (const GstVp9State *state)
 {
-  guint i, j, n = 0;
-
-  for (i = 0; i < GST_VP9_STATE_SLOTS; i++) {
-    if (!state->slots[i])
-      continue;
-    for (j = 0; j < i; j++)
-      if (state->slots[j] == state->slots[i])
-        break;
-    if (j == i)
-      n++;
-  }
-  return n;
+  return gst_slot_picture_count_distinct (state->slots, GST_VP9_STATE_SLOTS);
 }
