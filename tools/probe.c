@@ -28,7 +28,8 @@ format_list (GArray *fourccs)
   guint i;
 
   for (i = 0; i < fourccs->len; i++) {
-    gchar *f = gst_v4l2_fourcc_to_string (g_array_index (fourccs, guint32, i));
+    gchar *f =
+        gst_v4l2_elastic_fourcc_to_string (g_array_index (fourccs, guint32, i));
 
     g_string_append_printf (s, "%s%s", i ? "," : "", f);
     g_free (f);
@@ -72,20 +73,20 @@ main (int argc, char **argv)
       "media", "video", "coded formats", "CREATE_BUFS", "REMOVE_BUFS",
       "max CAPTURE");
 
-  nodes = gst_v4l2_media_find_decoders ();
+  nodes = gst_v4l2_elastic_media_find_decoders ();
   for (l = nodes; l; l = l->next) {
-    GstV4l2DecoderNode *node = l->data;
-    GstV4l2DecoderCaps *caps;
+    GstV4l2ElasticDecoderNode *node = l->data;
+    GstV4l2ElasticDecoderCaps *caps;
     gchar *formats, *max;
 
-    caps = gst_v4l2_probe_decoder (node->video_path, &error);
+    caps = gst_v4l2_elastic_probe_decoder (node->video_path, &error);
     if (!caps) {
       g_printerr ("%s: %s\n", node->video_path, error->message);
       g_clear_error (&error);
       continue;
     }
     if (!caps->stateless) {
-      gst_v4l2_decoder_caps_free (caps);
+      gst_v4l2_elastic_decoder_caps_free (caps);
       continue;
     }
 
@@ -99,10 +100,10 @@ main (int argc, char **argv)
         max);
     g_free (formats);
     g_free (max);
-    gst_v4l2_decoder_caps_free (caps);
+    gst_v4l2_elastic_decoder_caps_free (caps);
     found++;
   }
-  gst_v4l2_decoder_node_list_free (nodes);
+  gst_v4l2_elastic_decoder_node_list_free (nodes);
 
   g_print ("%d stateless decoder(s)\n", found);
   if (found < min_decoders) {

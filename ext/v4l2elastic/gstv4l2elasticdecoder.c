@@ -51,9 +51,9 @@ typedef struct
 
 typedef struct
 {
-  GstV4l2Device *device;
-  GstV4l2RequestPool *requests;
-  GstV4l2CapturePool *pool;
+  GstV4l2ElasticDevice *device;
+  GstV4l2ElasticRequestPool *requests;
+  GstV4l2ElasticCapturePool *pool;
 
   OutputBuffer outputs[N_OUTPUT_BUFFERS];
   guint n_outputs;
@@ -65,7 +65,7 @@ typedef struct
   guint32 coded_fourcc;
   guint width, height;
   GstVideoRectangle visible; /* what downstream sees of width x height */
-  GstV4l2PoolDemand codec_demand;
+  GstV4l2ElasticPoolDemand codec_demand;
   struct v4l2_format output_fmt;
   struct v4l2_format capture_fmt;
   GstVideoInfo capture_info; /* visible rectangle, driver's layout */
@@ -109,21 +109,21 @@ class_cdata (GstV4l2ElasticDecoder *self)
 /* --- pictures ---------------------------------------------------------------
  */
 
-GstV4l2Picture *
-gst_v4l2_picture_ref (GstV4l2Picture *picture)
+GstV4l2ElasticPicture *
+gst_v4l2_elastic_picture_ref (GstV4l2ElasticPicture *picture)
 {
   return g_atomic_rc_box_acquire (picture);
 }
 
 static void
-picture_clear (GstV4l2Picture *picture)
+picture_clear (GstV4l2ElasticPicture *picture)
 {
-  gst_v4l2_capture_pool_unhold (picture->pool, picture->buffer);
+  gst_v4l2_elastic_capture_pool_unhold (picture->pool, picture->buffer);
   gst_object_unref (picture->pool);
 }
 
 void
-gst_v4l2_picture_unref (GstV4l2Picture *picture)
+gst_v4l2_elastic_picture_unref (GstV4l2ElasticPicture *picture)
 {
   g_atomic_rc_box_release_full (picture, (GDestroyNotify) picture_clear);
 }
@@ -141,7 +141,7 @@ gst_v4l2_elastic_decoder_frame_timestamp (GstVideoCodecFrame *frame)
   return ((guint64) frame->system_frame_number + 1) * 1000;
 }
 
-GstV4l2Device *
+GstV4l2ElasticDevice *
 gst_v4l2_elastic_decoder_get_device (GstV4l2ElasticDecoder *self)
 {
   return PRIV (self)->device;
@@ -151,16 +151,16 @@ gst_v4l2_elastic_decoder_get_device (GstV4l2ElasticDecoder *self)
  */
 
 static const gchar *
-pool_event_name (GstV4l2PoolEvent event)
+pool_event_name (GstV4l2ElasticPoolEvent event)
 {
   switch (event) {
-  case GST_V4L2_POOL_EVENT_GROW:
+  case GST_V4L2_ELASTIC_POOL_EVENT_GROW:
     return "grow";
-  case GST_V4L2_POOL_EVENT_SHRINK:
+  case GST_V4L2_ELASTIC_POOL_EVENT_SHRINK:
     return "shrink";
-  case GST_V4L2_POOL_EVENT_REALLOCATE:
+  case GST_V4L2_ELASTIC_POOL_EVENT_REALLOCATE:
     return "reallocate";
-  case GST_V4L2_POOL_EVENT_WAIT:
+  case GST_V4L2_ELASTIC_POOL_EVENT_WAIT:
     return "wait";
   }
   return "unknown";
@@ -170,8 +170,8 @@ pool_event_name (GstV4l2PoolEvent event)
  * applications and tests can follow the pool; the first wait at a bound
  * is also a warning. */
 static void
-on_pool_event (GstV4l2CapturePool *pool, GstV4l2PoolEvent event, guint buffers,
-    guint64 bytes, gpointer user_data)
+on_pool_event (GstV4l2ElasticCapturePool *pool, GstV4l2ElasticPoolEvent event,
+    guint buffers, guint64 bytes, gpointer user_data)
 {
   GstV4l2ElasticDecoder *self = user_data;
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
@@ -180,12 +180,12 @@ on_pool_event (GstV4l2CapturePool *pool, GstV4l2PoolEvent event, guint buffers,
   s = gst_structure_new ("v4l2elastic-pool", "event", G_TYPE_STRING,
       pool_event_name (event), "buffers", G_TYPE_UINT, buffers, "bytes",
       G_TYPE_UINT64, bytes, "target", G_TYPE_UINT,
-      gst_v4l2_capture_pool_get_target (pool), "width", G_TYPE_UINT,
+      gst_v4l2_elastic_capture_pool_get_target (pool), "width", G_TYPE_UINT,
       priv->width, "height", G_TYPE_UINT, priv->height, NULL);
   gst_element_post_message (
       GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 
-  if (event == GST_V4L2_POOL_EVENT_WAIT && !priv->warned_bound) {
+  if (event == GST_V4L2_ELASTIC_POOL_EVENT_WAIT && !priv->warned_bound) {
     priv->warned_bound = TRUE;
     GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
         ("The CAPTURE pool reached its bound; decoding waits for buffers."),
@@ -200,13 +200,13 @@ static void
 update_demand (GstV4l2ElasticDecoder *self)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
-  GstV4l2PoolDemand demand = priv->codec_demand;
+  GstV4l2ElasticPoolDemand demand = priv->codec_demand;
 
   if (!priv->pool)
     return;
   demand.downstream = priv->downstream_has_meta ? priv->downstream_min : 0;
   demand.in_flight = REQUESTS_IN_FLIGHT;
-  gst_v4l2_capture_pool_set_demand (priv->pool, &demand);
+  gst_v4l2_elastic_capture_pool_set_demand (priv->pool, &demand);
 }
 
 /* --- OUTPUT (bitstream) buffers ----------------------------------------------
@@ -221,9 +221,9 @@ free_output_buffers (GstV4l2ElasticDecoder *self)
   for (i = 0; i < priv->n_outputs; i++)
     munmap (priv->outputs[i].data, priv->outputs[i].length);
   priv->n_outputs = 0;
-  if (priv->device && gst_v4l2_device_is_open (priv->device))
-    gst_v4l2_device_request_buffers (
-        priv->device, GST_V4L2_QUEUE_OUTPUT, &zero);
+  if (priv->device && gst_v4l2_elastic_device_is_open (priv->device))
+    gst_v4l2_elastic_device_request_buffers (
+        priv->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &zero);
 }
 
 static gboolean
@@ -232,17 +232,17 @@ alloc_output_buffers (GstV4l2ElasticDecoder *self)
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   guint count = N_OUTPUT_BUFFERS, i;
 
-  if (!gst_v4l2_device_request_buffers (
-          priv->device, GST_V4L2_QUEUE_OUTPUT, &count) ||
+  if (!gst_v4l2_elastic_device_request_buffers (
+          priv->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &count) ||
       count == 0)
     return FALSE;
 
   for (i = 0; i < count; i++) {
-    GstV4l2BufferInfo info;
+    GstV4l2ElasticBufferInfo info;
     gpointer data;
 
-    if (!gst_v4l2_device_query_buffer (
-            priv->device, GST_V4L2_QUEUE_OUTPUT, i, &info))
+    if (!gst_v4l2_elastic_device_query_buffer (
+            priv->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, i, &info))
       goto failed;
     data = mmap (NULL, info.length[0], PROT_READ | PROT_WRITE, MAP_SHARED,
         priv->device->video_fd, info.mem_offset[0]);
@@ -273,10 +273,13 @@ ensure_streaming (GstV4l2ElasticDecoder *self)
 
   if (priv->streaming)
     return TRUE;
-  if (!gst_v4l2_device_stream_on (priv->device, GST_V4L2_QUEUE_OUTPUT))
+  if (!gst_v4l2_elastic_device_stream_on (
+          priv->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT))
     return FALSE;
-  if (!gst_v4l2_device_stream_on (priv->device, GST_V4L2_QUEUE_CAPTURE)) {
-    gst_v4l2_device_stream_off (priv->device, GST_V4L2_QUEUE_OUTPUT);
+  if (!gst_v4l2_elastic_device_stream_on (
+          priv->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE)) {
+    gst_v4l2_elastic_device_stream_off (
+        priv->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT);
     return FALSE;
   }
   priv->streaming = TRUE;
@@ -292,8 +295,10 @@ stop_streaming (GstV4l2ElasticDecoder *self)
 
   if (!priv->streaming)
     return;
-  gst_v4l2_device_stream_off (priv->device, GST_V4L2_QUEUE_OUTPUT);
-  gst_v4l2_device_stream_off (priv->device, GST_V4L2_QUEUE_CAPTURE);
+  gst_v4l2_elastic_device_stream_off (
+      priv->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT);
+  gst_v4l2_elastic_device_stream_off (
+      priv->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE);
   priv->streaming = FALSE;
 }
 
@@ -315,7 +320,7 @@ driver_has_format (GArray *fourccs, guint32 fourcc)
  * downstream accepts. */
 static GstVideoFormat
 choose_output_format (
-    GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence)
+    GstV4l2ElasticDecoder *self, const GstV4l2ElasticSequence *sequence)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   GstPad *srcpad = GST_VIDEO_DECODER_SRC_PAD (self);
@@ -324,13 +329,14 @@ choose_output_format (
   GstCaps *peer;
   guint i;
 
-  fourccs = gst_v4l2_device_enum_formats (priv->device, GST_V4L2_QUEUE_CAPTURE);
+  fourccs = gst_v4l2_elastic_device_enum_formats (
+      priv->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE);
   peer = gst_pad_peer_query_caps (srcpad, NULL);
 
   for (i = 0; i < sequence->n_formats && chosen == GST_VIDEO_FORMAT_UNKNOWN;
        i++) {
     GstVideoFormat f = sequence->formats[i];
-    guint32 fourcc = gst_v4l2_video_format_to_fourcc (f);
+    guint32 fourcc = gst_v4l2_elastic_video_format_to_fourcc (f);
     GstCaps *caps;
 
     if (!fourcc || !driver_has_format (fourccs, fourcc))
@@ -348,15 +354,17 @@ choose_output_format (
 }
 
 static gboolean
-set_output_format (GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence)
+set_output_format (
+    GstV4l2ElasticDecoder *self, const GstV4l2ElasticSequence *sequence)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   struct v4l2_format fmt;
 
-  gst_v4l2_device_format_init (priv->device, GST_V4L2_QUEUE_OUTPUT, &fmt,
-      sequence->coded_fourcc, sequence->width, sequence->height,
-      sequence->output_sizeimage);
-  if (!gst_v4l2_device_set_format (priv->device, GST_V4L2_QUEUE_OUTPUT, &fmt))
+  gst_v4l2_elastic_device_format_init (priv->device,
+      GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt, sequence->coded_fourcc,
+      sequence->width, sequence->height, sequence->output_sizeimage);
+  if (!gst_v4l2_elastic_device_set_format (
+          priv->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt))
     return FALSE;
   priv->output_fmt = fmt;
   return TRUE;
@@ -421,14 +429,15 @@ set_capture_format (GstV4l2ElasticDecoder *self, GstVideoFormat format,
     guint width, guint height)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
-  guint32 fourcc = gst_v4l2_video_format_to_fourcc (format);
+  guint32 fourcc = gst_v4l2_elastic_video_format_to_fourcc (format);
   guint32 want_fourcc, cur_fourcc;
   guint want_w, want_h, cur_w, cur_h;
   struct v4l2_format want, cur;
 
-  gst_v4l2_device_format_init (
-      priv->device, GST_V4L2_QUEUE_CAPTURE, &want, fourcc, width, height, 0);
-  if (!gst_v4l2_device_try_format (priv->device, GST_V4L2_QUEUE_CAPTURE, &want))
+  gst_v4l2_elastic_device_format_init (priv->device,
+      GST_V4L2_ELASTIC_QUEUE_CAPTURE, &want, fourcc, width, height, 0);
+  if (!gst_v4l2_elastic_device_try_format (
+          priv->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, &want))
     return FALSE;
   format_size (&want, &want_fourcc, &want_w, &want_h);
   if (want_fourcc != fourcc || want_w < width || want_h < height) {
@@ -438,17 +447,18 @@ set_capture_format (GstV4l2ElasticDecoder *self, GstVideoFormat format,
     return FALSE;
   }
 
-  if (!gst_v4l2_device_get_format (priv->device, GST_V4L2_QUEUE_CAPTURE, &cur))
+  if (!gst_v4l2_elastic_device_get_format (
+          priv->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, &cur))
     return FALSE;
   format_size (&cur, &cur_fourcc, &cur_w, &cur_h);
   if (cur_fourcc != want_fourcc || cur_w != want_w || cur_h != want_h) {
     cur = want;
-    if (!gst_v4l2_device_set_format (
-            priv->device, GST_V4L2_QUEUE_CAPTURE, &cur))
+    if (!gst_v4l2_elastic_device_set_format (
+            priv->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, &cur))
       return FALSE;
   }
 
-  if (!gst_v4l2_format_to_video_info (&cur, &priv->capture_info)) {
+  if (!gst_v4l2_elastic_format_to_video_info (&cur, &priv->capture_info)) {
     GST_ERROR_OBJECT (self, "unsupported CAPTURE layout");
     errno = EINVAL;
     return FALSE;
@@ -475,21 +485,21 @@ set_capture_format (GstV4l2ElasticDecoder *self, GstVideoFormat format,
  * formats, and start again.  The classic pool allocates its whole target
  * here; the elastic one creates buffers on demand again. */
 static gboolean
-restart_queues (GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence,
-    GstVideoFormat format)
+restart_queues (GstV4l2ElasticDecoder *self,
+    const GstV4l2ElasticSequence *sequence, GstVideoFormat format)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
 
   stop_streaming (self);
   free_output_buffers (self);
-  gst_v4l2_capture_pool_orphan_all (priv->pool);
+  gst_v4l2_elastic_capture_pool_orphan_all (priv->pool);
 
   if (!set_output_format (self, sequence) ||
       !set_capture_format (self, format, sequence->width, sequence->height))
     return FALSE;
   if (!alloc_output_buffers (self))
     return FALSE;
-  return gst_v4l2_capture_pool_reallocate (
+  return gst_v4l2_elastic_capture_pool_reallocate (
       priv->pool, &priv->capture_fmt, &priv->capture_info);
 }
 
@@ -522,10 +532,11 @@ ensure_pool (GstV4l2ElasticDecoder *self)
         "CAPTURE pool (drain, STREAMOFF and full reallocation at every "
         "format change)",
         priv->device->video_path);
-  priv->pool = gst_v4l2_capture_pool_new (priv->device, !priv->use_classic);
-  gst_v4l2_capture_pool_set_event_func (
+  priv->pool =
+      gst_v4l2_elastic_capture_pool_new (priv->device, !priv->use_classic);
+  gst_v4l2_elastic_capture_pool_set_event_func (
       priv->pool, on_pool_event, gst_object_ref (self), gst_object_unref);
-  gst_v4l2_capture_pool_set_limits (
+  gst_v4l2_elastic_capture_pool_set_limits (
       priv->pool, priv->max_capture_buffers, priv->capture_memory_limit);
   if (!gst_buffer_pool_set_active (GST_BUFFER_POOL (priv->pool), TRUE))
     GST_WARNING_OBJECT (self, "could not activate the CAPTURE pool");
@@ -543,7 +554,7 @@ ensure_pool (GstV4l2ElasticDecoder *self)
  */
 GstFlowReturn
 gst_v4l2_elastic_decoder_set_sequence (
-    GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence)
+    GstV4l2ElasticDecoder *self, const GstV4l2ElasticSequence *sequence)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   GstVideoRectangle visible = sequence->visible;
@@ -595,7 +606,7 @@ gst_v4l2_elastic_decoder_set_sequence (
     /* The classic pool allocates its whole target below, once the
      * downstream minimum is known; the elastic one creates on demand. */
     if (!priv->use_classic)
-      gst_v4l2_capture_pool_set_format (
+      gst_v4l2_elastic_capture_pool_set_format (
           priv->pool, &priv->capture_fmt, &priv->capture_info);
   } else if (priv->use_classic) {
     GST_DEBUG_OBJECT (self, "classic path: drain done, reallocating");
@@ -606,7 +617,7 @@ gst_v4l2_elastic_decoder_set_sequence (
       set_capture_format (self, format, sequence->width, sequence->height)) {
     GST_DEBUG_OBJECT (self, "elastic path: format changed while streaming%s",
         sequence->keeps_references ? ", references of the old size kept" : "");
-    gst_v4l2_capture_pool_set_format (
+    gst_v4l2_elastic_capture_pool_set_format (
         priv->pool, &priv->capture_fmt, &priv->capture_info);
     if (sequence->keeps_references)
       priv->inter_resizes++;
@@ -646,16 +657,17 @@ gst_v4l2_elastic_decoder_set_sequence (
     goto not_negotiated;
   update_demand (self);
 
-  if (priv->use_classic && gst_v4l2_capture_pool_get_target (priv->pool) > 0 &&
-      !gst_v4l2_capture_pool_is_elastic (priv->pool)) {
-    GstStructure *stats = gst_v4l2_capture_pool_get_stats (priv->pool);
+  if (priv->use_classic &&
+      gst_v4l2_elastic_capture_pool_get_target (priv->pool) > 0 &&
+      !gst_v4l2_elastic_capture_pool_is_elastic (priv->pool)) {
+    GstStructure *stats = gst_v4l2_elastic_capture_pool_get_stats (priv->pool);
     guint buffers = 0;
 
     gst_structure_get_uint (stats, "buffers", &buffers);
     gst_structure_free (stats);
     /* First sequence of a classic pool: allocate it whole now. */
     if (buffers == 0 &&
-        !gst_v4l2_capture_pool_reallocate (
+        !gst_v4l2_elastic_capture_pool_reallocate (
             priv->pool, &priv->capture_fmt, &priv->capture_info))
       goto failed;
   }
@@ -689,14 +701,14 @@ failed:
  * ------------------------------------------------------------------ */
 
 static gboolean
-dequeue_matching (GstV4l2ElasticDecoder *self, GstV4l2Queue queue, guint index,
-    GstV4l2BufferInfo *info)
+dequeue_matching (GstV4l2ElasticDecoder *self, GstV4l2ElasticQueue queue,
+    guint index, GstV4l2ElasticBufferInfo *info)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   gint64 deadline = g_get_monotonic_time () + REQUEST_TIMEOUT_MS * 1000;
 
   for (;;) {
-    if (gst_v4l2_device_dequeue_buffer (priv->device, queue, info)) {
+    if (gst_v4l2_elastic_device_dequeue_buffer (priv->device, queue, info)) {
       if (info->index == index)
         return TRUE;
       GST_WARNING_OBJECT (
@@ -709,7 +721,7 @@ dequeue_matching (GstV4l2ElasticDecoder *self, GstV4l2Queue queue, guint index,
       errno = ETIMEDOUT;
       return FALSE;
     }
-    if (gst_v4l2_device_poll (priv->device, 100) < 0)
+    if (gst_v4l2_elastic_device_poll (priv->device, 100) < 0)
       return FALSE;
   }
 }
@@ -726,13 +738,13 @@ GstFlowReturn
 gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     GstVideoCodecFrame *frame, const guint8 *bitstream, gsize size,
     struct v4l2_ext_control *controls, guint n_controls,
-    GstV4l2Picture **picture)
+    GstV4l2ElasticPicture **picture)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   guint64 timestamp = gst_v4l2_elastic_decoder_frame_timestamp (frame);
-  GstV4l2Request *request = NULL;
+  GstV4l2ElasticRequest *request = NULL;
   GstBuffer *capture = NULL;
-  GstV4l2BufferInfo done;
+  GstV4l2ElasticBufferInfo done;
   GstFlowReturn ret = GST_FLOW_OK;
   OutputBuffer *out;
   guint32 bytesused = size;
@@ -753,37 +765,38 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
   }
   memcpy (out->data, bitstream, size);
 
-  request = gst_v4l2_request_pool_acquire (priv->requests);
+  request = gst_v4l2_elastic_request_pool_acquire (priv->requests);
   if (!request)
     goto device_failed;
 
   /* Controls and bitstream first: a refusal here leaves nothing queued,
    * and re-initialising the request unbinds the OUTPUT buffer. */
-  if (!gst_v4l2_device_set_controls (
+  if (!gst_v4l2_elastic_device_set_controls (
           priv->device, request->fd, controls, n_controls)) {
-    gst_v4l2_request_pool_release (priv->requests, request);
+    gst_v4l2_elastic_request_pool_release (priv->requests, request);
     GST_VIDEO_DECODER_ERROR (self, 1, STREAM, DECODE,
         ("The decoder refused the frame's parameters."),
         ("%s", g_strerror (errno)), ret);
     return ret;
   }
-  if (!gst_v4l2_device_queue_buffer (priv->device, GST_V4L2_QUEUE_OUTPUT,
-          out->index, timestamp, &bytesused, 1, request->fd, 0)) {
-    gst_v4l2_request_pool_release (priv->requests, request);
+  if (!gst_v4l2_elastic_device_queue_buffer (priv->device,
+          GST_V4L2_ELASTIC_QUEUE_OUTPUT, out->index, timestamp, &bytesused, 1,
+          request->fd, 0)) {
+    gst_v4l2_elastic_request_pool_release (priv->requests, request);
     goto device_failed;
   }
 
   ret = gst_buffer_pool_acquire_buffer (
       GST_BUFFER_POOL (priv->pool), &capture, NULL);
   if (ret != GST_FLOW_OK) {
-    gst_v4l2_request_pool_release (priv->requests, request);
+    gst_v4l2_elastic_request_pool_release (priv->requests, request);
     GST_DEBUG_OBJECT (self, "no CAPTURE buffer: %s", gst_flow_get_name (ret));
     return ret;
   }
-  capture_index = gst_v4l2_capture_pool_buffer_index (capture);
-  if (!gst_v4l2_device_queue_buffer (priv->device, GST_V4L2_QUEUE_CAPTURE,
-          capture_index, 0, NULL, 0, -1, 0)) {
-    gst_v4l2_request_pool_release (priv->requests, request);
+  capture_index = gst_v4l2_elastic_capture_pool_buffer_index (capture);
+  if (!gst_v4l2_elastic_device_queue_buffer (priv->device,
+          GST_V4L2_ELASTIC_QUEUE_CAPTURE, capture_index, 0, NULL, 0, -1, 0)) {
+    gst_v4l2_elastic_request_pool_release (priv->requests, request);
     gst_buffer_unref (capture);
     goto device_failed;
   }
@@ -791,26 +804,26 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
   /* STREAMON needs buffers on each queue: an elastic CAPTURE queue has
    * none before the first one is created and queued above. */
   if (!ensure_streaming (self)) {
-    gst_v4l2_request_pool_release (priv->requests, request);
+    gst_v4l2_elastic_request_pool_release (priv->requests, request);
     gst_buffer_unref (capture);
     goto device_failed;
   }
 
-  if (!gst_v4l2_request_queue (request)) {
+  if (!gst_v4l2_elastic_request_queue (request)) {
     /* Validation failed: the frame's controls are inconsistent. */
     gint err = errno;
 
     stop_streaming (self);
-    gst_v4l2_request_pool_release (priv->requests, request);
+    gst_v4l2_elastic_request_pool_release (priv->requests, request);
     gst_buffer_unref (capture);
     GST_VIDEO_DECODER_ERROR (self, 1, STREAM, DECODE,
         ("The decoder refused the frame."), ("%s", g_strerror (err)), ret);
     return ret;
   }
 
-  if (gst_v4l2_request_wait (request, REQUEST_TIMEOUT_MS) <= 0) {
+  if (gst_v4l2_elastic_request_wait (request, REQUEST_TIMEOUT_MS) <= 0) {
     stop_streaming (self);
-    gst_v4l2_request_pool_release (priv->requests, request);
+    gst_v4l2_elastic_request_pool_release (priv->requests, request);
     gst_buffer_unref (capture);
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("The decoder did not finish a frame."),
@@ -818,14 +831,16 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     return GST_FLOW_ERROR;
   }
 
-  if (!dequeue_matching (self, GST_V4L2_QUEUE_OUTPUT, out->index, &done) ||
-      !dequeue_matching (self, GST_V4L2_QUEUE_CAPTURE, capture_index, &done)) {
+  if (!dequeue_matching (
+          self, GST_V4L2_ELASTIC_QUEUE_OUTPUT, out->index, &done) ||
+      !dequeue_matching (
+          self, GST_V4L2_ELASTIC_QUEUE_CAPTURE, capture_index, &done)) {
     stop_streaming (self);
-    gst_v4l2_request_pool_release (priv->requests, request);
+    gst_v4l2_elastic_request_pool_release (priv->requests, request);
     gst_buffer_unref (capture);
     goto device_failed;
   }
-  gst_v4l2_request_pool_release (priv->requests, request);
+  gst_v4l2_elastic_request_pool_release (priv->requests, request);
 
   if (done.flags & V4L2_BUF_FLAG_ERROR) {
     gst_buffer_unref (capture);
@@ -835,11 +850,11 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     return ret;
   }
 
-  *picture = g_atomic_rc_box_new0 (GstV4l2Picture);
+  *picture = g_atomic_rc_box_new0 (GstV4l2ElasticPicture);
   (*picture)->pool = gst_object_ref (priv->pool);
   (*picture)->buffer = capture;
   (*picture)->timestamp_ns = timestamp;
-  gst_v4l2_capture_pool_hold (priv->pool, capture);
+  gst_v4l2_elastic_capture_pool_hold (priv->pool, capture);
   gst_buffer_replace (&frame->output_buffer, NULL);
   frame->output_buffer = capture;
   return GST_FLOW_OK;
@@ -932,7 +947,7 @@ gst_v4l2_elastic_decoder_open (GstVideoDecoder *decoder)
   GstV4l2ElasticDecoderPrivate *priv = PRIV (decoder);
   GError *error = NULL;
 
-  if (!gst_v4l2_device_open (priv->device, &error)) {
+  if (!gst_v4l2_elastic_device_open (priv->device, &error)) {
     GST_ELEMENT_ERROR (decoder, RESOURCE, OPEN_READ_WRITE,
         ("Could not open the decoder %s.", priv->device->video_path),
         ("%s", error->message));
@@ -945,7 +960,7 @@ gst_v4l2_elastic_decoder_open (GstVideoDecoder *decoder)
 static gboolean
 gst_v4l2_elastic_decoder_close (GstVideoDecoder *decoder)
 {
-  gst_v4l2_device_close (PRIV (decoder)->device);
+  gst_v4l2_elastic_device_close (PRIV (decoder)->device);
   return TRUE;
 }
 
@@ -954,7 +969,7 @@ gst_v4l2_elastic_decoder_start (GstVideoDecoder *decoder)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (decoder);
 
-  priv->requests = gst_v4l2_request_pool_new (priv->device);
+  priv->requests = gst_v4l2_elastic_request_pool_new (priv->device);
   priv->warned_bound = FALSE;
   priv->inter_resizes = priv->inter_resize_fallbacks = 0;
   return TRUE;
@@ -983,11 +998,11 @@ gst_v4l2_elastic_decoder_stop (GstVideoDecoder *decoder)
   reset_codec (self);
   if (priv->pool) {
     gst_buffer_pool_set_active (GST_BUFFER_POOL (priv->pool), FALSE);
-    gst_v4l2_capture_pool_orphan_all (priv->pool);
+    gst_v4l2_elastic_capture_pool_orphan_all (priv->pool);
     gst_clear_object (&priv->pool);
   }
   free_output_buffers (self);
-  g_clear_pointer (&priv->requests, gst_v4l2_request_pool_free);
+  g_clear_pointer (&priv->requests, gst_v4l2_elastic_request_pool_free);
   g_clear_pointer (&priv->input_state, gst_video_codec_state_unref);
   priv->have_sequence = FALSE;
   priv->width = priv->height = 0;
@@ -1113,7 +1128,7 @@ gst_v4l2_elastic_decoder_set_property (
   }
   GST_OBJECT_UNLOCK (object);
   if (priv->pool)
-    gst_v4l2_capture_pool_set_limits (
+    gst_v4l2_elastic_capture_pool_set_limits (
         priv->pool, priv->max_capture_buffers, priv->capture_memory_limit);
 }
 
@@ -1135,7 +1150,7 @@ gst_v4l2_elastic_decoder_get_property (
   GstV4l2ElasticDecoder *self = GST_V4L2_ELASTIC_DECODER (object);
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   GstV4l2ElasticDecoderCData *cdata = class_cdata (self);
-  GstV4l2CapturePool *pool;
+  GstV4l2ElasticCapturePool *pool;
   GstStructure *stats;
 
   switch (prop_id) {
@@ -1158,7 +1173,8 @@ gst_v4l2_elastic_decoder_get_property (
     GST_OBJECT_LOCK (self);
     pool = priv->pool ? gst_object_ref (priv->pool) : NULL;
     GST_OBJECT_UNLOCK (self);
-    stats = pool ? gst_v4l2_capture_pool_get_stats (pool) : empty_stats ();
+    stats =
+        pool ? gst_v4l2_elastic_capture_pool_get_stats (pool) : empty_stats ();
     /* The codec's side of format changes, next to the pool's. */
     gst_structure_set (stats, "inter-resizes", G_TYPE_UINT,
         g_atomic_int_get (&priv->inter_resizes), "inter-resize-fallbacks",
@@ -1192,7 +1208,8 @@ gst_v4l2_elastic_decoder_constructed (GObject *object)
       class_cdata (GST_V4L2_ELASTIC_DECODER (object));
 
   G_OBJECT_CLASS (gst_v4l2_elastic_decoder_parent_class)->constructed (object);
-  priv->device = gst_v4l2_device_new (cdata->media_path, cdata->video_path);
+  priv->device =
+      gst_v4l2_elastic_device_new (cdata->media_path, cdata->video_path);
 }
 
 static void
@@ -1304,7 +1321,7 @@ gst_v4l2_elastic_decoder_class_install (GstV4l2ElasticDecoderClass *klass,
 
 /* The raw formats the driver can write for a coded format. */
 static GstCaps *
-probe_src_caps (GstV4l2Device *device, guint32 coded_fourcc)
+probe_src_caps (GstV4l2ElasticDevice *device, guint32 coded_fourcc)
 {
   GstCaps *caps = gst_caps_new_empty ();
   struct v4l2_format fmt;
@@ -1312,13 +1329,15 @@ probe_src_caps (GstV4l2Device *device, guint32 coded_fourcc)
   guint i;
 
   /* The CAPTURE list depends on the OUTPUT format. */
-  gst_v4l2_device_format_init (
-      device, GST_V4L2_QUEUE_OUTPUT, &fmt, coded_fourcc, 640, 480, 0);
-  gst_v4l2_device_set_format (device, GST_V4L2_QUEUE_OUTPUT, &fmt);
-  fourccs = gst_v4l2_device_enum_formats (device, GST_V4L2_QUEUE_CAPTURE);
+  gst_v4l2_elastic_device_format_init (
+      device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt, coded_fourcc, 640, 480, 0);
+  gst_v4l2_elastic_device_set_format (
+      device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt);
+  fourccs = gst_v4l2_elastic_device_enum_formats (
+      device, GST_V4L2_ELASTIC_QUEUE_CAPTURE);
   for (i = 0; i < fourccs->len; i++) {
-    GstVideoFormat f =
-        gst_v4l2_fourcc_to_video_format (g_array_index (fourccs, guint32, i));
+    GstVideoFormat f = gst_v4l2_elastic_fourcc_to_video_format (
+        g_array_index (fourccs, guint32, i));
 
     if (f != GST_VIDEO_FORMAT_UNKNOWN)
       gst_caps_append (caps,
@@ -1342,18 +1361,18 @@ probe_src_caps (GstV4l2Device *device, guint32 coded_fourcc)
  */
 gboolean
 gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
-    const GstV4l2DecoderNode *node, const GstV4l2ElasticCodecInfo *codec,
+    const GstV4l2ElasticDecoderNode *node, const GstV4l2ElasticCodecInfo *codec,
     GTypeInfo *type_info, guint rank)
 {
   GstV4l2ElasticDecoderCData *cdata;
-  GstV4l2Device *device;
+  GstV4l2ElasticDevice *device;
   GError *error = NULL;
   gchar *type_name, *name, *basename;
   gboolean ok;
   GType type;
 
-  device = gst_v4l2_device_new (node->media_path, node->video_path);
-  if (!gst_v4l2_device_open (device, &error)) {
+  device = gst_v4l2_elastic_device_new (node->media_path, node->video_path);
+  if (!gst_v4l2_elastic_device_open (device, &error)) {
     GST_WARNING ("%s", error->message);
     g_clear_error (&error);
     gst_object_unref (device);

@@ -42,22 +42,22 @@ typedef struct
   const gchar *type_stem; /* "Vp8": type GstV4l2ElasticVp8Dec */
   guint32 coded_fourcc;   /* OUTPUT format the CAPTURE list is for */
   /* Can this device decode the codec (controls, menus)?  NULL: yes. */
-  gboolean (*check) (GstV4l2Device *device);
+  gboolean (*check) (GstV4l2ElasticDevice *device);
   /* Sink caps for this device; NULL: the class' fixed ones. */
-  GstCaps *(*probe_sink_caps) (GstV4l2Device *device);
+  GstCaps *(*probe_sink_caps) (GstV4l2ElasticDevice *device);
 } GstV4l2ElasticCodecInfo;
 
 /* A decoded picture as the codec state holds it: a hold on one CAPTURE
- * buffer (gst_v4l2_capture_pool_hold()), so that the kernel buffer is not
- * reused while the codec predicts from it, without a GstBuffer reference
+ * buffer (gst_v4l2_elastic_capture_pool_hold()), so that the kernel buffer is
+ * not reused while the codec predicts from it, without a GstBuffer reference
  * (which would make the frame pushed downstream non-writable, and copied
  * by the base class). */
 typedef struct
 {
-  GstV4l2CapturePool *pool;
+  GstV4l2ElasticCapturePool *pool;
   GstBuffer *buffer;    /* the pool's buffer, valid while held */
   guint64 timestamp_ns; /* what the driver names it by */
-} GstV4l2Picture;
+} GstV4l2ElasticPicture;
 
 /* What a codec asks of a new sequence. */
 typedef struct
@@ -72,12 +72,12 @@ typedef struct
   /* Acceptable CAPTURE layouts, in order of preference. */
   const GstVideoFormat *formats;
   guint n_formats;
-  GstV4l2PoolDemand demand; /* references and reorder of the codec */
+  GstV4l2ElasticPoolDemand demand; /* references and reorder of the codec */
   /* The first frame of the sequence predicts from pictures of the
    * previous one (a VP9 inter frame of a new size): those CAPTURE buffers
    * must stay known to the driver. */
   gboolean keeps_references;
-} GstV4l2Sequence;
+} GstV4l2ElasticSequence;
 
 /* gst_v4l2_elastic_decoder_set_sequence(): the driver refused to change
  * the format while streaming, the queues were restarted and the driver no
@@ -98,26 +98,27 @@ void gst_v4l2_elastic_decoder_class_install (GstV4l2ElasticDecoderClass *klass,
     const gchar *codec_name);
 
 gboolean gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
-    const GstV4l2DecoderNode *node, const GstV4l2ElasticCodecInfo *codec,
+    const GstV4l2ElasticDecoderNode *node, const GstV4l2ElasticCodecInfo *codec,
     GTypeInfo *type_info, guint rank);
 
 GstFlowReturn gst_v4l2_elastic_decoder_set_sequence (
-    GstV4l2ElasticDecoder *self, const GstV4l2Sequence *sequence);
+    GstV4l2ElasticDecoder *self, const GstV4l2ElasticSequence *sequence);
 
 GstFlowReturn gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     GstVideoCodecFrame *frame, const guint8 *bitstream, gsize size,
     struct v4l2_ext_control *controls, guint n_controls,
-    GstV4l2Picture **picture);
+    GstV4l2ElasticPicture **picture);
 
 GstFlowReturn gst_v4l2_elastic_decoder_output (
     GstV4l2ElasticDecoder *self, GstVideoCodecFrame *frame);
 
 guint64 gst_v4l2_elastic_decoder_frame_timestamp (GstVideoCodecFrame *frame);
 
-GstV4l2Picture *gst_v4l2_picture_ref (GstV4l2Picture *picture);
-void gst_v4l2_picture_unref (GstV4l2Picture *picture);
+GstV4l2ElasticPicture *gst_v4l2_elastic_picture_ref (
+    GstV4l2ElasticPicture *picture);
+void gst_v4l2_elastic_picture_unref (GstV4l2ElasticPicture *picture);
 
-GstV4l2Device *gst_v4l2_elastic_decoder_get_device (
+GstV4l2ElasticDevice *gst_v4l2_elastic_decoder_get_device (
     GstV4l2ElasticDecoder *self);
 
 G_END_DECLS

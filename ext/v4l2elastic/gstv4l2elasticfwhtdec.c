@@ -22,7 +22,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_fwht_dec_debug);
 typedef struct
 {
   GstV4l2ElasticDecoder parent;
-  GstFwhtState state;
+  GstV4l2ElasticFwhtState state;
   /* Bytes were skipped between frames: whatever was lost may have been
    * the reference of the next inter frames. */
   gboolean lost_sync;
@@ -59,27 +59,30 @@ static const GstVideoFormat rgb_formats[] = {
 };
 
 static gboolean
-formats_for_header (const GstFwhtFrameHeader *header,
+formats_for_header (const GstV4l2ElasticFwhtFrameHeader *header,
     const GstVideoFormat **formats, guint *n_formats)
 {
-  guint components = gst_fwht_header_components (header);
-  GstFwhtPixelEncoding pixenc = gst_fwht_header_pixenc (header);
-  gboolean full_w = header->flags & GST_FWHT_FLAG_CHROMA_FULL_WIDTH;
-  gboolean full_h = header->flags & GST_FWHT_FLAG_CHROMA_FULL_HEIGHT;
+  guint components = gst_v4l2_elastic_fwht_header_components (header);
+  GstV4l2ElasticFwhtPixelEncoding pixenc =
+      gst_v4l2_elastic_fwht_header_pixenc (header);
+  gboolean full_w =
+      header->flags & GST_V4L2_ELASTIC_FWHT_FLAG_CHROMA_FULL_WIDTH;
+  gboolean full_h =
+      header->flags & GST_V4L2_ELASTIC_FWHT_FLAG_CHROMA_FULL_HEIGHT;
 
   if (components == 1) {
     *formats = gray_formats;
     *n_formats = G_N_ELEMENTS (gray_formats);
-  } else if (components == 3 && pixenc == GST_FWHT_PIXENC_YUV && !full_w &&
-      !full_h) {
+  } else if (components == 3 && pixenc == GST_V4L2_ELASTIC_FWHT_PIXENC_YUV &&
+      !full_w && !full_h) {
     *formats = yuv420_formats;
     *n_formats = G_N_ELEMENTS (yuv420_formats);
-  } else if (components == 3 && pixenc == GST_FWHT_PIXENC_YUV && !full_w &&
-      full_h) {
+  } else if (components == 3 && pixenc == GST_V4L2_ELASTIC_FWHT_PIXENC_YUV &&
+      !full_w && full_h) {
     *formats = yuv422_formats;
     *n_formats = G_N_ELEMENTS (yuv422_formats);
-  } else if (components == 3 && pixenc == GST_FWHT_PIXENC_RGB && full_w &&
-      full_h) {
+  } else if (components == 3 && pixenc == GST_V4L2_ELASTIC_FWHT_PIXENC_RGB &&
+      full_w && full_h) {
     *formats = rgb_formats;
     *n_formats = G_N_ELEMENTS (rgb_formats);
   } else {
@@ -91,20 +94,20 @@ formats_for_header (const GstFwhtFrameHeader *header,
 static void
 picture_free (gpointer picture)
 {
-  gst_v4l2_picture_unref (picture);
+  gst_v4l2_elastic_picture_unref (picture);
 }
 
 static gboolean
 gst_v4l2_elastic_fwht_dec_start (GstVideoDecoder *decoder)
 {
-  gst_fwht_state_init (&FWHT_DEC (decoder)->state, picture_free);
+  gst_v4l2_elastic_fwht_state_init (&FWHT_DEC (decoder)->state, picture_free);
   return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
 }
 
 static void
 gst_v4l2_elastic_fwht_dec_reset (GstV4l2ElasticDecoder *decoder)
 {
-  gst_fwht_state_reset (&FWHT_DEC (decoder)->state);
+  gst_v4l2_elastic_fwht_state_reset (&FWHT_DEC (decoder)->state);
   FWHT_DEC (decoder)->lost_sync = FALSE;
 }
 
@@ -114,17 +117,17 @@ static GstFlowReturn
 gst_v4l2_elastic_fwht_dec_parse (GstVideoDecoder *decoder,
     GstVideoCodecFrame *frame, GstAdapter *adapter, gboolean at_eos)
 {
-  GstFwhtFrameHeader header;
+  GstV4l2ElasticFwhtFrameHeader header;
   gsize avail = gst_adapter_available (adapter);
   const guint8 *data;
   gssize sync;
   gsize frame_size;
 
-  if (avail < GST_FWHT_HEADER_SIZE && !at_eos)
+  if (avail < GST_V4L2_ELASTIC_FWHT_HEADER_SIZE && !at_eos)
     return GST_VIDEO_DECODER_FLOW_NEED_DATA;
 
   data = gst_adapter_map (adapter, avail);
-  sync = gst_fwht_find_sync (data, avail);
+  sync = gst_v4l2_elastic_fwht_find_sync (data, avail);
   if (sync != 0) {
     /* Keep a possible partial magic at the end. */
     gsize skip = sync > 0 ? (gsize) sync : (avail > 7 ? avail - 7 : 0);
@@ -140,8 +143,8 @@ gst_v4l2_elastic_fwht_dec_parse (GstVideoDecoder *decoder,
     return GST_VIDEO_DECODER_FLOW_NEED_DATA;
   }
 
-  switch (gst_fwht_parse_header (data, avail, &header)) {
-  case GST_FWHT_PARSE_NEED_MORE:
+  switch (gst_v4l2_elastic_fwht_parse_header (data, avail, &header)) {
+  case GST_V4L2_ELASTIC_FWHT_PARSE_NEED_MORE:
     gst_adapter_unmap (adapter);
     if (at_eos) {
       GST_ELEMENT_WARNING (decoder, STREAM, DECODE,
@@ -149,17 +152,17 @@ gst_v4l2_elastic_fwht_dec_parse (GstVideoDecoder *decoder,
       gst_adapter_flush (adapter, avail);
     }
     return GST_VIDEO_DECODER_FLOW_NEED_DATA;
-  case GST_FWHT_PARSE_INVALID:
+  case GST_V4L2_ELASTIC_FWHT_PARSE_INVALID:
     gst_adapter_unmap (adapter);
     GST_DEBUG_OBJECT (decoder, "invalid header, resyncing");
     gst_adapter_flush (adapter, 1);
     return GST_VIDEO_DECODER_FLOW_NEED_DATA;
-  case GST_FWHT_PARSE_OK:
+  case GST_V4L2_ELASTIC_FWHT_PARSE_OK:
     break;
   }
   gst_adapter_unmap (adapter);
 
-  frame_size = GST_FWHT_HEADER_SIZE + (gsize) header.payload_size;
+  frame_size = GST_V4L2_ELASTIC_FWHT_HEADER_SIZE + (gsize) header.payload_size;
   if (avail < frame_size) {
     if (at_eos) {
       GST_ELEMENT_WARNING (decoder, STREAM, DECODE,
@@ -176,20 +179,21 @@ gst_v4l2_elastic_fwht_dec_parse (GstVideoDecoder *decoder,
 }
 
 static GstFlowReturn
-new_sequence (GstV4l2ElasticFwhtDec *self, const GstFwhtFrameHeader *header)
+new_sequence (
+    GstV4l2ElasticFwhtDec *self, const GstV4l2ElasticFwhtFrameHeader *header)
 {
-  GstV4l2Sequence seq = { 0 };
+  GstV4l2ElasticSequence seq = { 0 };
 
   if (!formats_for_header (header, &seq.formats, &seq.n_formats)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unsupported FWHT pixel layout."),
         ("flags 0x%08x, %u components", header->flags,
-            gst_fwht_header_components (header)));
+            gst_v4l2_elastic_fwht_header_components (header)));
     return GST_FLOW_NOT_NEGOTIATED;
   }
   seq.coded_fourcc = V4L2_PIX_FMT_FWHT_STATELESS;
   seq.width = header->width;
   seq.height = header->height;
-  seq.demand.references = gst_fwht_state_references (&self->state);
+  seq.demand.references = gst_v4l2_elastic_fwht_state_references (&self->state);
   seq.demand.reorder = 0;
   return gst_v4l2_elastic_decoder_set_sequence (
       GST_V4L2_ELASTIC_DECODER (self), &seq);
@@ -202,9 +206,9 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
   GstV4l2ElasticFwhtDec *self = FWHT_DEC (decoder);
   struct v4l2_ctrl_fwht_params params = { 0 };
   struct v4l2_ext_control control = { 0 };
-  GstV4l2Picture *picture = NULL;
-  GstFwhtFrameHeader header;
-  GstFwhtFramePlan plan;
+  GstV4l2ElasticPicture *picture = NULL;
+  GstV4l2ElasticFwhtFrameHeader header;
+  GstV4l2ElasticFwhtFramePlan plan;
   GstFlowReturn ret;
   GstMapInfo map;
 
@@ -212,9 +216,10 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_ERROR;
   }
-  if (gst_fwht_parse_header (map.data, map.size, &header) !=
-          GST_FWHT_PARSE_OK ||
-      map.size < GST_FWHT_HEADER_SIZE + (gsize) header.payload_size) {
+  if (gst_v4l2_elastic_fwht_parse_header (map.data, map.size, &header) !=
+          GST_V4L2_ELASTIC_FWHT_PARSE_OK ||
+      map.size <
+          GST_V4L2_ELASTIC_FWHT_HEADER_SIZE + (gsize) header.payload_size) {
     gst_buffer_unmap (frame->input_buffer, &map);
     ret = GST_FLOW_OK;
     GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
@@ -227,12 +232,12 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
     /* Never predict across lost data: wait for the next intra frame. */
     GST_DEBUG_OBJECT (self, "lost sync before frame %u: dropping references",
         frame->system_frame_number);
-    gst_fwht_state_reset (&self->state);
+    gst_v4l2_elastic_fwht_state_reset (&self->state);
     self->lost_sync = FALSE;
   }
 
-  if (gst_fwht_state_begin_frame (&self->state, &header, &plan) ==
-      GST_FWHT_DROP) {
+  if (gst_v4l2_elastic_fwht_state_begin_frame (&self->state, &header, &plan) ==
+      GST_V4L2_ELASTIC_FWHT_DROP) {
     GST_DEBUG_OBJECT (self, "dropping inter frame %u: no reference",
         frame->system_frame_number);
     gst_buffer_unmap (frame->input_buffer, &map);
@@ -263,8 +268,8 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
   control.ptr = &params;
 
   ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
-      map.data + GST_FWHT_HEADER_SIZE, header.payload_size, &control, 1,
-      &picture);
+      map.data + GST_V4L2_ELASTIC_FWHT_HEADER_SIZE, header.payload_size,
+      &control, 1, &picture);
   gst_buffer_unmap (frame->input_buffer, &map);
 
   if (!picture) {
@@ -272,9 +277,9 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
     return ret;
   }
 
-  gst_fwht_state_end_frame (
-      &self->state, gst_v4l2_picture_ref (picture), picture->timestamp_ns);
-  gst_v4l2_picture_unref (picture);
+  gst_v4l2_elastic_fwht_state_end_frame (&self->state,
+      gst_v4l2_elastic_picture_ref (picture), picture->timestamp_ns);
+  gst_v4l2_elastic_picture_unref (picture);
   return gst_v4l2_elastic_decoder_output (
       GST_V4L2_ELASTIC_DECODER (self), frame);
 }
@@ -305,9 +310,9 @@ gst_v4l2_elastic_fwht_dec_init (GTypeInstance *instance, gpointer g_class)
 
 /* The FWHT parameters control must have the size our ABI has. */
 static gboolean
-check_device (GstV4l2Device *device)
+check_device (GstV4l2ElasticDevice *device)
 {
-  return gst_v4l2_device_check_control_size (device,
+  return gst_v4l2_elastic_device_check_control_size (device,
       V4L2_CID_STATELESS_FWHT_PARAMS, sizeof (struct v4l2_ctrl_fwht_params),
       "FWHT parameters");
 }
@@ -320,7 +325,7 @@ check_device (GstV4l2Device *device)
  */
 gboolean
 gst_v4l2_elastic_fwht_dec_register (
-    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
+    GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node, guint rank)
 {
   static const GstV4l2ElasticCodecInfo codec = { "fwht", "Fwht",
     V4L2_PIX_FMT_FWHT_STATELESS, check_device, NULL };

@@ -36,7 +36,7 @@ typedef struct
   GstV4l2ElasticDecoder parent;
 
   GstH264NalParser *parser;
-  GstH264State *state;
+  GstV4l2ElasticH264State *state;
   GPtrArray *output; /* H264Picture, filled by the state */
   GByteArray *bitstream;
 
@@ -59,7 +59,7 @@ static GstElementClass *parent_class;
  * back into GstVideoCodecFrames. */
 typedef struct
 {
-  GstV4l2Picture *picture;
+  GstV4l2ElasticPicture *picture;
   guint32 system_frame_number;
 } H264Picture;
 
@@ -72,7 +72,7 @@ h264_picture_ref (gpointer picture)
 static void
 h264_picture_clear (H264Picture *picture)
 {
-  gst_v4l2_picture_unref (picture->picture);
+  gst_v4l2_elastic_picture_unref (picture->picture);
 }
 
 static void
@@ -257,36 +257,36 @@ fill_scaling_matrix (
 static void
 fill_decode_params (struct v4l2_ctrl_h264_decode_params *out,
     const GstH264NalUnit *nalu, const GstH264SliceHdr *slice,
-    const GstH264PicturePlan *plan, gboolean has_p, gboolean has_b)
+    const GstV4l2ElasticH264PicturePlan *plan, gboolean has_p, gboolean has_b)
 {
   guint i;
 
   memset (out, 0, sizeof (*out));
   for (i = 0; i < plan->n_dpb && i < V4L2_H264_NUM_DPB_ENTRIES; i++) {
-    const GstH264DpbEntry *e = &plan->dpb[i];
+    const GstV4l2ElasticH264DpbEntry *e = &plan->dpb[i];
     struct v4l2_h264_dpb_entry *d = &out->dpb[i];
 
     /* Gap frames (non-existing) have no buffer: reference_ts 0 names
      * none, the driver then predicts from whatever it substitutes. */
     d->reference_ts = e->id;
-    if (e->flags & GST_H264_DPB_LONG_TERM) {
+    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_LONG_TERM) {
       d->pic_num = e->long_term_frame_idx;
       d->frame_num = e->long_term_frame_idx;
     } else {
       d->pic_num = (guint32) e->frame_num_wrap;
       d->frame_num = e->frame_num;
     }
-    if (e->flags & GST_H264_DPB_REF_TOP)
+    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_REF_TOP)
       d->fields |= V4L2_H264_TOP_FIELD_REF;
-    if (e->flags & GST_H264_DPB_REF_BOTTOM)
+    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_REF_BOTTOM)
       d->fields |= V4L2_H264_BOTTOM_FIELD_REF;
     d->top_field_order_cnt = e->top_field_order_cnt;
     d->bottom_field_order_cnt = e->bottom_field_order_cnt;
-    if (e->flags & GST_H264_DPB_VALID)
+    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_VALID)
       d->flags |= V4L2_H264_DPB_ENTRY_FLAG_VALID;
-    if (e->flags & GST_H264_DPB_ACTIVE)
+    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_ACTIVE)
       d->flags |= V4L2_H264_DPB_ENTRY_FLAG_ACTIVE;
-    if (e->flags & GST_H264_DPB_LONG_TERM)
+    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_LONG_TERM)
       d->flags |= V4L2_H264_DPB_ENTRY_FLAG_LONG_TERM;
   }
   out->nal_ref_idc = nalu->ref_idc;
@@ -317,7 +317,7 @@ fill_decode_params (struct v4l2_ctrl_h264_decode_params *out,
 static gboolean
 set_decode_mode (GstV4l2ElasticH264Dec *self)
 {
-  GstV4l2Device *device =
+  GstV4l2ElasticDevice *device =
       gst_v4l2_elastic_decoder_get_device (GST_V4L2_ELASTIC_DECODER (self));
   struct v4l2_ext_control controls[2] = { { 0 } };
 
@@ -325,7 +325,7 @@ set_decode_mode (GstV4l2ElasticH264Dec *self)
   controls[0].value = V4L2_STATELESS_H264_DECODE_MODE_FRAME_BASED;
   controls[1].id = V4L2_CID_STATELESS_H264_START_CODE;
   controls[1].value = V4L2_STATELESS_H264_START_CODE_ANNEX_B;
-  return gst_v4l2_device_set_controls (device, -1, controls, 2);
+  return gst_v4l2_elastic_device_set_controls (device, -1, controls, 2);
 }
 
 static gboolean
@@ -351,7 +351,7 @@ gst_v4l2_elastic_h264_dec_start (GstVideoDecoder *decoder)
   /* Parameter sets of an earlier stream must not leak into this one. */
   g_clear_pointer (&self->parser, gst_h264_nal_parser_free);
   self->parser = gst_h264_nal_parser_new ();
-  gst_h264_state_reset (self->state);
+  gst_v4l2_elastic_h264_state_reset (self->state);
   self->reorder = 0;
   return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
 }
@@ -376,7 +376,7 @@ gst_v4l2_elastic_h264_dec_reset (GstV4l2ElasticDecoder *decoder)
   GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
   guint i;
 
-  gst_h264_state_reset (self->state);
+  gst_v4l2_elastic_h264_state_reset (self->state);
   for (i = 0; i < self->output->len; i++)
     h264_picture_unref (g_ptr_array_index (self->output, i));
   g_ptr_array_set_size (self->output, 0);
@@ -387,15 +387,15 @@ gst_v4l2_elastic_h264_dec_drain (GstVideoDecoder *decoder)
 {
   GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
 
-  gst_h264_state_drain (self->state, self->output);
+  gst_v4l2_elastic_h264_state_drain (self->state, self->output);
   return push_output (self);
 }
 
 static GstFlowReturn
 new_sequence (GstV4l2ElasticH264Dec *self, const GstH264SPS *sps,
-    const GstH264PicturePlan *plan)
+    const GstV4l2ElasticH264PicturePlan *plan)
 {
-  GstV4l2Sequence seq = { 0 };
+  GstV4l2ElasticSequence seq = { 0 };
   guint raw;
 
   if (plan->bit_depth_luma != 8 || plan->bit_depth_chroma != 8) {
@@ -478,10 +478,10 @@ gst_v4l2_elastic_h264_dec_handle_frame (
   struct v4l2_ext_control controls[4] = { { 0 } };
   GstH264NalUnit nalu, first_nalu = { 0 };
   GstH264SliceHdr slice, first_slice = { 0 };
-  GstH264PicturePlan plan;
-  GstH264Decision decision;
+  GstV4l2ElasticH264PicturePlan plan;
+  GstV4l2ElasticH264Decision decision;
   GstH264ParserResult pres;
-  GstV4l2Picture *picture = NULL;
+  GstV4l2ElasticPicture *picture = NULL;
   H264Picture *pic;
   gboolean have_slice = FALSE, has_p = FALSE, has_b = FALSE;
   GstFlowReturn ret;
@@ -553,7 +553,7 @@ gst_v4l2_elastic_h264_dec_handle_frame (
     return GST_FLOW_OK;
   }
 
-  decision = gst_h264_state_begin_picture (
+  decision = gst_v4l2_elastic_h264_state_begin_picture (
       self->state, &first_nalu, &first_slice, &plan, self->output);
   /* Pictures before this one (IDR, new sequence, frame_num gap) go out
    * first, in the old format. */
@@ -562,13 +562,13 @@ gst_v4l2_elastic_h264_dec_handle_frame (
     gst_video_decoder_drop_frame (decoder, frame);
     return ret;
   }
-  if (decision == GST_H264_DROP) {
+  if (decision == GST_V4L2_ELASTIC_H264_DROP) {
     GST_DEBUG_OBJECT (self, "dropping frame %u (reason %d)",
         frame->system_frame_number, plan.drop_reason);
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_OK;
   }
-  if (decision == GST_H264_ERROR && plan.unsupported) {
+  if (decision == GST_V4L2_ELASTIC_H264_ERROR && plan.unsupported) {
     /* Valid H.264 that would be decoded wrong: stop rather than show
      * garbage (field pictures). */
     GST_ELEMENT_ERROR (self, STREAM, NOT_IMPLEMENTED,
@@ -577,7 +577,7 @@ gst_v4l2_elastic_h264_dec_handle_frame (
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_ERROR;
   }
-  if (decision == GST_H264_ERROR) {
+  if (decision == GST_V4L2_ELASTIC_H264_ERROR) {
     GST_ELEMENT_ERROR (self, STREAM, DECODE,
         ("Unsupported or broken H.264 stream."),
         ("frame %u: %s", frame->system_frame_number,
@@ -620,8 +620,8 @@ gst_v4l2_elastic_h264_dec_handle_frame (
      * before it, then forget everything so that nothing predicts from a
      * picture that does not exist; decoding resumes at the next IDR. */
     gst_video_decoder_drop_frame (decoder, frame);
-    gst_h264_state_drain (self->state, self->output);
-    gst_h264_state_reset (self->state);
+    gst_v4l2_elastic_h264_state_drain (self->state, self->output);
+    gst_v4l2_elastic_h264_state_reset (self->state);
     if (ret == GST_FLOW_OK)
       ret = push_output (self);
     else
@@ -635,7 +635,7 @@ gst_v4l2_elastic_h264_dec_handle_frame (
   /* The base class keeps the frame (with its CAPTURE buffer) until the
    * state says it is its turn. */
   gst_video_codec_frame_unref (frame);
-  gst_h264_state_end_picture (
+  gst_v4l2_elastic_h264_state_end_picture (
       self->state, pic, picture->timestamp_ns, self->output);
   return push_output (self);
 }
@@ -646,7 +646,7 @@ gst_v4l2_elastic_h264_dec_finalize (GObject *object)
   GstV4l2ElasticH264Dec *self = H264_DEC (object);
 
   g_clear_pointer (&self->parser, gst_h264_nal_parser_free);
-  gst_h264_state_free (self->state);
+  gst_v4l2_elastic_h264_state_free (self->state);
   g_ptr_array_unref (self->output);
   g_byte_array_unref (self->bitstream);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -685,7 +685,8 @@ gst_v4l2_elastic_h264_dec_init (GTypeInstance *instance, gpointer g_class)
   /* h264parse hands over one access unit per buffer (alignment=au). */
   gst_video_decoder_set_packetized (GST_VIDEO_DECODER (self), TRUE);
   self->parser = gst_h264_nal_parser_new ();
-  self->state = gst_h264_state_new (h264_picture_ref, h264_picture_unref);
+  self->state =
+      gst_v4l2_elastic_h264_state_new (h264_picture_ref, h264_picture_unref);
   self->output = g_ptr_array_new ();
   self->bitstream = g_byte_array_new ();
 }
@@ -695,12 +696,12 @@ gst_v4l2_elastic_h264_dec_init (GTypeInstance *instance, gpointer g_class)
 
 /* Whether the menu control @id has the entry @value. */
 static gboolean
-menu_has (GstV4l2Device *device, guint32 id, gint64 value)
+menu_has (GstV4l2ElasticDevice *device, guint32 id, gint64 value)
 {
   struct v4l2_query_ext_ctrl query;
   struct v4l2_querymenu menu = { 0 };
 
-  if (!gst_v4l2_device_query_control (device, id, &query) ||
+  if (!gst_v4l2_elastic_device_query_control (device, id, &query) ||
       query.type != V4L2_CTRL_TYPE_MENU || value < query.minimum ||
       value > query.maximum)
     return FALSE;
@@ -712,17 +713,19 @@ menu_has (GstV4l2Device *device, guint32 id, gint64 value)
 /* The controls must have the sizes of our ABI, and the driver must decode
  * whole frames with start codes: that is the only mode we feed. */
 static gboolean
-check_controls (GstV4l2Device *device)
+check_controls (GstV4l2ElasticDevice *device)
 {
-  if (!gst_v4l2_device_check_control_size (device, V4L2_CID_STATELESS_H264_SPS,
-          sizeof (struct v4l2_ctrl_h264_sps), "H.264 SPS") ||
-      !gst_v4l2_device_check_control_size (device, V4L2_CID_STATELESS_H264_PPS,
-          sizeof (struct v4l2_ctrl_h264_pps), "H.264 PPS") ||
-      !gst_v4l2_device_check_control_size (device,
+  if (!gst_v4l2_elastic_device_check_control_size (device,
+          V4L2_CID_STATELESS_H264_SPS, sizeof (struct v4l2_ctrl_h264_sps),
+          "H.264 SPS") ||
+      !gst_v4l2_elastic_device_check_control_size (device,
+          V4L2_CID_STATELESS_H264_PPS, sizeof (struct v4l2_ctrl_h264_pps),
+          "H.264 PPS") ||
+      !gst_v4l2_elastic_device_check_control_size (device,
           V4L2_CID_STATELESS_H264_SCALING_MATRIX,
           sizeof (struct v4l2_ctrl_h264_scaling_matrix),
           "H.264 scaling matrix") ||
-      !gst_v4l2_device_check_control_size (device,
+      !gst_v4l2_elastic_device_check_control_size (device,
           V4L2_CID_STATELESS_H264_DECODE_PARAMS,
           sizeof (struct v4l2_ctrl_h264_decode_params),
           "H.264 decode parameters"))
@@ -768,7 +771,7 @@ static const struct
  * control (visl) gets the 8-bit 4:2:0 profiles every stateless H.264
  * decoder does, which is also all this element can output. */
 static GstCaps *
-probe_sink_caps (GstV4l2Device *device)
+probe_sink_caps (GstV4l2ElasticDevice *device)
 {
   static const gchar *fallback[] = { "constrained-baseline", "baseline", "main",
     "high" };
@@ -813,7 +816,7 @@ probe_sink_caps (GstV4l2Device *device)
  */
 gboolean
 gst_v4l2_elastic_h264_dec_register (
-    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
+    GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node, guint rank)
 {
   static const GstV4l2ElasticCodecInfo codec = { "h264", "H264",
     V4L2_PIX_FMT_H264_SLICE, check_controls, probe_sink_caps };

@@ -2,8 +2,8 @@
  *
  * v4l2elasticvp8dec: takes packetized VP8 (one frame per buffer, as
  * ivfparse, matroskademux or parsebin give it), parses each frame header
- * with GstVp8Parser, keeps the three reference slots in GstVp8State and
- * fills V4L2_CID_STATELESS_VP8_FRAME.  Hidden frames (alt-ref, show_frame
+ * with GstVp8Parser, keeps the three reference slots in GstV4l2ElasticVp8State
+ * and fills V4L2_CID_STATELESS_VP8_FRAME.  Hidden frames (alt-ref, show_frame
  * 0) are decoded and kept as references but not output.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -25,7 +25,7 @@ typedef struct
 {
   GstV4l2ElasticDecoder parent;
   GstVp8Parser parser;
-  GstVp8State state;
+  GstV4l2ElasticVp8State state;
 } GstV4l2ElasticVp8Dec;
 
 typedef struct
@@ -48,7 +48,7 @@ static const GstVideoFormat yuv420_formats[] = {
 static void
 picture_free (gpointer picture)
 {
-  gst_v4l2_picture_unref (picture);
+  gst_v4l2_elastic_picture_unref (picture);
 }
 
 static gboolean
@@ -57,7 +57,7 @@ gst_v4l2_elastic_vp8_dec_start (GstVideoDecoder *decoder)
   GstV4l2ElasticVp8Dec *self = VP8_DEC (decoder);
 
   gst_vp8_parser_init (&self->parser);
-  gst_vp8_state_init (&self->state, picture_free);
+  gst_v4l2_elastic_vp8_state_init (&self->state, picture_free);
   return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
 }
 
@@ -68,14 +68,15 @@ gst_v4l2_elastic_vp8_dec_reset (GstV4l2ElasticDecoder *decoder)
 
   /* The parser's probabilities and segmentation carry over from frame to
    * frame: after a flush only a key frame restores them. */
-  gst_vp8_state_reset (&self->state);
+  gst_v4l2_elastic_vp8_state_reset (&self->state);
   gst_vp8_parser_init (&self->parser);
 }
 
 static GstFlowReturn
-new_sequence (GstV4l2ElasticVp8Dec *self, const GstVp8FramePlan *plan)
+new_sequence (
+    GstV4l2ElasticVp8Dec *self, const GstV4l2ElasticVp8FramePlan *plan)
 {
-  GstV4l2Sequence seq = { 0 };
+  GstV4l2ElasticSequence seq = { 0 };
 
   seq.coded_fourcc = V4L2_PIX_FMT_VP8_FRAME;
   seq.width = plan->width;
@@ -86,7 +87,7 @@ new_sequence (GstV4l2ElasticVp8Dec *self, const GstVp8FramePlan *plan)
    * all three slots, and the pool only grows when every buffer is busy,
    * so the fixed bound costs nothing while it keeps the pool from
    * shrinking below what the next frames may need. */
-  seq.demand.references = GST_VP8_STATE_REFERENCES;
+  seq.demand.references = GST_V4L2_ELASTIC_VP8_STATE_REFERENCES;
   seq.demand.reorder = 0;
   return gst_v4l2_elastic_decoder_set_sequence (
       GST_V4L2_ELASTIC_DECODER (self), &seq);
@@ -101,7 +102,7 @@ G_STATIC_ASSERT (
 
 static void
 fill_frame_control (GstV4l2ElasticVp8Dec *self, const GstVp8FrameHdr *hdr,
-    const GstVp8FramePlan *plan, struct v4l2_ctrl_vp8_frame *p)
+    const GstV4l2ElasticVp8FramePlan *plan, struct v4l2_ctrl_vp8_frame *p)
 {
   const GstVp8Segmentation *seg = &self->parser.segmentation;
   const GstVp8MbLfAdjustments *lf = &self->parser.mb_lf_adjust;
@@ -181,9 +182,9 @@ fill_frame_control (GstV4l2ElasticVp8Dec *self, const GstVp8FrameHdr *hdr,
     p->dct_part_sizes[i] = hdr->partition_size[i];
 
   if (!plan->key_frame) {
-    p->last_frame_ts = plan->ref_id[GST_VP8_REF_LAST];
-    p->golden_frame_ts = plan->ref_id[GST_VP8_REF_GOLDEN];
-    p->alt_frame_ts = plan->ref_id[GST_VP8_REF_ALTREF];
+    p->last_frame_ts = plan->ref_id[GST_V4L2_ELASTIC_VP8_REF_LAST];
+    p->golden_frame_ts = plan->ref_id[GST_V4L2_ELASTIC_VP8_REF_GOLDEN];
+    p->alt_frame_ts = plan->ref_id[GST_V4L2_ELASTIC_VP8_REF_ALTREF];
   }
 
   if (plan->key_frame)
@@ -205,9 +206,9 @@ gst_v4l2_elastic_vp8_dec_handle_frame (
   GstV4l2ElasticVp8Dec *self = VP8_DEC (decoder);
   struct v4l2_ctrl_vp8_frame params;
   struct v4l2_ext_control control = { 0 };
-  GstV4l2Picture *picture = NULL;
+  GstV4l2ElasticPicture *picture = NULL;
   GstVp8FrameHdr hdr;
-  GstVp8FramePlan plan;
+  GstV4l2ElasticVp8FramePlan plan;
   GstFlowReturn ret = GST_FLOW_OK;
   GstMapInfo map;
 
@@ -219,7 +220,7 @@ gst_v4l2_elastic_vp8_dec_handle_frame (
           &self->parser, &hdr, map.data, map.size) != GST_VP8_PARSER_OK) {
     gst_buffer_unmap (frame->input_buffer, &map);
     /* Whatever this frame refreshed is lost: start again at a key frame. */
-    gst_vp8_state_reset (&self->state);
+    gst_v4l2_elastic_vp8_state_reset (&self->state);
     GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
         ("Corrupt VP8 frame header."), ("frame %u", frame->system_frame_number),
         ret);
@@ -227,7 +228,8 @@ gst_v4l2_elastic_vp8_dec_handle_frame (
     return ret;
   }
 
-  if (gst_vp8_state_begin_frame (&self->state, &hdr, &plan) == GST_VP8_DROP) {
+  if (gst_v4l2_elastic_vp8_state_begin_frame (&self->state, &hdr, &plan) ==
+      GST_V4L2_ELASTIC_VP8_DROP) {
     GST_DEBUG_OBJECT (self, "dropping inter frame %u: no key frame yet",
         frame->system_frame_number);
     gst_buffer_unmap (frame->input_buffer, &map);
@@ -256,14 +258,14 @@ gst_v4l2_elastic_vp8_dec_handle_frame (
 
   if (!picture) {
     /* The slots this frame should have refreshed would be stale. */
-    gst_vp8_state_reset (&self->state);
+    gst_v4l2_elastic_vp8_state_reset (&self->state);
     gst_video_decoder_drop_frame (decoder, frame);
     return ret;
   }
 
-  gst_vp8_state_end_frame (&self->state, &hdr, gst_v4l2_picture_ref (picture),
-      picture->timestamp_ns);
-  gst_v4l2_picture_unref (picture);
+  gst_v4l2_elastic_vp8_state_end_frame (&self->state, &hdr,
+      gst_v4l2_elastic_picture_ref (picture), picture->timestamp_ns);
+  gst_v4l2_elastic_picture_unref (picture);
 
   if (!hdr.show_frame) {
     /* A hidden frame only serves as a reference. */
@@ -301,9 +303,9 @@ gst_v4l2_elastic_vp8_dec_init (GTypeInstance *instance, gpointer g_class)
 
 /* The VP8 frame control must have the size our ABI has. */
 static gboolean
-check_device (GstV4l2Device *device)
+check_device (GstV4l2ElasticDevice *device)
 {
-  return gst_v4l2_device_check_control_size (device,
+  return gst_v4l2_elastic_device_check_control_size (device,
       V4L2_CID_STATELESS_VP8_FRAME, sizeof (struct v4l2_ctrl_vp8_frame),
       "VP8 frame");
 }
@@ -316,7 +318,7 @@ check_device (GstV4l2Device *device)
  */
 gboolean
 gst_v4l2_elastic_vp8_dec_register (
-    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
+    GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node, guint rank)
 {
   static const GstV4l2ElasticCodecInfo codec = { "vp8", "Vp8",
     V4L2_PIX_FMT_VP8_FRAME, check_device, NULL };

@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 gboolean gst_v4l2_elastic_vp8_dec_register (
-    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank);
+    GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node, guint rank);
 
 G_END_DECLS
 

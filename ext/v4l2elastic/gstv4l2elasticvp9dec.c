@@ -4,7 +4,7 @@
  * ivfparse, matroskademux or parsebin give it), splits superframes into
  * their frames (Annex B), parses each uncompressed header with
  * GstVp9Parser and each compressed header with gstvp9compressed, keeps the
- * eight reference slots in GstVp9State, and fills
+ * eight reference slots in GstV4l2ElasticVp9State, and fills
  * V4L2_CID_STATELESS_VP9_FRAME and V4L2_CID_STATELESS_VP9_COMPRESSED_HDR.
  * Hidden frames are decoded and kept as references but not output;
  * show_existing_frame outputs a slot's picture again without decoding.
@@ -29,7 +29,7 @@ typedef struct
 {
   GstV4l2ElasticDecoder parent;
   GstVp9Parser *parser;
-  GstVp9State state;
+  GstV4l2ElasticVp9State state;
   /* Numbers for the hidden frames of superframes; see decode_hidden(). */
   guint32 hidden_count;
 } GstV4l2ElasticVp9Dec;
@@ -63,7 +63,7 @@ static const GstVideoFormat yuv420_10_formats[] = {
 static void
 picture_free (gpointer picture)
 {
-  gst_v4l2_picture_unref (picture);
+  gst_v4l2_elastic_picture_unref (picture);
 }
 
 static gboolean
@@ -73,7 +73,7 @@ gst_v4l2_elastic_vp9_dec_start (GstVideoDecoder *decoder)
 
   g_clear_pointer (&self->parser, gst_vp9_parser_free);
   self->parser = gst_vp9_parser_new ();
-  gst_vp9_state_init (&self->state, picture_free);
+  gst_v4l2_elastic_vp9_state_init (&self->state, picture_free);
   self->hidden_count = 0;
   return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
 }
@@ -83,7 +83,7 @@ gst_v4l2_elastic_vp9_dec_reset (GstV4l2ElasticDecoder *decoder)
 {
   GstV4l2ElasticVp9Dec *self = VP9_DEC (decoder);
 
-  gst_vp9_state_reset (&self->state);
+  gst_v4l2_elastic_vp9_state_reset (&self->state);
   /* The parser keeps reference sizes and segmentation across frames: a
    * fresh one for the key frame that must come next. */
   if (self->parser) {
@@ -108,9 +108,9 @@ driver_writes (GstV4l2ElasticVp9Dec *self, GstVideoFormat format)
 
 static GstFlowReturn
 new_sequence (GstV4l2ElasticVp9Dec *self, const GstVp9FrameHdr *hdr,
-    const GstVp9FramePlan *plan)
+    const GstV4l2ElasticVp9FramePlan *plan)
 {
-  GstV4l2Sequence seq = { 0 };
+  GstV4l2ElasticSequence seq = { 0 };
   gboolean is420 =
       self->parser->subsampling_x == 1 && self->parser->subsampling_y == 1;
 
@@ -138,10 +138,10 @@ new_sequence (GstV4l2ElasticVp9Dec *self, const GstVp9FrameHdr *hdr,
   seq.width = plan->width;
   seq.height = plan->height;
   /* A bound: any of the eight slots may be referenced.  The slots often
-   * alias fewer pictures (gst_vp9_state_distinct_pictures()), but the pool
-   * only grows when every buffer is busy, so the bound costs nothing while
-   * it keeps the pool from shrinking below what the next frames need. */
-  seq.demand.references = GST_VP9_STATE_REFERENCES;
+   * alias fewer pictures (gst_v4l2_elastic_vp9_state_distinct_pictures()), but
+   * the pool only grows when every buffer is busy, so the bound costs nothing
+   * while it keeps the pool from shrinking below what the next frames need. */
+  seq.demand.references = GST_V4L2_ELASTIC_VP9_STATE_REFERENCES;
   seq.demand.reorder = 0;
   /* An inter frame of a new size predicts from the pictures of the old
    * size: their CAPTURE buffers stay in the queue while buffers of the
@@ -169,10 +169,11 @@ reset_frame_context (const GstVp9FrameHdr *hdr)
 
 static void
 fill_frame_control (GstV4l2ElasticVp9Dec *self, const GstVp9FrameHdr *hdr,
-    const GstVp9FramePlan *plan, const GstVp9CompressedHeader *chdr,
+    const GstV4l2ElasticVp9FramePlan *plan,
+    const GstV4l2ElasticVp9CompressedHeader *chdr,
     struct v4l2_ctrl_vp9_frame *p)
 {
-  const GstVp9Persistent *ps = &plan->persistent;
+  const GstV4l2ElasticVp9Persistent *ps = &plan->persistent;
   const GstVp9SegmentationInfo *seg = &hdr->segmentation;
   guint i;
 
@@ -271,8 +272,8 @@ fill_frame_control (GstV4l2ElasticVp9Dec *self, const GstVp9FrameHdr *hdr,
   G_STMT_END
 
 static void
-fill_compressed_control (
-    const GstVp9CompressedHeader *c, struct v4l2_ctrl_vp9_compressed_hdr *p)
+fill_compressed_control (const GstV4l2ElasticVp9CompressedHeader *c,
+    struct v4l2_ctrl_vp9_compressed_hdr *p)
 {
   memset (p, 0, sizeof (*p));
   p->tx_mode = c->tx_mode;
@@ -310,7 +311,7 @@ fill_compressed_control (
 static GstFlowReturn
 decode_one (GstV4l2ElasticVp9Dec *self, GstVideoCodecFrame *frame,
     gboolean hidden_in_superframe, const guint8 *data, gsize size,
-    struct v4l2_ext_control *controls, GstV4l2Picture **picture)
+    struct v4l2_ext_control *controls, GstV4l2ElasticPicture **picture)
 {
   guint32 number = frame->system_frame_number;
   GstFlowReturn ret;
@@ -332,10 +333,10 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
   struct v4l2_ctrl_vp9_frame params;
   struct v4l2_ctrl_vp9_compressed_hdr chdr_params;
   struct v4l2_ext_control controls[2];
-  GstVp9CompressedHeader chdr;
+  GstV4l2ElasticVp9CompressedHeader chdr;
   GstVp9FrameHdr hdr;
-  GstVp9FramePlan plan;
-  GstVp9Frames frames;
+  GstV4l2ElasticVp9FramePlan plan;
+  GstV4l2ElasticVp9Frames frames;
   GstFlowReturn ret = GST_FLOW_OK;
   GstMapInfo map;
   gboolean shown = FALSE;
@@ -345,7 +346,7 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_ERROR;
   }
-  if (!gst_vp9_split_superframe (map.data, map.size, &frames)) {
+  if (!gst_v4l2_elastic_vp9_split_superframe (map.data, map.size, &frames)) {
     GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
         ("Corrupt VP9 superframe index."),
         ("frame %u", frame->system_frame_number), ret);
@@ -355,12 +356,12 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
   for (i = 0; i < frames.n_frames; i++) {
     const guint8 *data = map.data + frames.offset[i];
     gsize size = frames.size[i];
-    GstV4l2Picture *picture = NULL;
-    GstVp9Decision decision;
+    GstV4l2ElasticPicture *picture = NULL;
+    GstV4l2ElasticVp9Decision decision;
 
     if (gst_vp9_parser_parse_frame_header (self->parser, &hdr, data, size) !=
         GST_VP9_PARSER_OK) {
-      gst_vp9_state_reset (&self->state);
+      gst_v4l2_elastic_vp9_state_reset (&self->state);
       GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
           ("Corrupt VP9 frame header."),
           ("frame %u, part %u of %u", frame->system_frame_number, i,
@@ -369,12 +370,12 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
       goto drop;
     }
 
-    decision =
-        gst_vp9_state_begin_frame (&self->state, &hdr, self->parser->bit_depth,
-            self->parser->subsampling_x, self->parser->subsampling_y, &plan);
+    decision = gst_v4l2_elastic_vp9_state_begin_frame (&self->state, &hdr,
+        self->parser->bit_depth, self->parser->subsampling_x,
+        self->parser->subsampling_y, &plan);
     switch (decision) {
-    case GST_VP9_SHOW_EXISTING: {
-      GstV4l2Picture *show = plan.show_picture;
+    case GST_V4L2_ELASTIC_VP9_SHOW_EXISTING: {
+      GstV4l2ElasticPicture *show = plan.show_picture;
 
       /* A second buffer on the same memory: the pool keeps the kernel
        * buffer until this copy is gone too. */
@@ -383,11 +384,11 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
       shown = TRUE;
       continue;
     }
-    case GST_VP9_DROP:
+    case GST_V4L2_ELASTIC_VP9_DROP:
       GST_DEBUG_OBJECT (self, "frame %u: no reference to predict from",
           frame->system_frame_number);
       goto drop;
-    case GST_VP9_DECODE:
+    case GST_V4L2_ELASTIC_VP9_DECODE:
       break;
     }
 
@@ -397,7 +398,7 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
         /* The driver could not keep the old-size references (the base
          * class warned and counted it): wait for a key frame.  The
          * parser keeps its state, which frame_size_with_refs needs. */
-        gst_vp9_state_reset (&self->state);
+        gst_v4l2_elastic_vp9_state_reset (&self->state);
         ret = GST_FLOW_OK;
         goto drop;
       }
@@ -405,8 +406,9 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
         goto drop;
     }
 
-    if (!gst_vp9_compressed_header_parse_frame (data, size, &hdr, &chdr)) {
-      gst_vp9_state_reset (&self->state);
+    if (!gst_v4l2_elastic_vp9_compressed_header_parse_frame (
+            data, size, &hdr, &chdr)) {
+      gst_v4l2_elastic_vp9_state_reset (&self->state);
       GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
           ("Corrupt VP9 compressed header."),
           ("frame %u", frame->system_frame_number), ret);
@@ -426,12 +428,12 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
     ret = decode_one (
         self, frame, i + 1 < frames.n_frames, data, size, controls, &picture);
     if (!picture) {
-      gst_vp9_state_reset (&self->state);
+      gst_v4l2_elastic_vp9_state_reset (&self->state);
       goto drop;
     }
-    gst_vp9_state_end_frame (&self->state, &hdr, gst_v4l2_picture_ref (picture),
-        picture->timestamp_ns);
-    gst_v4l2_picture_unref (picture);
+    gst_v4l2_elastic_vp9_state_end_frame (&self->state, &hdr,
+        gst_v4l2_elastic_picture_ref (picture), picture->timestamp_ns);
+    gst_v4l2_elastic_picture_unref (picture);
     if (hdr.show_frame) {
       shown = TRUE;
     } else {
@@ -491,12 +493,12 @@ gst_v4l2_elastic_vp9_dec_init (GTypeInstance *instance, gpointer g_class)
 
 /* Both VP9 controls must have the sizes our ABI has. */
 static gboolean
-check_device (GstV4l2Device *device)
+check_device (GstV4l2ElasticDevice *device)
 {
-  return gst_v4l2_device_check_control_size (device,
+  return gst_v4l2_elastic_device_check_control_size (device,
              V4L2_CID_STATELESS_VP9_FRAME, sizeof (struct v4l2_ctrl_vp9_frame),
              "VP9 frame") &&
-      gst_v4l2_device_check_control_size (device,
+      gst_v4l2_elastic_device_check_control_size (device,
           V4L2_CID_STATELESS_VP9_COMPRESSED_HDR,
           sizeof (struct v4l2_ctrl_vp9_compressed_hdr),
           "VP9 compressed header");
@@ -510,7 +512,7 @@ check_device (GstV4l2Device *device)
  */
 gboolean
 gst_v4l2_elastic_vp9_dec_register (
-    GstPlugin *plugin, const GstV4l2DecoderNode *node, guint rank)
+    GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node, guint rank)
 {
   static const GstV4l2ElasticCodecInfo codec = { "vp9", "Vp9",
     V4L2_PIX_FMT_VP9_FRAME, check_device, NULL };

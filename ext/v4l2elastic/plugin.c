@@ -25,13 +25,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
 #define GST_CAT_DEFAULT gst_v4l2_elastic_debug
 
 static void
-register_decoder (GstPlugin *plugin, const GstV4l2DecoderNode *node)
+register_decoder (GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node)
 {
-  GstV4l2DecoderCaps *caps;
+  GstV4l2ElasticDecoderCaps *caps;
   GError *error = NULL;
   guint i;
 
-  caps = gst_v4l2_probe_decoder (node->video_path, &error);
+  caps = gst_v4l2_elastic_probe_decoder (node->video_path, &error);
   if (!caps) {
     GST_WARNING ("skipping %s: %s", node->video_path, error->message);
     g_clear_error (&error);
@@ -46,7 +46,7 @@ register_decoder (GstPlugin *plugin, const GstV4l2DecoderNode *node)
 
   for (i = 0; i < caps->coded_formats->len; i++) {
     guint32 coded = g_array_index (caps->coded_formats, guint32, i);
-    gchar *fourcc = gst_v4l2_fourcc_to_string (coded);
+    gchar *fourcc = gst_v4l2_elastic_fourcc_to_string (coded);
 
     GST_INFO ("%s (%s): stateless %s, CREATE_BUFS %s, REMOVE_BUFS %s",
         node->video_path, caps->card, fourcc,
@@ -73,7 +73,7 @@ register_decoder (GstPlugin *plugin, const GstV4l2DecoderNode *node)
   }
 
 done:
-  gst_v4l2_decoder_caps_free (caps);
+  gst_v4l2_elastic_decoder_caps_free (caps);
 }
 
 static gboolean
@@ -90,10 +90,10 @@ plugin_init (GstPlugin *plugin)
   gst_plugin_add_dependency (plugin, NULL, paths, names,
       GST_PLUGIN_DEPENDENCY_FLAG_FILE_NAME_IS_PREFIX);
 
-  nodes = gst_v4l2_media_find_decoders ();
+  nodes = gst_v4l2_elastic_media_find_decoders ();
   for (l = nodes; l; l = l->next)
     register_decoder (plugin, l->data);
-  gst_v4l2_decoder_node_list_free (nodes);
+  gst_v4l2_elastic_decoder_node_list_free (nodes);
 
   return TRUE;
 }

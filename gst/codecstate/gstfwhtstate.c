@@ -13,8 +13,8 @@
 
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_fwht_state_debug);
-#define GST_CAT_DEFAULT gst_fwht_state_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_fwht_state_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_fwht_state_debug
 
 static const guint8 fwht_magic[8] = { 0x4f, 0x4f, 0x4f, 0x4f, 0xff, 0xff, 0xff,
   0xff };
@@ -25,13 +25,13 @@ static const guint8 fwht_magic[8] = { 0x4f, 0x4f, 0x4f, 0x4f, 0xff, 0xff, 0xff,
 #define FWHT_MAX_DIMENSION 16384u
 
 /**
- * gst_fwht_find_sync:
+ * gst_v4l2_elastic_fwht_find_sync:
  *
  * Returns: the offset of the first frame header's magic in @data, or -1.
  * A partial magic at the end counts as not found.
  */
 gssize
-gst_fwht_find_sync (const guint8 *data, gsize size)
+gst_v4l2_elastic_fwht_find_sync (const guint8 *data, gsize size)
 {
   gsize i;
 
@@ -43,21 +43,21 @@ gst_fwht_find_sync (const guint8 *data, gsize size)
 }
 
 /**
- * gst_fwht_parse_header:
+ * gst_v4l2_elastic_fwht_parse_header:
  *
  * Reads and validates one frame header at the start of @data.
  */
-GstFwhtParseResult
-gst_fwht_parse_header (
-    const guint8 *data, gsize size, GstFwhtFrameHeader *header)
+GstV4l2ElasticFwhtParseResult
+gst_v4l2_elastic_fwht_parse_header (
+    const guint8 *data, gsize size, GstV4l2ElasticFwhtFrameHeader *header)
 {
-  if (size < GST_FWHT_HEADER_SIZE)
+  if (size < GST_V4L2_ELASTIC_FWHT_HEADER_SIZE)
     return size >= sizeof (fwht_magic) &&
             memcmp (data, fwht_magic, sizeof (fwht_magic)) != 0
-        ? GST_FWHT_PARSE_INVALID
-        : GST_FWHT_PARSE_NEED_MORE;
+        ? GST_V4L2_ELASTIC_FWHT_PARSE_INVALID
+        : GST_V4L2_ELASTIC_FWHT_PARSE_NEED_MORE;
   if (memcmp (data, fwht_magic, sizeof (fwht_magic)) != 0)
-    return GST_FWHT_PARSE_INVALID;
+    return GST_V4L2_ELASTIC_FWHT_PARSE_INVALID;
 
   header->version = GST_READ_UINT32_BE (data + 8);
   header->width = GST_READ_UINT32_BE (data + 12);
@@ -69,49 +69,54 @@ gst_fwht_parse_header (
   header->quantization = GST_READ_UINT32_BE (data + 36);
   header->payload_size = GST_READ_UINT32_BE (data + 40);
 
-  if (header->version == 0 || header->version > GST_FWHT_MAX_VERSION ||
+  if (header->version == 0 ||
+      header->version > GST_V4L2_ELASTIC_FWHT_MAX_VERSION ||
       header->width == 0 || header->height == 0 ||
       header->width > FWHT_MAX_DIMENSION ||
       header->height > FWHT_MAX_DIMENSION ||
       header->payload_size > FWHT_MAX_PAYLOAD)
-    return GST_FWHT_PARSE_INVALID;
-  return GST_FWHT_PARSE_OK;
+    return GST_V4L2_ELASTIC_FWHT_PARSE_INVALID;
+  return GST_V4L2_ELASTIC_FWHT_PARSE_OK;
 }
 
 guint
-gst_fwht_header_components (const GstFwhtFrameHeader *header)
+gst_v4l2_elastic_fwht_header_components (
+    const GstV4l2ElasticFwhtFrameHeader *header)
 {
   /* Version 1 streams carry no component count: they are 3-component. */
   if (header->version < 2)
     return 3;
   return 1 +
-      ((header->flags & GST_FWHT_FLAG_COMPONENTS_MASK) >>
-          GST_FWHT_FLAG_COMPONENTS_SHIFT);
+      ((header->flags & GST_V4L2_ELASTIC_FWHT_FLAG_COMPONENTS_MASK) >>
+          GST_V4L2_ELASTIC_FWHT_FLAG_COMPONENTS_SHIFT);
 }
 
-GstFwhtPixelEncoding
-gst_fwht_header_pixenc (const GstFwhtFrameHeader *header)
+GstV4l2ElasticFwhtPixelEncoding
+gst_v4l2_elastic_fwht_header_pixenc (
+    const GstV4l2ElasticFwhtFrameHeader *header)
 {
   if (header->version < 2)
-    return GST_FWHT_PIXENC_YUV;
-  return (header->flags & GST_FWHT_FLAG_PIXENC_MASK) >>
-      GST_FWHT_FLAG_PIXENC_SHIFT;
+    return GST_V4L2_ELASTIC_FWHT_PIXENC_YUV;
+  return (header->flags & GST_V4L2_ELASTIC_FWHT_FLAG_PIXENC_MASK) >>
+      GST_V4L2_ELASTIC_FWHT_FLAG_PIXENC_SHIFT;
 }
 
 gboolean
-gst_fwht_header_is_intra (const GstFwhtFrameHeader *header)
+gst_v4l2_elastic_fwht_header_is_intra (
+    const GstV4l2ElasticFwhtFrameHeader *header)
 {
-  return (header->flags & GST_FWHT_FLAG_I_FRAME) != 0;
+  return (header->flags & GST_V4L2_ELASTIC_FWHT_FLAG_I_FRAME) != 0;
 }
 
 void
-gst_fwht_state_init (GstFwhtState *state, GDestroyNotify picture_free)
+gst_v4l2_elastic_fwht_state_init (
+    GstV4l2ElasticFwhtState *state, GDestroyNotify picture_free)
 {
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (
-        gst_fwht_state_debug, "v4l2elastic-fwhtstate", 0, "FWHT codec state");
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_fwht_state_debug,
+        "v4l2elastic-fwhtstate", 0, "FWHT codec state");
     g_once_init_leave (&once, 1);
   }
   memset (state, 0, sizeof (*state));
@@ -119,7 +124,7 @@ gst_fwht_state_init (GstFwhtState *state, GDestroyNotify picture_free)
 }
 
 static void
-drop_reference (GstFwhtState *state)
+drop_reference (GstV4l2ElasticFwhtState *state)
 {
   if (state->reference && state->reference_free)
     state->reference_free (state->reference);
@@ -128,12 +133,12 @@ drop_reference (GstFwhtState *state)
 }
 
 /**
- * gst_fwht_state_reset:
+ * gst_v4l2_elastic_fwht_state_reset:
  *
  * Forgets the sequence and the reference (flush, seek, teardown).
  */
 void
-gst_fwht_state_reset (GstFwhtState *state)
+gst_v4l2_elastic_fwht_state_reset (GstV4l2ElasticFwhtState *state)
 {
   drop_reference (state);
   state->have_sequence = FALSE;
@@ -141,29 +146,32 @@ gst_fwht_state_reset (GstFwhtState *state)
 
 /* Sequence-level properties: what the CAPTURE format depends on. */
 static gboolean
-same_layout (const GstFwhtFrameHeader *a, const GstFwhtFrameHeader *b)
+same_layout (const GstV4l2ElasticFwhtFrameHeader *a,
+    const GstV4l2ElasticFwhtFrameHeader *b)
 {
-  const guint32 layout = GST_FWHT_FLAG_CHROMA_FULL_HEIGHT |
-      GST_FWHT_FLAG_CHROMA_FULL_WIDTH | GST_FWHT_FLAG_COMPONENTS_MASK |
-      GST_FWHT_FLAG_PIXENC_MASK;
+  const guint32 layout = GST_V4L2_ELASTIC_FWHT_FLAG_CHROMA_FULL_HEIGHT |
+      GST_V4L2_ELASTIC_FWHT_FLAG_CHROMA_FULL_WIDTH |
+      GST_V4L2_ELASTIC_FWHT_FLAG_COMPONENTS_MASK |
+      GST_V4L2_ELASTIC_FWHT_FLAG_PIXENC_MASK;
 
   return a->width == b->width && a->height == b->height &&
       (a->flags & layout) == (b->flags & layout);
 }
 
 /**
- * gst_fwht_state_begin_frame:
+ * gst_v4l2_elastic_fwht_state_begin_frame:
  *
  * Decides how to decode the next frame: an intra frame may start a new
  * sequence (size or layout changed) and needs no reference; an inter frame
  * needs the previous picture of the same sequence, or is dropped.
  */
-GstFwhtDecision
-gst_fwht_state_begin_frame (GstFwhtState *state,
-    const GstFwhtFrameHeader *header, GstFwhtFramePlan *plan)
+GstV4l2ElasticFwhtDecision
+gst_v4l2_elastic_fwht_state_begin_frame (GstV4l2ElasticFwhtState *state,
+    const GstV4l2ElasticFwhtFrameHeader *header,
+    GstV4l2ElasticFwhtFramePlan *plan)
 {
   memset (plan, 0, sizeof (*plan));
-  plan->intra = gst_fwht_header_is_intra (header);
+  plan->intra = gst_v4l2_elastic_fwht_header_is_intra (header);
 
   if (plan->intra) {
     plan->new_sequence =
@@ -176,28 +184,28 @@ gst_fwht_state_begin_frame (GstFwhtState *state,
     }
     state->sequence = *header;
     state->have_sequence = TRUE;
-    return GST_FWHT_DECODE;
+    return GST_V4L2_ELASTIC_FWHT_DECODE;
   }
 
   if (!state->have_sequence || !state->reference ||
       !same_layout (&state->sequence, header)) {
     GST_DEBUG ("inter frame without a usable reference");
-    return GST_FWHT_DROP;
+    return GST_V4L2_ELASTIC_FWHT_DROP;
   }
   plan->has_reference = TRUE;
   plan->reference_id = state->reference_id;
-  return GST_FWHT_DECODE;
+  return GST_V4L2_ELASTIC_FWHT_DECODE;
 }
 
 /**
- * gst_fwht_state_end_frame:
+ * gst_v4l2_elastic_fwht_state_end_frame:
  * @picture: (transfer full): the decoded picture, kept as the reference
  *
  * The decoded frame becomes the reference of the next inter frame.
  */
 void
-gst_fwht_state_end_frame (
-    GstFwhtState *state, gpointer picture, guint64 picture_id)
+gst_v4l2_elastic_fwht_state_end_frame (
+    GstV4l2ElasticFwhtState *state, gpointer picture, guint64 picture_id)
 {
   drop_reference (state);
   state->reference = picture;
@@ -205,13 +213,13 @@ gst_fwht_state_end_frame (
 }
 
 /**
- * gst_fwht_state_references:
+ * gst_v4l2_elastic_fwht_state_references:
  *
  * Returns: how many pictures the state keeps for prediction (always 1:
  * every inter frame predicts from the previous one).
  */
 guint
-gst_fwht_state_references (const GstFwhtState *state)
+gst_v4l2_elastic_fwht_state_references (const GstV4l2ElasticFwhtState *state)
 {
   return 1;
 }

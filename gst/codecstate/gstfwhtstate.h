@@ -18,24 +18,24 @@
 
 G_BEGIN_DECLS
 
-#define GST_FWHT_HEADER_SIZE 44
-#define GST_FWHT_MAX_VERSION 3
+#define GST_V4L2_ELASTIC_FWHT_HEADER_SIZE 44
+#define GST_V4L2_ELASTIC_FWHT_MAX_VERSION 3
 
 /* Header flag bits (the same values vicodec's V4L2 API uses). */
-#define GST_FWHT_FLAG_CHROMA_FULL_HEIGHT (1u << 7)
-#define GST_FWHT_FLAG_CHROMA_FULL_WIDTH (1u << 8)
-#define GST_FWHT_FLAG_I_FRAME (1u << 10)
-#define GST_FWHT_FLAG_COMPONENTS_SHIFT 16
-#define GST_FWHT_FLAG_COMPONENTS_MASK (7u << 16)
-#define GST_FWHT_FLAG_PIXENC_SHIFT 19
-#define GST_FWHT_FLAG_PIXENC_MASK (3u << 19)
+#define GST_V4L2_ELASTIC_FWHT_FLAG_CHROMA_FULL_HEIGHT (1u << 7)
+#define GST_V4L2_ELASTIC_FWHT_FLAG_CHROMA_FULL_WIDTH (1u << 8)
+#define GST_V4L2_ELASTIC_FWHT_FLAG_I_FRAME (1u << 10)
+#define GST_V4L2_ELASTIC_FWHT_FLAG_COMPONENTS_SHIFT 16
+#define GST_V4L2_ELASTIC_FWHT_FLAG_COMPONENTS_MASK (7u << 16)
+#define GST_V4L2_ELASTIC_FWHT_FLAG_PIXENC_SHIFT 19
+#define GST_V4L2_ELASTIC_FWHT_FLAG_PIXENC_MASK (3u << 19)
 
 typedef enum
 {
-  GST_FWHT_PIXENC_YUV = 1,
-  GST_FWHT_PIXENC_RGB = 2,
-  GST_FWHT_PIXENC_HSV = 3,
-} GstFwhtPixelEncoding;
+  GST_V4L2_ELASTIC_FWHT_PIXENC_YUV = 1,
+  GST_V4L2_ELASTIC_FWHT_PIXENC_RGB = 2,
+  GST_V4L2_ELASTIC_FWHT_PIXENC_HSV = 3,
+} GstV4l2ElasticFwhtPixelEncoding;
 
 typedef struct
 {
@@ -48,21 +48,24 @@ typedef struct
   guint32 ycbcr_enc;
   guint32 quantization;
   guint32 payload_size;
-} GstFwhtFrameHeader;
+} GstV4l2ElasticFwhtFrameHeader;
 
 typedef enum
 {
-  GST_FWHT_PARSE_OK,
-  GST_FWHT_PARSE_NEED_MORE, /* not enough bytes yet */
-  GST_FWHT_PARSE_INVALID,   /* not a frame header */
-} GstFwhtParseResult;
+  GST_V4L2_ELASTIC_FWHT_PARSE_OK,
+  GST_V4L2_ELASTIC_FWHT_PARSE_NEED_MORE, /* not enough bytes yet */
+  GST_V4L2_ELASTIC_FWHT_PARSE_INVALID,   /* not a frame header */
+} GstV4l2ElasticFwhtParseResult;
 
-GstFwhtParseResult gst_fwht_parse_header (
-    const guint8 *data, gsize size, GstFwhtFrameHeader *header);
-gssize gst_fwht_find_sync (const guint8 *data, gsize size);
-guint gst_fwht_header_components (const GstFwhtFrameHeader *header);
-GstFwhtPixelEncoding gst_fwht_header_pixenc (const GstFwhtFrameHeader *header);
-gboolean gst_fwht_header_is_intra (const GstFwhtFrameHeader *header);
+GstV4l2ElasticFwhtParseResult gst_v4l2_elastic_fwht_parse_header (
+    const guint8 *data, gsize size, GstV4l2ElasticFwhtFrameHeader *header);
+gssize gst_v4l2_elastic_fwht_find_sync (const guint8 *data, gsize size);
+guint gst_v4l2_elastic_fwht_header_components (
+    const GstV4l2ElasticFwhtFrameHeader *header);
+GstV4l2ElasticFwhtPixelEncoding gst_v4l2_elastic_fwht_header_pixenc (
+    const GstV4l2ElasticFwhtFrameHeader *header);
+gboolean gst_v4l2_elastic_fwht_header_is_intra (
+    const GstV4l2ElasticFwhtFrameHeader *header);
 
 /* What to do with the next frame. */
 typedef struct
@@ -71,31 +74,34 @@ typedef struct
   gboolean intra;
   gboolean has_reference;
   guint64 reference_id; /* the caller's id of the reference picture */
-} GstFwhtFramePlan;
+} GstV4l2ElasticFwhtFramePlan;
 
 typedef enum
 {
-  GST_FWHT_DECODE,
-  GST_FWHT_DROP, /* inter frame without a usable reference */
-} GstFwhtDecision;
+  GST_V4L2_ELASTIC_FWHT_DECODE,
+  GST_V4L2_ELASTIC_FWHT_DROP, /* inter frame without a usable reference */
+} GstV4l2ElasticFwhtDecision;
 
 typedef struct
 {
-  GstFwhtFrameHeader sequence; /* header of the last intra frame */
+  GstV4l2ElasticFwhtFrameHeader sequence; /* header of the last intra frame */
   gboolean have_sequence;
   /* The reference: an opaque picture kept alive by the state. */
   gpointer reference;
   guint64 reference_id;
   GDestroyNotify reference_free;
-} GstFwhtState;
+} GstV4l2ElasticFwhtState;
 
-void gst_fwht_state_init (GstFwhtState *state, GDestroyNotify picture_free);
-void gst_fwht_state_reset (GstFwhtState *state);
-GstFwhtDecision gst_fwht_state_begin_frame (GstFwhtState *state,
-    const GstFwhtFrameHeader *header, GstFwhtFramePlan *plan);
-void gst_fwht_state_end_frame (
-    GstFwhtState *state, gpointer picture, guint64 picture_id);
-guint gst_fwht_state_references (const GstFwhtState *state);
+void gst_v4l2_elastic_fwht_state_init (
+    GstV4l2ElasticFwhtState *state, GDestroyNotify picture_free);
+void gst_v4l2_elastic_fwht_state_reset (GstV4l2ElasticFwhtState *state);
+GstV4l2ElasticFwhtDecision gst_v4l2_elastic_fwht_state_begin_frame (
+    GstV4l2ElasticFwhtState *state, const GstV4l2ElasticFwhtFrameHeader *header,
+    GstV4l2ElasticFwhtFramePlan *plan);
+void gst_v4l2_elastic_fwht_state_end_frame (
+    GstV4l2ElasticFwhtState *state, gpointer picture, guint64 picture_id);
+guint gst_v4l2_elastic_fwht_state_references (
+    const GstV4l2ElasticFwhtState *state);
 
 G_END_DECLS
 

@@ -20,8 +20,8 @@
 
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_h264_state_debug);
-#define GST_CAT_DEFAULT gst_h264_state_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_h264_state_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_h264_state_debug
 
 /* A frame of the DPB. */
 typedef struct
@@ -79,7 +79,7 @@ struct _GstH264State
 };
 
 static void
-h264_frame_free (GstH264State *state, H264Frame *frame)
+h264_frame_free (GstV4l2ElasticH264State *state, H264Frame *frame)
 {
   if (frame->picture && state->picture_free)
     state->picture_free (frame->picture);
@@ -106,7 +106,7 @@ frame_poc (const H264Frame *frame)
 
 /* Drops frames that are neither references nor waiting for output. */
 static void
-remove_unused (GstH264State *state)
+remove_unused (GstV4l2ElasticH264State *state)
 {
   guint i = 0;
 
@@ -123,7 +123,7 @@ remove_unused (GstH264State *state)
 }
 
 static void
-clear_dpb (GstH264State *state)
+clear_dpb (GstV4l2ElasticH264State *state)
 {
   guint i;
 
@@ -132,18 +132,19 @@ clear_dpb (GstH264State *state)
   g_ptr_array_set_size (state->dpb, 0);
 }
 
-GstH264State *
-gst_h264_state_new (GBoxedCopyFunc picture_ref, GDestroyNotify picture_free)
+GstV4l2ElasticH264State *
+gst_v4l2_elastic_h264_state_new (
+    GBoxedCopyFunc picture_ref, GDestroyNotify picture_free)
 {
   static gsize once = 0;
-  GstH264State *state;
+  GstV4l2ElasticH264State *state;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (
-        gst_h264_state_debug, "v4l2elastic-h264state", 0, "H.264 codec state");
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_h264_state_debug,
+        "v4l2elastic-h264state", 0, "H.264 codec state");
     g_once_init_leave (&once, 1);
   }
-  state = g_new0 (GstH264State, 1);
+  state = g_new0 (GstV4l2ElasticH264State, 1);
   state->picture_ref = picture_ref;
   state->picture_free = picture_free;
   state->dpb = g_ptr_array_new ();
@@ -152,7 +153,7 @@ gst_h264_state_new (GBoxedCopyFunc picture_ref, GDestroyNotify picture_free)
 }
 
 void
-gst_h264_state_free (GstH264State *state)
+gst_v4l2_elastic_h264_state_free (GstV4l2ElasticH264State *state)
 {
   if (!state)
     return;
@@ -162,13 +163,13 @@ gst_h264_state_free (GstH264State *state)
 }
 
 /**
- * gst_h264_state_reset:
+ * gst_v4l2_elastic_h264_state_reset:
  *
  * Forgets every picture without output, the sequence and the POC history
  * (flush, seek, teardown).  Decoding resumes at the next IDR.
  */
 void
-gst_h264_state_reset (GstH264State *state)
+gst_v4l2_elastic_h264_state_reset (GstV4l2ElasticH264State *state)
 {
   clear_dpb (state);
   state->have_sps = FALSE;
@@ -180,13 +181,13 @@ gst_h264_state_reset (GstH264State *state)
 }
 
 /**
- * gst_h264_state_held:
+ * gst_v4l2_elastic_h264_state_held:
  *
  * Returns: how many caller pictures the state holds (references and
  * pictures waiting for output; non-existing frames do not count).
  */
 guint
-gst_h264_state_held (const GstH264State *state)
+gst_v4l2_elastic_h264_state_held (const GstV4l2ElasticH264State *state)
 {
   guint i, n = 0;
 
@@ -312,7 +313,7 @@ sequence_dpb_size (const GstH264SPS *sps)
   /* A stream that keeps more references than it announces still needs
    * them; a DPB of 0 still passes each picture through one slot. */
   size = MAX (size, sps->num_ref_frames);
-  return CLAMP (size, 1, GST_H264_DPB_MAX_FRAMES);
+  return CLAMP (size, 1, GST_V4L2_ELASTIC_H264_DPB_MAX_FRAMES);
 }
 
 /* Profiles in which output order is decoding order: no B slices
@@ -346,7 +347,8 @@ sequence_reorder (const GstH264SPS *sps, guint dpb_size)
 /* ---- Output: the bumping process (C.4.5.3) ---- */
 
 static void
-output_frame (GstH264State *state, H264Frame *frame, GPtrArray *output)
+output_frame (
+    GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
 {
   frame->needed_for_output = FALSE;
   if (!output)
@@ -365,7 +367,7 @@ output_frame (GstH264State *state, H264Frame *frame, GPtrArray *output)
 
 /* Outputs the frame with the smallest POC that waits for output. */
 static gboolean
-bump (GstH264State *state, GPtrArray *output)
+bump (GstV4l2ElasticH264State *state, GPtrArray *output)
 {
   H264Frame *best = NULL;
   guint i;
@@ -386,7 +388,7 @@ bump (GstH264State *state, GPtrArray *output)
 }
 
 static guint
-waiting_for_output (const GstH264State *state)
+waiting_for_output (const GstV4l2ElasticH264State *state)
 {
   guint i, n = 0;
 
@@ -398,7 +400,7 @@ waiting_for_output (const GstH264State *state)
 
 /* Bumps until a frame buffer is free; FALSE if only references remain. */
 static gboolean
-make_room (GstH264State *state, GPtrArray *output)
+make_room (GstV4l2ElasticH264State *state, GPtrArray *output)
 {
   while (state->dpb->len >= state->dpb_size)
     if (!bump (state, output))
@@ -409,7 +411,8 @@ make_room (GstH264State *state, GPtrArray *output)
 /* Empties the DPB: outputs everything (or, with no_output_of_prior_pics,
  * nothing) and forgets all references (IDR, MMCO 5, new sequence). */
 static void
-flush_dpb (GstH264State *state, gboolean no_output, GPtrArray *output)
+flush_dpb (
+    GstV4l2ElasticH264State *state, gboolean no_output, GPtrArray *output)
 {
   guint i;
 
@@ -425,7 +428,7 @@ flush_dpb (GstH264State *state, gboolean no_output, GPtrArray *output)
 }
 
 /**
- * gst_h264_state_drain:
+ * gst_v4l2_elastic_h264_state_drain:
  * @output: (element-type gpointer): receives every picture still waiting,
  *   in output order
  *
@@ -433,7 +436,8 @@ flush_dpb (GstH264State *state, gboolean no_output, GPtrArray *output)
  * without an IDR, e.g. GstVideoDecoder's drain on caps renegotiation).
  */
 void
-gst_h264_state_drain (GstH264State *state, GPtrArray *output)
+gst_v4l2_elastic_h264_state_drain (
+    GstV4l2ElasticH264State *state, GPtrArray *output)
 {
   while (bump (state, output))
     ;
@@ -442,7 +446,8 @@ gst_h264_state_drain (GstH264State *state, GPtrArray *output)
 /* ---- Picture order count (8.2.1) ---- */
 
 static void
-poc_type0 (GstH264State *state, const GstH264SliceHdr *slice, H264Current *cur)
+poc_type0 (GstV4l2ElasticH264State *state, const GstH264SliceHdr *slice,
+    H264Current *cur)
 {
   const GstH264SPS *sps = &state->sps;
   gint32 max_lsb = 1 << (sps->log2_max_pic_order_cnt_lsb_minus4 + 4);
@@ -462,7 +467,8 @@ poc_type0 (GstH264State *state, const GstH264SliceHdr *slice, H264Current *cur)
 }
 
 static gint32
-frame_num_offset (const GstH264State *state, gboolean idr, guint32 frame_num)
+frame_num_offset (
+    const GstV4l2ElasticH264State *state, gboolean idr, guint32 frame_num)
 {
   if (idr)
     return 0;
@@ -474,8 +480,8 @@ frame_num_offset (const GstH264State *state, gboolean idr, guint32 frame_num)
 /* Type 1 for a frame: the expected POC from the cycle of reference
  * offsets, and the two deltas. */
 static void
-poc_type1 (const GstH264State *state, gboolean reference, const gint32 *delta,
-    H264Current *cur)
+poc_type1 (const GstV4l2ElasticH264State *state, gboolean reference,
+    const gint32 *delta, H264Current *cur)
 {
   const GstH264SPS *sps = &state->sps;
   guint n = sps->num_ref_frames_in_pic_order_cnt_cycle;
@@ -520,8 +526,8 @@ poc_type2 (gboolean reference, H264Current *cur)
 }
 
 static void
-compute_poc (
-    GstH264State *state, const GstH264SliceHdr *slice, H264Current *cur)
+compute_poc (GstV4l2ElasticH264State *state, const GstH264SliceHdr *slice,
+    H264Current *cur)
 {
   static const gint32 no_delta[2] = { 0, 0 };
 
@@ -545,7 +551,7 @@ compute_poc (
 /* ---- Reference marking (8.2.5) ---- */
 
 static gint32
-frame_num_wrap (const GstH264State *state, const H264Frame *frame,
+frame_num_wrap (const GstV4l2ElasticH264State *state, const H264Frame *frame,
     guint32 current_frame_num)
 {
   if (frame->frame_num > current_frame_num)
@@ -554,7 +560,7 @@ frame_num_wrap (const GstH264State *state, const H264Frame *frame,
 }
 
 static guint
-count_references (const GstH264State *state)
+count_references (const GstV4l2ElasticH264State *state)
 {
   guint i, n = 0;
 
@@ -567,7 +573,7 @@ count_references (const GstH264State *state)
 /* 8.2.5.3: when the references fill max_num_ref_frames, the short-term
  * frame with the smallest FrameNumWrap stops being a reference. */
 static void
-sliding_window (GstH264State *state, guint32 current_frame_num)
+sliding_window (GstV4l2ElasticH264State *state, guint32 current_frame_num)
 {
   guint max_refs = MAX (state->sps.num_ref_frames, 1);
 
@@ -593,7 +599,7 @@ sliding_window (GstH264State *state, guint32 current_frame_num)
 }
 
 static H264Frame *
-find_short_term (GstH264State *state, gint32 pic_num)
+find_short_term (GstV4l2ElasticH264State *state, gint32 pic_num)
 {
   guint i;
 
@@ -608,7 +614,7 @@ find_short_term (GstH264State *state, gint32 pic_num)
 }
 
 static H264Frame *
-find_long_term (GstH264State *state, guint32 long_term_frame_idx)
+find_long_term (GstV4l2ElasticH264State *state, guint32 long_term_frame_idx)
 {
   guint i;
 
@@ -624,7 +630,7 @@ find_long_term (GstH264State *state, guint32 long_term_frame_idx)
 /* Applies one memory_management_control_operation (8.2.5.4) to the DPB;
  * returns TRUE when it marks the current picture long-term (MMCO 6). */
 static gboolean
-apply_mmco (GstH264State *state, const GstH264RefPicMarking *op,
+apply_mmco (GstV4l2ElasticH264State *state, const GstH264RefPicMarking *op,
     guint32 *current_long_term_frame_idx)
 {
   /* For frames, CurrPicNum is frame_num and PicNum is FrameNumWrap. */
@@ -706,7 +712,8 @@ has_mmco5 (const GstH264DecRefPicMarking *marking)
 /* ---- Frame insertion (C.4.4, C.4.5) ---- */
 
 static void
-store_frame (GstH264State *state, H264Frame *frame, GPtrArray *output)
+store_frame (
+    GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
 {
   if (!make_room (state, output))
     GST_WARNING ("DPB overflow: %u references in a DPB of %u",
@@ -717,8 +724,8 @@ store_frame (GstH264State *state, H264Frame *frame, GPtrArray *output)
 /* 8.2.5.2: one "non-existing" frame per missing frame_num, marked by the
  * sliding window like a decoded frame, never output. */
 static void
-fill_frame_num_gap (GstH264State *state, guint32 frame_num,
-    GstH264PicturePlan *plan, GPtrArray *output)
+fill_frame_num_gap (GstV4l2ElasticH264State *state, guint32 frame_num,
+    GstV4l2ElasticH264PicturePlan *plan, GPtrArray *output)
 {
   guint32 max = max_frame_num (&state->sps);
   guint32 unused = (state->prev_ref_frame_num + 1) % max;
@@ -752,15 +759,17 @@ fill_frame_num_gap (GstH264State *state, guint32 frame_num,
 }
 
 static void
-fill_plan_dpb (GstH264State *state, GstH264PicturePlan *plan)
+fill_plan_dpb (
+    GstV4l2ElasticH264State *state, GstV4l2ElasticH264PicturePlan *plan)
 {
   guint i;
 
   plan->n_dpb = 0;
-  for (i = 0; i < state->dpb->len && plan->n_dpb < GST_H264_DPB_MAX_FRAMES;
+  for (i = 0; i < state->dpb->len &&
+       plan->n_dpb < GST_V4L2_ELASTIC_H264_DPB_MAX_FRAMES;
        i++) {
     H264Frame *frame = g_ptr_array_index (state->dpb, i);
-    GstH264DpbEntry *entry;
+    GstV4l2ElasticH264DpbEntry *entry;
 
     if (!frame_is_reference (frame))
       continue;
@@ -771,20 +780,20 @@ fill_plan_dpb (GstH264State *state, GstH264PicturePlan *plan)
     entry->long_term_frame_idx = frame->long_term_frame_idx;
     entry->top_field_order_cnt = frame->top_poc;
     entry->bottom_field_order_cnt = frame->bottom_poc;
-    entry->flags =
-        GST_H264_DPB_VALID | GST_H264_DPB_ACTIVE | GST_H264_DPB_REF_FRAME;
+    entry->flags = GST_V4L2_ELASTIC_H264_DPB_VALID |
+        GST_V4L2_ELASTIC_H264_DPB_ACTIVE | GST_V4L2_ELASTIC_H264_DPB_REF_FRAME;
     if (frame->long_term)
-      entry->flags |= GST_H264_DPB_LONG_TERM;
+      entry->flags |= GST_V4L2_ELASTIC_H264_DPB_LONG_TERM;
     if (frame->non_existing)
-      entry->flags |= GST_H264_DPB_NON_EXISTING;
+      entry->flags |= GST_V4L2_ELASTIC_H264_DPB_NON_EXISTING;
   }
 }
 
 /* ---- begin / end ---- */
 
 static gboolean
-same_sequence (const GstH264State *state, const GstH264SPS *sps, guint dpb_size,
-    guint reorder)
+same_sequence (const GstV4l2ElasticH264State *state, const GstH264SPS *sps,
+    guint dpb_size, guint reorder)
 {
   const GstH264SPS *old = &state->sps;
 
@@ -804,7 +813,8 @@ same_sequence (const GstH264State *state, const GstH264SPS *sps, guint dpb_size,
 }
 
 static void
-fill_plan_sequence (const GstH264State *state, GstH264PicturePlan *plan)
+fill_plan_sequence (
+    const GstV4l2ElasticH264State *state, GstV4l2ElasticH264PicturePlan *plan)
 {
   const GstH264SPS *sps = &state->sps;
 
@@ -820,32 +830,32 @@ fill_plan_sequence (const GstH264State *state, GstH264PicturePlan *plan)
   plan->reorder = state->reorder;
 }
 
-static GstH264Decision
-refuse (GstH264PicturePlan *plan, const gchar *message)
+static GstV4l2ElasticH264Decision
+refuse (GstV4l2ElasticH264PicturePlan *plan, const gchar *message)
 {
   GST_WARNING ("%s", message);
   plan->message = message;
-  return GST_H264_ERROR;
+  return GST_V4L2_ELASTIC_H264_ERROR;
 }
 
 /* A valid stream this state cannot decode (not a broken one). */
-static GstH264Decision
-refuse_unsupported (GstH264PicturePlan *plan, const gchar *message)
+static GstV4l2ElasticH264Decision
+refuse_unsupported (GstV4l2ElasticH264PicturePlan *plan, const gchar *message)
 {
   plan->unsupported = TRUE;
   return refuse (plan, message);
 }
 
-static GstH264Decision
-drop (GstH264PicturePlan *plan, GstH264DropReason reason)
+static GstV4l2ElasticH264Decision
+drop (GstV4l2ElasticH264PicturePlan *plan, GstV4l2ElasticH264DropReason reason)
 {
   plan->drop_reason = reason;
-  return GST_H264_DROP;
+  return GST_V4L2_ELASTIC_H264_DROP;
 }
 
 /* Activates the SPS of an IDR; returns whether the sequence changed. */
 static gboolean
-activate_sps (GstH264State *state, const GstH264SPS *sps)
+activate_sps (GstV4l2ElasticH264State *state, const GstH264SPS *sps)
 {
   guint dpb_size = sequence_dpb_size (sps);
   guint reorder = sequence_reorder (sps, dpb_size);
@@ -863,7 +873,7 @@ activate_sps (GstH264State *state, const GstH264SPS *sps)
 }
 
 /**
- * gst_h264_state_begin_picture:
+ * gst_v4l2_elastic_h264_state_begin_picture:
  * @nalu: the NAL unit of @slice (nal_ref_idc, IDR)
  * @slice: the first slice header of the picture
  * @plan: (out): what to decode and with which references
@@ -871,12 +881,14 @@ activate_sps (GstH264State *state, const GstH264SPS *sps)
  *   prior pictures an IDR flushes, and pictures bumped to make room for
  *   non-existing frames
  *
- * Returns: whether to decode the picture.  After GST_H264_DECODE the
- * caller must call gst_h264_state_end_picture() before the next picture.
+ * Returns: whether to decode the picture.  After GST_V4L2_ELASTIC_H264_DECODE
+ * the caller must call gst_v4l2_elastic_h264_state_end_picture() before the
+ * next picture.
  */
-GstH264Decision
-gst_h264_state_begin_picture (GstH264State *state, const GstH264NalUnit *nalu,
-    const GstH264SliceHdr *slice, GstH264PicturePlan *plan, GPtrArray *output)
+GstV4l2ElasticH264Decision
+gst_v4l2_elastic_h264_state_begin_picture (GstV4l2ElasticH264State *state,
+    const GstH264NalUnit *nalu, const GstH264SliceHdr *slice,
+    GstV4l2ElasticH264PicturePlan *plan, GPtrArray *output)
 {
   const GstH264SPS *sps;
   H264Current *cur = &state->cur;
@@ -893,9 +905,9 @@ gst_h264_state_begin_picture (GstH264State *state, const GstH264NalUnit *nalu,
   if (slice->field_pic_flag)
     return refuse_unsupported (plan, "field pictures (PAFF) are not supported");
   if (slice->redundant_pic_cnt > 0)
-    return drop (plan, GST_H264_DROP_REDUNDANT);
+    return drop (plan, GST_V4L2_ELASTIC_H264_DROP_REDUNDANT);
   if (!idr && !state->have_idr)
-    return drop (plan, GST_H264_DROP_NO_IDR);
+    return drop (plan, GST_V4L2_ELASTIC_H264_DROP_NO_IDR);
 
   if (idr) {
     gboolean no_output =
@@ -912,7 +924,7 @@ gst_h264_state_begin_picture (GstH264State *state, const GstH264NalUnit *nalu,
     /* An SPS only activates at an IDR: the stream was cut. */
     flush_dpb (state, FALSE, output);
     state->have_idr = FALSE;
-    return drop (plan, GST_H264_DROP_NO_IDR);
+    return drop (plan, GST_V4L2_ELASTIC_H264_DROP_NO_IDR);
   }
 
   cur->idr = idr;
@@ -937,12 +949,13 @@ gst_h264_state_begin_picture (GstH264State *state, const GstH264NalUnit *nalu,
   plan->bottom_field_order_cnt = cur->bottom_poc;
   plan->pic_order_cnt = MIN (cur->top_poc, cur->bottom_poc);
   fill_plan_dpb (state, plan);
-  return GST_H264_DECODE;
+  return GST_V4L2_ELASTIC_H264_DECODE;
 }
 
 /* Marks the current picture and the DPB after decoding (8.2.5.1). */
 static void
-mark_references (GstH264State *state, H264Frame *frame, GPtrArray *output)
+mark_references (
+    GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
 {
   H264Current *cur = &state->cur;
   const GstH264DecRefPicMarking *marking = &cur->marking;
@@ -987,7 +1000,7 @@ mark_references (GstH264State *state, H264Frame *frame, GPtrArray *output)
 
 /* Remembers what 8.2.1 needs of this picture for the next ones. */
 static void
-update_prev (GstH264State *state, gboolean mmco5)
+update_prev (GstV4l2ElasticH264State *state, gboolean mmco5)
 {
   H264Current *cur = &state->cur;
 
@@ -1008,7 +1021,8 @@ update_prev (GstH264State *state, gboolean mmco5)
 /* C.4.5.2: a non-reference picture with a smaller POC than everything
  * waiting goes straight out when the DPB is full. */
 static void
-store_non_reference (GstH264State *state, H264Frame *frame, GPtrArray *output)
+store_non_reference (
+    GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
 {
   guint i;
 
@@ -1031,7 +1045,7 @@ store_non_reference (GstH264State *state, H264Frame *frame, GPtrArray *output)
 }
 
 /**
- * gst_h264_state_end_picture:
+ * gst_v4l2_elastic_h264_state_end_picture:
  * @picture: (transfer full): the decoded picture
  * @id: the caller's name for it (what later DPB entries carry)
  * @output: (nullable): receives pictures ready for output, in output order,
@@ -1041,8 +1055,8 @@ store_non_reference (GstH264State *state, H264Frame *frame, GPtrArray *output)
  * Reference marking, then storage of the picture and the bumping process.
  */
 void
-gst_h264_state_end_picture (
-    GstH264State *state, gpointer picture, guint64 id, GPtrArray *output)
+gst_v4l2_elastic_h264_state_end_picture (GstV4l2ElasticH264State *state,
+    gpointer picture, guint64 id, GPtrArray *output)
 {
   H264Current *cur = &state->cur;
   H264Frame *frame;

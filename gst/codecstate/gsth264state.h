@@ -7,17 +7,17 @@
  *
  * Use per picture (access unit):
  *
- *   decision = gst_h264_state_begin_picture (state, nalu, slice, plan, out);
- *   push out[] downstream (prior pictures flushed by an IDR, a new sequence
- *   or frame_num gap filling);
- *   if decision == DECODE: decode with plan->dpb, then
- *   gst_h264_state_end_picture (state, picture, id, out); push out[].
+ *   decision = gst_v4l2_elastic_h264_state_begin_picture (state, nalu, slice,
+ * plan, out); push out[] downstream (prior pictures flushed by an IDR, a new
+ * sequence or frame_num gap filling); if decision == DECODE: decode with
+ * plan->dpb, then gst_v4l2_elastic_h264_state_end_picture (state, picture, id,
+ * out); push out[].
  *
  * begin_picture takes the first slice of the picture only: every slice of
  * one picture shares the fields the state reads (frame_num, POC syntax,
  * dec_ref_pic_marking, nal_ref_idc).  Frame pictures, including MBAFF
  * frames, are handled; field pictures (PAFF, field_pic_flag = 1) are
- * refused with GST_H264_ERROR rather than decoded wrong.
+ * refused with GST_V4L2_ELASTIC_H264_ERROR rather than decoded wrong.
  *
  * Pictures: end_picture takes the caller's reference.  Each picture put in
  * an output array is a reference of the caller's own: @picture_ref is
@@ -44,34 +44,40 @@
 G_BEGIN_DECLS
 
 /* The largest DPB the spec allows, in frames (A.3.1). */
-#define GST_H264_DPB_MAX_FRAMES 16
+#define GST_V4L2_ELASTIC_H264_DPB_MAX_FRAMES 16
 
 typedef enum
 {
-  GST_H264_DECODE,
-  GST_H264_DROP,  /* skip this picture, the stream goes on (see reason) */
-  GST_H264_ERROR, /* unsupported or broken: see plan->message */
-} GstH264Decision;
+  GST_V4L2_ELASTIC_H264_DECODE,
+  GST_V4L2_ELASTIC_H264_DROP,  /* skip this picture, the stream goes on (see
+                                  reason) */
+  GST_V4L2_ELASTIC_H264_ERROR, /* unsupported or broken: see plan->message */
+} GstV4l2ElasticH264Decision;
 
 typedef enum
 {
-  GST_H264_DROP_NONE,
-  GST_H264_DROP_NO_IDR,    /* waiting for the first IDR after start/flush */
-  GST_H264_DROP_REDUNDANT, /* redundant coded picture: the primary decoded */
-} GstH264DropReason;
+  GST_V4L2_ELASTIC_H264_DROP_NONE,
+  GST_V4L2_ELASTIC_H264_DROP_NO_IDR,    /* waiting for the first IDR after
+                                           start/flush */
+  GST_V4L2_ELASTIC_H264_DROP_REDUNDANT, /* redundant coded picture: the primary
+                                           decoded */
+} GstV4l2ElasticH264DropReason;
 
 /* Flags of a DPB entry (the values are ours, not V4L2's). */
 typedef enum
 {
-  GST_H264_DPB_VALID = 1 << 0,
-  GST_H264_DPB_ACTIVE = 1 << 1,       /* used for reference */
-  GST_H264_DPB_LONG_TERM = 1 << 2,    /* long-term reference */
-  GST_H264_DPB_REF_TOP = 1 << 3,      /* top field used for reference */
-  GST_H264_DPB_REF_BOTTOM = 1 << 4,   /* bottom field used for reference */
-  GST_H264_DPB_NON_EXISTING = 1 << 5, /* gap frame (8.2.5.2): no buffer */
-} GstH264DpbFlags;
+  GST_V4L2_ELASTIC_H264_DPB_VALID = 1 << 0,
+  GST_V4L2_ELASTIC_H264_DPB_ACTIVE = 1 << 1,    /* used for reference */
+  GST_V4L2_ELASTIC_H264_DPB_LONG_TERM = 1 << 2, /* long-term reference */
+  GST_V4L2_ELASTIC_H264_DPB_REF_TOP = 1 << 3, /* top field used for reference */
+  GST_V4L2_ELASTIC_H264_DPB_REF_BOTTOM = 1
+      << 4, /* bottom field used for reference */
+  GST_V4L2_ELASTIC_H264_DPB_NON_EXISTING = 1
+      << 5, /* gap frame (8.2.5.2): no buffer */
+} GstV4l2ElasticH264DpbFlags;
 
-#define GST_H264_DPB_REF_FRAME (GST_H264_DPB_REF_TOP | GST_H264_DPB_REF_BOTTOM)
+#define GST_V4L2_ELASTIC_H264_DPB_REF_FRAME                                    \
+  (GST_V4L2_ELASTIC_H264_DPB_REF_TOP | GST_V4L2_ELASTIC_H264_DPB_REF_BOTTOM)
 
 /* One reference picture as decoder hardware needs it. */
 typedef struct
@@ -82,8 +88,8 @@ typedef struct
   guint32 long_term_frame_idx; /* long-term: LongTermFrameIdx = PicNum */
   gint32 top_field_order_cnt;
   gint32 bottom_field_order_cnt;
-  guint flags; /* GstH264DpbFlags */
-} GstH264DpbEntry;
+  guint flags; /* GstV4l2ElasticH264DpbFlags */
+} GstV4l2ElasticH264DpbEntry;
 
 /* What to do with the picture begin_picture was given. */
 typedef struct
@@ -113,29 +119,32 @@ typedef struct
   guint n_gap_frames;   /* non-existing frames inserted before it */
 
   /* References available to this picture, before it is decoded. */
-  GstH264DpbEntry dpb[GST_H264_DPB_MAX_FRAMES];
+  GstV4l2ElasticH264DpbEntry dpb[GST_V4L2_ELASTIC_H264_DPB_MAX_FRAMES];
   guint n_dpb;
 
-  GstH264DropReason drop_reason;
-  const gchar *message; /* why GST_H264_ERROR (static string) */
-  gboolean unsupported; /* GST_H264_ERROR: valid H.264 we do not decode */
-} GstH264PicturePlan;
+  GstV4l2ElasticH264DropReason drop_reason;
+  const gchar *message; /* why GST_V4L2_ELASTIC_H264_ERROR (static string) */
+  gboolean unsupported; /* GST_V4L2_ELASTIC_H264_ERROR: valid H.264 we do not
+                           decode */
+} GstV4l2ElasticH264PicturePlan;
 
-typedef struct _GstH264State GstH264State;
+typedef struct _GstH264State GstV4l2ElasticH264State;
 
-GstH264State *gst_h264_state_new (
+GstV4l2ElasticH264State *gst_v4l2_elastic_h264_state_new (
     GBoxedCopyFunc picture_ref, GDestroyNotify picture_free);
-void gst_h264_state_free (GstH264State *state);
-void gst_h264_state_reset (GstH264State *state);
+void gst_v4l2_elastic_h264_state_free (GstV4l2ElasticH264State *state);
+void gst_v4l2_elastic_h264_state_reset (GstV4l2ElasticH264State *state);
 
-GstH264Decision gst_h264_state_begin_picture (GstH264State *state,
-    const GstH264NalUnit *nalu, const GstH264SliceHdr *slice,
-    GstH264PicturePlan *plan, GPtrArray *output);
-void gst_h264_state_end_picture (
-    GstH264State *state, gpointer picture, guint64 id, GPtrArray *output);
-void gst_h264_state_drain (GstH264State *state, GPtrArray *output);
+GstV4l2ElasticH264Decision gst_v4l2_elastic_h264_state_begin_picture (
+    GstV4l2ElasticH264State *state, const GstH264NalUnit *nalu,
+    const GstH264SliceHdr *slice, GstV4l2ElasticH264PicturePlan *plan,
+    GPtrArray *output);
+void gst_v4l2_elastic_h264_state_end_picture (GstV4l2ElasticH264State *state,
+    gpointer picture, guint64 id, GPtrArray *output);
+void gst_v4l2_elastic_h264_state_drain (
+    GstV4l2ElasticH264State *state, GPtrArray *output);
 
-guint gst_h264_state_held (const GstH264State *state);
+guint gst_v4l2_elastic_h264_state_held (const GstV4l2ElasticH264State *state);
 
 G_END_DECLS
 

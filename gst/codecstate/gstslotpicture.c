@@ -12,15 +12,15 @@
 #include "gstslotpicture.h"
 
 /**
- * gst_slot_picture_new:
+ * gst_v4l2_elastic_slot_picture_new:
  *
  * Returns: a picture with one reference, the caller's until it has put it
- * in its slots and let go with gst_slot_picture_unref().
+ * in its slots and let go with gst_v4l2_elastic_slot_picture_unref().
  */
-GstSlotPicture *
-gst_slot_picture_new (gpointer picture, guint64 id)
+GstV4l2ElasticSlotPicture *
+gst_v4l2_elastic_slot_picture_new (gpointer picture, guint64 id)
 {
-  GstSlotPicture *pic = g_new0 (GstSlotPicture, 1);
+  GstV4l2ElasticSlotPicture *pic = g_new0 (GstV4l2ElasticSlotPicture, 1);
 
   pic->slot_refs = 1;
   pic->picture = picture;
@@ -29,7 +29,8 @@ gst_slot_picture_new (gpointer picture, guint64 id)
 }
 
 void
-gst_slot_picture_unref (GstSlotPicture *pic, GDestroyNotify picture_free)
+gst_v4l2_elastic_slot_picture_unref (
+    GstV4l2ElasticSlotPicture *pic, GDestroyNotify picture_free)
 {
   if (!pic || --pic->slot_refs > 0)
     return;
@@ -39,26 +40,27 @@ gst_slot_picture_unref (GstSlotPicture *pic, GDestroyNotify picture_free)
 }
 
 /**
- * gst_slot_picture_set:
+ * gst_v4l2_elastic_slot_picture_set:
  * @pic: (nullable): what @slot names from now on
  *
  * Points @slot at @pic, letting go of what it named before (taken first,
  * so that a slot set to what it already names keeps it).
  */
 void
-gst_slot_picture_set (
-    GstSlotPicture **slot, GstSlotPicture *pic, GDestroyNotify picture_free)
+gst_v4l2_elastic_slot_picture_set (GstV4l2ElasticSlotPicture **slot,
+    GstV4l2ElasticSlotPicture *pic, GDestroyNotify picture_free)
 {
-  GstSlotPicture *old = *slot;
+  GstV4l2ElasticSlotPicture *old = *slot;
 
   if (pic)
     pic->slot_refs++;
   *slot = pic;
-  gst_slot_picture_unref (old, picture_free);
+  gst_v4l2_elastic_slot_picture_unref (old, picture_free);
 }
 
 guint
-gst_slot_picture_count_distinct (GstSlotPicture *const *slots, guint n_slots)
+gst_v4l2_elastic_slot_picture_count_distinct (
+    GstV4l2ElasticSlotPicture *const *slots, guint n_slots)
 {
   guint i, j, n = 0;
 

@@ -14,7 +14,7 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GstSlotPicture GstSlotPicture;
+typedef struct _GstSlotPicture GstV4l2ElasticSlotPicture;
 
 struct _GstSlotPicture
 {
@@ -24,14 +24,16 @@ struct _GstSlotPicture
   guint width, height; /* frame size, where the codec needs it */
 };
 
-GstSlotPicture *gst_slot_picture_new (gpointer picture, guint64 id);
-void gst_slot_picture_unref (GstSlotPicture *pic, GDestroyNotify picture_free);
-void gst_slot_picture_set (
-    GstSlotPicture **slot, GstSlotPicture *pic, GDestroyNotify picture_free);
+GstV4l2ElasticSlotPicture *gst_v4l2_elastic_slot_picture_new (
+    gpointer picture, guint64 id);
+void gst_v4l2_elastic_slot_picture_unref (
+    GstV4l2ElasticSlotPicture *pic, GDestroyNotify picture_free);
+void gst_v4l2_elastic_slot_picture_set (GstV4l2ElasticSlotPicture **slot,
+    GstV4l2ElasticSlotPicture *pic, GDestroyNotify picture_free);
 
 /* How many distinct pictures @n_slots slots name (empty slots ignored). */
-guint gst_slot_picture_count_distinct (
-    GstSlotPicture *const *slots, guint n_slots);
+guint gst_v4l2_elastic_slot_picture_count_distinct (
+    GstV4l2ElasticSlotPicture *const *slots, guint n_slots);
 
 G_END_DECLS
 

@@ -13,17 +13,18 @@
 
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_vp8_state_debug);
-#define GST_CAT_DEFAULT gst_vp8_state_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_vp8_state_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_vp8_state_debug
 
 void
-gst_vp8_state_init (GstVp8State *state, GDestroyNotify picture_free)
+gst_v4l2_elastic_vp8_state_init (
+    GstV4l2ElasticVp8State *state, GDestroyNotify picture_free)
 {
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (
-        gst_vp8_state_debug, "v4l2elastic-vp8state", 0, "VP8 codec state");
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_vp8_state_debug,
+        "v4l2elastic-vp8state", 0, "VP8 codec state");
     g_once_init_leave (&once, 1);
   }
   memset (state, 0, sizeof (*state));
@@ -33,19 +34,20 @@ gst_vp8_state_init (GstVp8State *state, GDestroyNotify picture_free)
 /* Forgets every reference (flush, teardown, lost data): the next frame
  * that decodes is a key frame. */
 void
-gst_vp8_state_reset (GstVp8State *state)
+gst_v4l2_elastic_vp8_state_reset (GstV4l2ElasticVp8State *state)
 {
   guint i;
 
-  for (i = 0; i < GST_VP8_N_REFS; i++)
-    gst_slot_picture_set (&state->slots[i], NULL, state->picture_free);
+  for (i = 0; i < GST_V4L2_ELASTIC_VP8_N_REFS; i++)
+    gst_v4l2_elastic_slot_picture_set (
+        &state->slots[i], NULL, state->picture_free);
   state->have_sequence = FALSE;
   state->width = state->height = 0;
 }
 
-GstVp8Decision
-gst_vp8_state_begin_frame (
-    GstVp8State *state, const GstVp8FrameHdr *hdr, GstVp8FramePlan *plan)
+GstV4l2ElasticVp8Decision
+gst_v4l2_elastic_vp8_state_begin_frame (GstV4l2ElasticVp8State *state,
+    const GstVp8FrameHdr *hdr, GstV4l2ElasticVp8FramePlan *plan)
 {
   guint i;
 
@@ -58,25 +60,25 @@ gst_vp8_state_begin_frame (
         state->height != hdr->height;
     plan->width = hdr->width;
     plan->height = hdr->height;
-    return GST_VP8_DECODE;
+    return GST_V4L2_ELASTIC_VP8_DECODE;
   }
 
-  if (!state->have_sequence || !state->slots[GST_VP8_REF_LAST]) {
+  if (!state->have_sequence || !state->slots[GST_V4L2_ELASTIC_VP8_REF_LAST]) {
     GST_DEBUG ("inter frame without a key frame before it");
-    return GST_VP8_DROP;
+    return GST_V4L2_ELASTIC_VP8_DROP;
   }
   plan->width = state->width;
   plan->height = state->height;
-  for (i = 0; i < GST_VP8_N_REFS; i++)
+  for (i = 0; i < GST_V4L2_ELASTIC_VP8_N_REFS; i++)
     plan->ref_id[i] = state->slots[i] ? state->slots[i]->id : 0;
   /* Sign bias is coded on every inter frame (key frames reset it). */
   plan->sign_bias_golden = hdr->sign_bias_golden != 0;
   plan->sign_bias_altref = hdr->sign_bias_alternate != 0;
-  return GST_VP8_DECODE;
+  return GST_V4L2_ELASTIC_VP8_DECODE;
 }
 
 /**
- * gst_vp8_state_end_frame:
+ * gst_v4l2_elastic_vp8_state_end_frame:
  * @picture: (transfer full): the decoded frame; freed at once when no slot
  *   takes it
  *
@@ -87,65 +89,78 @@ gst_vp8_state_begin_frame (
  * unchanged), then puts the new frame where its refresh flags say.
  */
 void
-gst_vp8_state_end_frame (GstVp8State *state, const GstVp8FrameHdr *hdr,
-    gpointer picture, guint64 picture_id)
+gst_v4l2_elastic_vp8_state_end_frame (GstV4l2ElasticVp8State *state,
+    const GstVp8FrameHdr *hdr, gpointer picture, guint64 picture_id)
 {
-  GstVp8StatePicture *pic = gst_slot_picture_new (picture, picture_id);
+  GstV4l2ElasticVp8StatePicture *pic =
+      gst_v4l2_elastic_slot_picture_new (picture, picture_id);
   guint i;
 
   /* pic's own reference is ours until the end of this function. */
 
   if (hdr->key_frame) {
-    for (i = 0; i < GST_VP8_N_REFS; i++)
-      gst_slot_picture_set (&state->slots[i], pic, state->picture_free);
+    for (i = 0; i < GST_V4L2_ELASTIC_VP8_N_REFS; i++)
+      gst_v4l2_elastic_slot_picture_set (
+          &state->slots[i], pic, state->picture_free);
     state->have_sequence = TRUE;
     state->width = hdr->width;
     state->height = hdr->height;
   } else {
     if (!hdr->refresh_alternate_frame) {
       if (hdr->copy_buffer_to_alternate == 1)
-        gst_slot_picture_set (&state->slots[GST_VP8_REF_ALTREF],
-            state->slots[GST_VP8_REF_LAST], state->picture_free);
+        gst_v4l2_elastic_slot_picture_set (
+            &state->slots[GST_V4L2_ELASTIC_VP8_REF_ALTREF],
+            state->slots[GST_V4L2_ELASTIC_VP8_REF_LAST], state->picture_free);
       else if (hdr->copy_buffer_to_alternate == 2)
-        gst_slot_picture_set (&state->slots[GST_VP8_REF_ALTREF],
-            state->slots[GST_VP8_REF_GOLDEN], state->picture_free);
+        gst_v4l2_elastic_slot_picture_set (
+            &state->slots[GST_V4L2_ELASTIC_VP8_REF_ALTREF],
+            state->slots[GST_V4L2_ELASTIC_VP8_REF_GOLDEN], state->picture_free);
     }
     if (!hdr->refresh_golden_frame) {
       if (hdr->copy_buffer_to_golden == 1)
-        gst_slot_picture_set (&state->slots[GST_VP8_REF_GOLDEN],
-            state->slots[GST_VP8_REF_LAST], state->picture_free);
+        gst_v4l2_elastic_slot_picture_set (
+            &state->slots[GST_V4L2_ELASTIC_VP8_REF_GOLDEN],
+            state->slots[GST_V4L2_ELASTIC_VP8_REF_LAST], state->picture_free);
       else if (hdr->copy_buffer_to_golden == 2)
-        gst_slot_picture_set (&state->slots[GST_VP8_REF_GOLDEN],
-            state->slots[GST_VP8_REF_ALTREF], state->picture_free);
+        gst_v4l2_elastic_slot_picture_set (
+            &state->slots[GST_V4L2_ELASTIC_VP8_REF_GOLDEN],
+            state->slots[GST_V4L2_ELASTIC_VP8_REF_ALTREF], state->picture_free);
     }
     if (hdr->refresh_alternate_frame)
-      gst_slot_picture_set (
-          &state->slots[GST_VP8_REF_ALTREF], pic, state->picture_free);
+      gst_v4l2_elastic_slot_picture_set (
+          &state->slots[GST_V4L2_ELASTIC_VP8_REF_ALTREF], pic,
+          state->picture_free);
     if (hdr->refresh_golden_frame)
-      gst_slot_picture_set (
-          &state->slots[GST_VP8_REF_GOLDEN], pic, state->picture_free);
+      gst_v4l2_elastic_slot_picture_set (
+          &state->slots[GST_V4L2_ELASTIC_VP8_REF_GOLDEN], pic,
+          state->picture_free);
     if (hdr->refresh_last)
-      gst_slot_picture_set (
-          &state->slots[GST_VP8_REF_LAST], pic, state->picture_free);
+      gst_v4l2_elastic_slot_picture_set (
+          &state->slots[GST_V4L2_ELASTIC_VP8_REF_LAST], pic,
+          state->picture_free);
   }
-  gst_slot_picture_unref (pic, state->picture_free);
+  gst_v4l2_elastic_slot_picture_unref (pic, state->picture_free);
 }
 
 gpointer
-gst_vp8_state_slot_picture (const GstVp8State *state, GstVp8Ref ref)
+gst_v4l2_elastic_vp8_state_slot_picture (
+    const GstV4l2ElasticVp8State *state, GstV4l2ElasticVp8Ref ref)
 {
   return state->slots[ref] ? state->slots[ref]->picture : NULL;
 }
 
 guint64
-gst_vp8_state_slot_id (const GstVp8State *state, GstVp8Ref ref)
+gst_v4l2_elastic_vp8_state_slot_id (
+    const GstV4l2ElasticVp8State *state, GstV4l2ElasticVp8Ref ref)
 {
   return state->slots[ref] ? state->slots[ref]->id : 0;
 }
 
 /* How many pictures the slots keep alive (1 to 3). */
 guint
-gst_vp8_state_distinct_pictures (const GstVp8State *state)
+gst_v4l2_elastic_vp8_state_distinct_pictures (
+    const GstV4l2ElasticVp8State *state)
 {
-  return gst_slot_picture_count_distinct (state->slots, GST_VP8_N_REFS);
+  return gst_v4l2_elastic_slot_picture_count_distinct (
+      state->slots, GST_V4L2_ELASTIC_VP8_N_REFS);
 }

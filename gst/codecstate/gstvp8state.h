@@ -5,9 +5,9 @@
  * the frame headers GstVp8Parser gives.  No V4L2, no GstElement.
  *
  * Pictures are opaque caller pointers, freed with the GDestroyNotify given
- * to gst_vp8_state_init() once no slot names them any more.  Several slots
- * can name one picture (a key frame fills all three): the state counts
- * slot references itself, so the caller hands over one reference per
+ * to gst_v4l2_elastic_vp8_state_init() once no slot names them any more.
+ * Several slots can name one picture (a key frame fills all three): the state
+ * counts slot references itself, so the caller hands over one reference per
  * decoded picture.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -25,15 +25,15 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  GST_VP8_REF_LAST = 0,
-  GST_VP8_REF_GOLDEN = 1,
-  GST_VP8_REF_ALTREF = 2,
-  GST_VP8_N_REFS = 3,
-} GstVp8Ref;
+  GST_V4L2_ELASTIC_VP8_REF_LAST = 0,
+  GST_V4L2_ELASTIC_VP8_REF_GOLDEN = 1,
+  GST_V4L2_ELASTIC_VP8_REF_ALTREF = 2,
+  GST_V4L2_ELASTIC_VP8_N_REFS = 3,
+} GstV4l2ElasticVp8Ref;
 
 /* Slots hold this; shared between slots that name the same picture. */
 /* A picture named by the reference slots (see gstslotpicture.h). */
-typedef GstSlotPicture GstVp8StatePicture;
+typedef GstV4l2ElasticSlotPicture GstV4l2ElasticVp8StatePicture;
 
 typedef struct
 {
@@ -43,38 +43,43 @@ typedef struct
   guint height;
   /* The caller's ids of the pictures in each slot (0 on key frames, which
    * predict from nothing). */
-  guint64 ref_id[GST_VP8_N_REFS];
+  guint64 ref_id[GST_V4L2_ELASTIC_VP8_N_REFS];
   gboolean sign_bias_golden;
   gboolean sign_bias_altref;
-} GstVp8FramePlan;
+} GstV4l2ElasticVp8FramePlan;
 
 typedef enum
 {
-  GST_VP8_DECODE,
-  GST_VP8_DROP, /* inter frame before any key frame */
-} GstVp8Decision;
+  GST_V4L2_ELASTIC_VP8_DECODE,
+  GST_V4L2_ELASTIC_VP8_DROP, /* inter frame before any key frame */
+} GstV4l2ElasticVp8Decision;
 
 typedef struct
 {
-  GstVp8StatePicture *slots[GST_VP8_N_REFS];
+  GstV4l2ElasticVp8StatePicture *slots[GST_V4L2_ELASTIC_VP8_N_REFS];
   GDestroyNotify picture_free;
   gboolean have_sequence;
   guint width;
   guint height;
-} GstVp8State;
+} GstV4l2ElasticVp8State;
 
 /* What every VP8 frame may predict from: one picture per slot. */
-#define GST_VP8_STATE_REFERENCES 3
+#define GST_V4L2_ELASTIC_VP8_STATE_REFERENCES 3
 
-void gst_vp8_state_init (GstVp8State *state, GDestroyNotify picture_free);
-void gst_vp8_state_reset (GstVp8State *state);
-GstVp8Decision gst_vp8_state_begin_frame (
-    GstVp8State *state, const GstVp8FrameHdr *hdr, GstVp8FramePlan *plan);
-void gst_vp8_state_end_frame (GstVp8State *state, const GstVp8FrameHdr *hdr,
-    gpointer picture, guint64 picture_id);
-gpointer gst_vp8_state_slot_picture (const GstVp8State *state, GstVp8Ref ref);
-guint64 gst_vp8_state_slot_id (const GstVp8State *state, GstVp8Ref ref);
-guint gst_vp8_state_distinct_pictures (const GstVp8State *state);
+void gst_v4l2_elastic_vp8_state_init (
+    GstV4l2ElasticVp8State *state, GDestroyNotify picture_free);
+void gst_v4l2_elastic_vp8_state_reset (GstV4l2ElasticVp8State *state);
+GstV4l2ElasticVp8Decision gst_v4l2_elastic_vp8_state_begin_frame (
+    GstV4l2ElasticVp8State *state, const GstVp8FrameHdr *hdr,
+    GstV4l2ElasticVp8FramePlan *plan);
+void gst_v4l2_elastic_vp8_state_end_frame (GstV4l2ElasticVp8State *state,
+    const GstVp8FrameHdr *hdr, gpointer picture, guint64 picture_id);
+gpointer gst_v4l2_elastic_vp8_state_slot_picture (
+    const GstV4l2ElasticVp8State *state, GstV4l2ElasticVp8Ref ref);
+guint64 gst_v4l2_elastic_vp8_state_slot_id (
+    const GstV4l2ElasticVp8State *state, GstV4l2ElasticVp8Ref ref);
+guint gst_v4l2_elastic_vp8_state_distinct_pictures (
+    const GstV4l2ElasticVp8State *state);
 
 G_END_DECLS
 

@@ -36,7 +36,7 @@ ensure_debug_category (void)
 /* ------------------------------------------------------------------ */
 
 static guint
-take_bit (GstVp9BoolDecoder *bd)
+take_bit (GstV4l2ElasticVp9BoolDecoder *bd)
 {
   guint bit;
 
@@ -53,7 +53,7 @@ take_bit (GstVp9BoolDecoder *bd)
 }
 
 /**
- * gst_vp9_bool_decoder_init:
+ * gst_v4l2_elastic_vp9_bool_decoder_init:
  *
  * init_bool (9.2.1): loads the first byte and reads the marker bit.
  *
@@ -61,8 +61,8 @@ take_bit (GstVp9BoolDecoder *bd)
  * requirement of bitstream conformance).
  */
 gboolean
-gst_vp9_bool_decoder_init (
-    GstVp9BoolDecoder *bd, const guint8 *data, gsize size)
+gst_v4l2_elastic_vp9_bool_decoder_init (
+    GstV4l2ElasticVp9BoolDecoder *bd, const guint8 *data, gsize size)
 {
   guint i;
 
@@ -81,7 +81,7 @@ gst_vp9_bool_decoder_init (
     bd->value = (bd->value << 1) | take_bit (bd);
   bd->range = 255;
 
-  if (gst_vp9_bool_decoder_read_bool (bd, 128) != 0) {
+  if (gst_v4l2_elastic_vp9_bool_decoder_read_bool (bd, 128) != 0) {
     GST_DEBUG ("boolean decoder marker bit is 1");
     return FALSE;
   }
@@ -89,13 +89,14 @@ gst_vp9_bool_decoder_init (
 }
 
 /**
- * gst_vp9_bool_decoder_read_bool:
+ * gst_v4l2_elastic_vp9_bool_decoder_read_bool:
  * @prob: probability (out of 256) that the bit is 0
  *
  * read_bool (9.2.2).
  */
 guint
-gst_vp9_bool_decoder_read_bool (GstVp9BoolDecoder *bd, guint8 prob)
+gst_v4l2_elastic_vp9_bool_decoder_read_bool (
+    GstV4l2ElasticVp9BoolDecoder *bd, guint8 prob)
 {
   guint split = 1 + (((bd->range - 1) * prob) >> 8);
   guint bit;
@@ -117,25 +118,26 @@ gst_vp9_bool_decoder_read_bool (GstVp9BoolDecoder *bd, guint8 prob)
 }
 
 /**
- * gst_vp9_bool_decoder_read_literal:
+ * gst_v4l2_elastic_vp9_bool_decoder_read_literal:
  * @n: number of bits, at most 32
  *
  * L(n) (9.2.4): @n equiprobable bits, most significant first.
  */
 guint32
-gst_vp9_bool_decoder_read_literal (GstVp9BoolDecoder *bd, guint n)
+gst_v4l2_elastic_vp9_bool_decoder_read_literal (
+    GstV4l2ElasticVp9BoolDecoder *bd, guint n)
 {
   guint32 x = 0;
   guint i;
 
   g_return_val_if_fail (n <= 32, 0);
   for (i = 0; i < n; i++)
-    x = (x << 1) | gst_vp9_bool_decoder_read_bool (bd, 128);
+    x = (x << 1) | gst_v4l2_elastic_vp9_bool_decoder_read_bool (bd, 128);
   return x;
 }
 
 /**
- * gst_vp9_bool_decoder_exit:
+ * gst_v4l2_elastic_vp9_bool_decoder_exit:
  *
  * exit_bool (9.2.3): the BoolMaxBits bits left are padding, which the
  * specification requires to be 0.  The check is what catches a wrong
@@ -145,7 +147,7 @@ gst_vp9_bool_decoder_read_literal (GstVp9BoolDecoder *bd, guint n)
  * Returns: TRUE when the padding is all zero.
  */
 gboolean
-gst_vp9_bool_decoder_exit (GstVp9BoolDecoder *bd)
+gst_v4l2_elastic_vp9_bool_decoder_exit (GstV4l2ElasticVp9BoolDecoder *bd)
 {
   gsize pos = bd->pos;
   gsize end = 8 * bd->size;
@@ -167,31 +169,31 @@ gst_vp9_bool_decoder_exit (GstVp9BoolDecoder *bd)
 /* ------------------------------------------------------------------ */
 
 /**
- * gst_vp9_decode_term_subexp:
+ * gst_v4l2_elastic_vp9_decode_term_subexp:
  *
  * decode_term_subexp (6.3.5): a deltaProb in [0, 254].  Short codes for
  * small values (4 bits for 0..15, 4 for 16..31, 5 for 32..63), 7 bits for
  * 64..128 and 8 bits for 129..254.
  */
 guint
-gst_vp9_decode_term_subexp (GstVp9BoolDecoder *bd)
+gst_v4l2_elastic_vp9_decode_term_subexp (GstV4l2ElasticVp9BoolDecoder *bd)
 {
   guint v;
 
-  if (!gst_vp9_bool_decoder_read_literal (bd, 1))
-    return gst_vp9_bool_decoder_read_literal (bd, 4);
-  if (!gst_vp9_bool_decoder_read_literal (bd, 1))
-    return gst_vp9_bool_decoder_read_literal (bd, 4) + 16;
-  if (!gst_vp9_bool_decoder_read_literal (bd, 1))
-    return gst_vp9_bool_decoder_read_literal (bd, 5) + 32;
-  v = gst_vp9_bool_decoder_read_literal (bd, 7);
+  if (!gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 1))
+    return gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 4);
+  if (!gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 1))
+    return gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 4) + 16;
+  if (!gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 1))
+    return gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 5) + 32;
+  v = gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 7);
   if (v < 65)
     return v + 64;
-  return (v << 1) - 1 + gst_vp9_bool_decoder_read_literal (bd, 1);
+  return (v << 1) - 1 + gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 1);
 }
 
 /**
- * gst_vp9_inv_map_delta:
+ * gst_v4l2_elastic_vp9_inv_map_delta:
  * @delta_prob: a value of decode_term_subexp, 0..254
  *
  * inv_map_table[delta_prob] (6.3.5).  The table is a permutation of
@@ -202,7 +204,7 @@ gst_vp9_decode_term_subexp (GstVp9BoolDecoder *bd)
  * use 0 for "no update".
  */
 guint8
-gst_vp9_inv_map_delta (guint delta_prob)
+gst_v4l2_elastic_vp9_inv_map_delta (guint delta_prob)
 {
   guint j;
 
@@ -232,15 +234,15 @@ inv_recenter_nonneg (guint v, guint m)
 }
 
 /**
- * gst_vp9_apply_prob_update:
+ * gst_v4l2_elastic_vp9_apply_prob_update:
  * @mapped_delta: inv_map_table[deltaProb], or 0 for no update
  *
  * The second half of inv_remap_prob (6.3.5), the half that a V4L2 driver
- * does with the values of GstVp9CompressedHeader: recentre the update
- * around the old probability, on the side that has more room.
+ * does with the values of GstV4l2ElasticVp9CompressedHeader: recentre the
+ * update around the old probability, on the side that has more room.
  */
 guint8
-gst_vp9_apply_prob_update (guint8 mapped_delta, guint8 prob)
+gst_v4l2_elastic_vp9_apply_prob_update (guint8 mapped_delta, guint8 prob)
 {
   if (mapped_delta == 0)
     return prob;
@@ -250,15 +252,16 @@ gst_vp9_apply_prob_update (guint8 mapped_delta, guint8 prob)
 }
 
 /**
- * gst_vp9_inv_remap_prob:
+ * gst_v4l2_elastic_vp9_inv_remap_prob:
  *
  * inv_remap_prob (6.3.5): the new probability for @delta_prob (a value of
  * decode_term_subexp) and the old probability @prob (1..255).
  */
 guint8
-gst_vp9_inv_remap_prob (guint delta_prob, guint8 prob)
+gst_v4l2_elastic_vp9_inv_remap_prob (guint delta_prob, guint8 prob)
 {
-  return gst_vp9_apply_prob_update (gst_vp9_inv_map_delta (delta_prob), prob);
+  return gst_v4l2_elastic_vp9_apply_prob_update (
+      gst_v4l2_elastic_vp9_inv_map_delta (delta_prob), prob);
 }
 
 /* ------------------------------------------------------------------ */
@@ -271,15 +274,16 @@ gst_vp9_inv_remap_prob (guint delta_prob, guint8 prob)
 
 /* diff_update_prob (6.3.4), keeping the update in the form V4L2 wants. */
 static guint8
-read_diff_update (GstVp9BoolDecoder *bd)
+read_diff_update (GstV4l2ElasticVp9BoolDecoder *bd)
 {
-  if (!gst_vp9_bool_decoder_read_bool (bd, UPDATE_PROB))
+  if (!gst_v4l2_elastic_vp9_bool_decoder_read_bool (bd, UPDATE_PROB))
     return 0;
-  return gst_vp9_inv_map_delta (gst_vp9_decode_term_subexp (bd));
+  return gst_v4l2_elastic_vp9_inv_map_delta (
+      gst_v4l2_elastic_vp9_decode_term_subexp (bd));
 }
 
 static void
-read_diff_updates (GstVp9BoolDecoder *bd, guint8 *p, guint n)
+read_diff_updates (GstV4l2ElasticVp9BoolDecoder *bd, guint8 *p, guint n)
 {
   guint i;
 
@@ -290,15 +294,15 @@ read_diff_updates (GstVp9BoolDecoder *bd, guint8 *p, guint n)
 /* update_mv_prob (6.3.17): a motion vector probability is sent whole, 7
  * bits for an odd value. */
 static guint8
-read_mv_update (GstVp9BoolDecoder *bd)
+read_mv_update (GstV4l2ElasticVp9BoolDecoder *bd)
 {
-  if (!gst_vp9_bool_decoder_read_bool (bd, UPDATE_PROB))
+  if (!gst_v4l2_elastic_vp9_bool_decoder_read_bool (bd, UPDATE_PROB))
     return 0;
-  return (gst_vp9_bool_decoder_read_literal (bd, 7) << 1) | 1;
+  return (gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 7) << 1) | 1;
 }
 
 static void
-read_mv_updates (GstVp9BoolDecoder *bd, guint8 *p, guint n)
+read_mv_updates (GstV4l2ElasticVp9BoolDecoder *bd, guint8 *p, guint n)
 {
   guint i;
 
@@ -308,22 +312,23 @@ read_mv_updates (GstVp9BoolDecoder *bd, guint8 *p, guint n)
 
 /* read_tx_mode (6.3.1) and tx_mode_probs (6.3.2). */
 static void
-read_tx_mode (GstVp9BoolDecoder *bd, const GstVp9CompressedParseInput *in,
-    GstVp9CompressedHeader *out)
+read_tx_mode (GstV4l2ElasticVp9BoolDecoder *bd,
+    const GstV4l2ElasticVp9CompressedParseInput *in,
+    GstV4l2ElasticVp9CompressedHeader *out)
 {
   guint i;
 
   /* Lossless frames use the 4x4 Walsh-Hadamard transform only, so the
    * mode is implied and not coded. */
   if (in->lossless) {
-    out->tx_mode = GST_VP9_COMPRESSED_TX_MODE_ONLY_4X4;
+    out->tx_mode = GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_ONLY_4X4;
     return;
   }
-  out->tx_mode = gst_vp9_bool_decoder_read_literal (bd, 2);
-  if (out->tx_mode == GST_VP9_COMPRESSED_TX_MODE_ALLOW_32X32)
-    out->tx_mode += gst_vp9_bool_decoder_read_literal (bd, 1);
+  out->tx_mode = gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 2);
+  if (out->tx_mode == GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_ALLOW_32X32)
+    out->tx_mode += gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 1);
 
-  if (out->tx_mode != GST_VP9_COMPRESSED_TX_MODE_SELECT)
+  if (out->tx_mode != GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_SELECT)
     return;
   /* All 8x8 contexts, then all 16x16, then all 32x32. */
   for (i = 0; i < 2; i++)
@@ -337,14 +342,15 @@ read_tx_mode (GstVp9BoolDecoder *bd, const GstVp9CompressedParseInput *in,
 /* read_coef_probs (6.3.7): one update_probs flag per transform size up to
  * the largest the tx_mode allows. */
 static void
-read_coef_probs (GstVp9BoolDecoder *bd, GstVp9CompressedHeader *out)
+read_coef_probs (
+    GstV4l2ElasticVp9BoolDecoder *bd, GstV4l2ElasticVp9CompressedHeader *out)
 {
   /* tx_mode_to_biggest_tx_size: SELECT allows 32x32 too. */
   guint max_tx_size = MIN (out->tx_mode, 3);
   guint tx_size, i, j, k, l;
 
   for (tx_size = 0; tx_size <= max_tx_size; tx_size++) {
-    if (!gst_vp9_bool_decoder_read_literal (bd, 1))
+    if (!gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 1))
       continue;
     for (i = 0; i < 2; i++)
       for (j = 0; j < 2; j++)
@@ -357,8 +363,9 @@ read_coef_probs (GstVp9BoolDecoder *bd, GstVp9CompressedHeader *out)
 
 /* frame_reference_mode (6.3.12). */
 static void
-read_frame_reference_mode (GstVp9BoolDecoder *bd,
-    const GstVp9CompressedParseInput *in, GstVp9CompressedHeader *out)
+read_frame_reference_mode (GstV4l2ElasticVp9BoolDecoder *bd,
+    const GstV4l2ElasticVp9CompressedParseInput *in,
+    GstV4l2ElasticVp9CompressedHeader *out)
 {
   gboolean compound_allowed = FALSE;
   guint i;
@@ -369,36 +376,41 @@ read_frame_reference_mode (GstVp9BoolDecoder *bd,
     if (!in->ref_frame_sign_bias[i] != !in->ref_frame_sign_bias[0])
       compound_allowed = TRUE;
 
-  out->reference_mode = GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE;
+  out->reference_mode = GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SINGLE;
   if (!compound_allowed)
     return;
-  if (!gst_vp9_bool_decoder_read_literal (bd, 1)) /* non_single_reference */
+  if (!gst_v4l2_elastic_vp9_bool_decoder_read_literal (
+          bd, 1)) /* non_single_reference */
     return;
-  out->reference_mode = gst_vp9_bool_decoder_read_literal (bd, 1)
-      ? GST_VP9_COMPRESSED_REFERENCE_MODE_SELECT
-      : GST_VP9_COMPRESSED_REFERENCE_MODE_COMPOUND;
+  out->reference_mode = gst_v4l2_elastic_vp9_bool_decoder_read_literal (bd, 1)
+      ? GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SELECT
+      : GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_COMPOUND;
 }
 
 /* frame_reference_mode_probs (6.3.13). */
 static void
 read_frame_reference_mode_probs (
-    GstVp9BoolDecoder *bd, GstVp9CompressedHeader *out)
+    GstV4l2ElasticVp9BoolDecoder *bd, GstV4l2ElasticVp9CompressedHeader *out)
 {
   guint i;
 
-  if (out->reference_mode == GST_VP9_COMPRESSED_REFERENCE_MODE_SELECT)
+  if (out->reference_mode ==
+      GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SELECT)
     read_diff_updates (bd, out->comp_mode, 5);
-  if (out->reference_mode != GST_VP9_COMPRESSED_REFERENCE_MODE_COMPOUND)
+  if (out->reference_mode !=
+      GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_COMPOUND)
     for (i = 0; i < 5; i++)
       read_diff_updates (bd, out->single_ref[i], 2);
-  if (out->reference_mode != GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE)
+  if (out->reference_mode !=
+      GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SINGLE)
     read_diff_updates (bd, out->comp_ref, 5);
 }
 
 /* mv_probs (6.3.16). */
 static void
-read_mv_probs (GstVp9BoolDecoder *bd, const GstVp9CompressedParseInput *in,
-    GstVp9CompressedMvProbs *mv)
+read_mv_probs (GstV4l2ElasticVp9BoolDecoder *bd,
+    const GstV4l2ElasticVp9CompressedParseInput *in,
+    GstV4l2ElasticVp9CompressedMvProbs *mv)
 {
   guint i, j;
 
@@ -423,7 +435,7 @@ read_mv_probs (GstVp9BoolDecoder *bd, const GstVp9CompressedParseInput *in,
 }
 
 /**
- * gst_vp9_compressed_header_parse:
+ * gst_v4l2_elastic_vp9_compressed_header_parse:
  * @data: the compressed header, which follows the uncompressed header
  * @size: its size, header_size_in_bytes of the uncompressed header
  * @in: what the syntax depends on from the uncompressed header
@@ -437,16 +449,17 @@ read_mv_probs (GstVp9BoolDecoder *bd, const GstVp9CompressedParseInput *in,
  * @data + @size.
  */
 gboolean
-gst_vp9_compressed_header_parse (const guint8 *data, gsize size,
-    const GstVp9CompressedParseInput *in, GstVp9CompressedHeader *out)
+gst_v4l2_elastic_vp9_compressed_header_parse (const guint8 *data, gsize size,
+    const GstV4l2ElasticVp9CompressedParseInput *in,
+    GstV4l2ElasticVp9CompressedHeader *out)
 {
-  GstVp9BoolDecoder bd;
+  GstV4l2ElasticVp9BoolDecoder bd;
   guint i;
 
   ensure_debug_category ();
   memset (out, 0, sizeof (*out));
 
-  if (!gst_vp9_bool_decoder_init (&bd, data, size)) {
+  if (!gst_v4l2_elastic_vp9_bool_decoder_init (&bd, data, size)) {
     GST_DEBUG ("no compressed header in %" G_GSIZE_FORMAT " bytes", size);
     return FALSE;
   }
@@ -486,7 +499,7 @@ gst_vp9_compressed_header_parse (const guint8 *data, gsize size,
         bd.overrun, size);
     return FALSE;
   }
-  if (!gst_vp9_bool_decoder_exit (&bd)) {
+  if (!gst_v4l2_elastic_vp9_bool_decoder_exit (&bd)) {
     GST_DEBUG ("compressed header padding is not zero (%" G_GSIZE_FORMAT
                " of %" G_GSIZE_FORMAT " bits used)",
         bd.pos, 8 * size);
@@ -499,14 +512,14 @@ gst_vp9_compressed_header_parse (const guint8 *data, gsize size,
 }
 
 /**
- * gst_vp9_compressed_parse_input_from_frame_hdr:
+ * gst_v4l2_elastic_vp9_compressed_parse_input_from_frame_hdr:
  *
  * Fills @in from an uncompressed header parsed by GstVp9Parser.  Nothing
  * of the parser's state across frames is needed: the header carries it all.
  */
 void
-gst_vp9_compressed_parse_input_from_frame_hdr (
-    const GstVp9FrameHdr *frame_hdr, GstVp9CompressedParseInput *in)
+gst_v4l2_elastic_vp9_compressed_parse_input_from_frame_hdr (
+    const GstVp9FrameHdr *frame_hdr, GstV4l2ElasticVp9CompressedParseInput *in)
 {
   const GstVp9QuantIndices *q = &frame_hdr->quant_indices;
   guint i;
@@ -528,7 +541,7 @@ gst_vp9_compressed_parse_input_from_frame_hdr (
 }
 
 /**
- * gst_vp9_compressed_header_parse_frame:
+ * gst_v4l2_elastic_vp9_compressed_header_parse_frame:
  * @frame: one frame (not a superframe) as GstVp9Parser parsed it
  * @frame_hdr: its uncompressed header
  *
@@ -539,10 +552,11 @@ gst_vp9_compressed_parse_input_from_frame_hdr (
  * or one that does not parse.
  */
 gboolean
-gst_vp9_compressed_header_parse_frame (const guint8 *frame, gsize frame_size,
-    const GstVp9FrameHdr *frame_hdr, GstVp9CompressedHeader *out)
+gst_v4l2_elastic_vp9_compressed_header_parse_frame (const guint8 *frame,
+    gsize frame_size, const GstVp9FrameHdr *frame_hdr,
+    GstV4l2ElasticVp9CompressedHeader *out)
 {
-  GstVp9CompressedParseInput in;
+  GstV4l2ElasticVp9CompressedParseInput in;
   gsize offset = frame_hdr->frame_header_length_in_bytes;
   gsize size = frame_hdr->first_partition_size;
 
@@ -558,6 +572,7 @@ gst_vp9_compressed_header_parse_frame (const guint8 *frame, gsize frame_size,
         offset, size, frame_size);
     return FALSE;
   }
-  gst_vp9_compressed_parse_input_from_frame_hdr (frame_hdr, &in);
-  return gst_vp9_compressed_header_parse (frame + offset, size, &in, out);
+  gst_v4l2_elastic_vp9_compressed_parse_input_from_frame_hdr (frame_hdr, &in);
+  return gst_v4l2_elastic_vp9_compressed_header_parse (
+      frame + offset, size, &in, out);
 }

@@ -8,16 +8,16 @@
  * gstreamer-codecparsers 1.22 parses only the uncompressed header
  * (GstVp9Parser); stateless V4L2 decoders that cannot parse the compressed
  * header themselves want its probability updates in
- * V4L2_CID_STATELESS_VP9_COMPRESSED_HDR.  GstVp9CompressedHeader holds the
- * same fields with the same meaning, in the same order, so that the element
- * copies it field by field:
+ * V4L2_CID_STATELESS_VP9_COMPRESSED_HDR.  GstV4l2ElasticVp9CompressedHeader
+ * holds the same fields with the same meaning, in the same order, so that the
+ * element copies it field by field:
  *
  *   - every probability field is 0 when the bitstream does not update that
  *     probability;
  *   - the non-motion-vector fields hold the update as the kernel's
  *     v4l2_vp9_fw_update_probs() consumes it: inv_map_table[deltaProb]
  *     (6.3.5), which is never 0; the new probability is
- *     gst_vp9_apply_prob_update() of it and the old one;
+ *     gst_v4l2_elastic_vp9_apply_prob_update() of it and the old one;
  *   - the motion vector fields hold the new probability itself,
  *     (mv_prob << 1) | 1 (6.3.17), which is never 0 either.
  *
@@ -35,20 +35,20 @@ G_BEGIN_DECLS
 /* tx_mode (7.3.1); the values of V4L2_VP9_TX_MODE_*. */
 typedef enum
 {
-  GST_VP9_COMPRESSED_TX_MODE_ONLY_4X4 = 0,
-  GST_VP9_COMPRESSED_TX_MODE_ALLOW_8X8 = 1,
-  GST_VP9_COMPRESSED_TX_MODE_ALLOW_16X16 = 2,
-  GST_VP9_COMPRESSED_TX_MODE_ALLOW_32X32 = 3,
-  GST_VP9_COMPRESSED_TX_MODE_SELECT = 4,
-} GstVp9CompressedTxMode;
+  GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_ONLY_4X4 = 0,
+  GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_ALLOW_8X8 = 1,
+  GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_ALLOW_16X16 = 2,
+  GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_ALLOW_32X32 = 3,
+  GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_SELECT = 4,
+} GstV4l2ElasticVp9CompressedTxMode;
 
 /* reference_mode (6.3.12); the values of V4L2_VP9_REFERENCE_MODE_*. */
 typedef enum
 {
-  GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE = 0,
-  GST_VP9_COMPRESSED_REFERENCE_MODE_COMPOUND = 1,
-  GST_VP9_COMPRESSED_REFERENCE_MODE_SELECT = 2,
-} GstVp9CompressedReferenceMode;
+  GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SINGLE = 0,
+  GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_COMPOUND = 1,
+  GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SELECT = 2,
+} GstV4l2ElasticVp9CompressedReferenceMode;
 
 /* The boolean (arithmetic) decoder of 9.2, one bit at a time as the
  * specification describes it: the compressed header is at most a few
@@ -64,19 +64,24 @@ typedef struct
   guint range;    /* BoolRange */
   gsize max_bits; /* BoolMaxBits: bits of data not yet taken */
   gsize overrun;  /* zero bits fed in after data ran out */
-} GstVp9BoolDecoder;
+} GstV4l2ElasticVp9BoolDecoder;
 
-gboolean gst_vp9_bool_decoder_init (
-    GstVp9BoolDecoder *bd, const guint8 *data, gsize size);
-guint gst_vp9_bool_decoder_read_bool (GstVp9BoolDecoder *bd, guint8 prob);
-guint32 gst_vp9_bool_decoder_read_literal (GstVp9BoolDecoder *bd, guint n);
-gboolean gst_vp9_bool_decoder_exit (GstVp9BoolDecoder *bd);
+gboolean gst_v4l2_elastic_vp9_bool_decoder_init (
+    GstV4l2ElasticVp9BoolDecoder *bd, const guint8 *data, gsize size);
+guint gst_v4l2_elastic_vp9_bool_decoder_read_bool (
+    GstV4l2ElasticVp9BoolDecoder *bd, guint8 prob);
+guint32 gst_v4l2_elastic_vp9_bool_decoder_read_literal (
+    GstV4l2ElasticVp9BoolDecoder *bd, guint n);
+gboolean gst_v4l2_elastic_vp9_bool_decoder_exit (
+    GstV4l2ElasticVp9BoolDecoder *bd);
 
 /* The probability update helpers of 6.3.5 / 6.3.6 / 9.3. */
-guint gst_vp9_decode_term_subexp (GstVp9BoolDecoder *bd);
-guint8 gst_vp9_inv_map_delta (guint delta_prob);
-guint8 gst_vp9_apply_prob_update (guint8 mapped_delta, guint8 prob);
-guint8 gst_vp9_inv_remap_prob (guint delta_prob, guint8 prob);
+guint gst_v4l2_elastic_vp9_decode_term_subexp (
+    GstV4l2ElasticVp9BoolDecoder *bd);
+guint8 gst_v4l2_elastic_vp9_inv_map_delta (guint delta_prob);
+guint8 gst_v4l2_elastic_vp9_apply_prob_update (
+    guint8 mapped_delta, guint8 prob);
+guint8 gst_v4l2_elastic_vp9_inv_remap_prob (guint delta_prob, guint8 prob);
 
 typedef struct
 {
@@ -89,12 +94,12 @@ typedef struct
   guint8 fr[2][3];
   guint8 class0_hp[2];
   guint8 hp[2];
-} GstVp9CompressedMvProbs;
+} GstV4l2ElasticVp9CompressedMvProbs;
 
 typedef struct
 {
   /* The fields of struct v4l2_ctrl_vp9_compressed_hdr, in its order. */
-  guint8 tx_mode; /* GstVp9CompressedTxMode */
+  guint8 tx_mode; /* GstV4l2ElasticVp9CompressedTxMode */
   guint8 tx8[2][1];
   guint8 tx16[2][2];
   guint8 tx32[2][3];
@@ -109,17 +114,17 @@ typedef struct
   guint8 y_mode[4][9];
   guint8 uv_mode[10][9]; /* never coded in VP9's compressed header: 0 */
   guint8 partition[16][3];
-  GstVp9CompressedMvProbs mv;
+  GstV4l2ElasticVp9CompressedMvProbs mv;
 
   /* Also read from the compressed header; V4L2 wants it in
    * struct v4l2_ctrl_vp9_frame's reference_mode.  SINGLE on intra frames. */
-  guint8 reference_mode; /* GstVp9CompressedReferenceMode */
+  guint8 reference_mode; /* GstV4l2ElasticVp9CompressedReferenceMode */
 
   /* How the boolean decoder ended: bits of the header it took (its 8-bit
    * window included) and the zero padding behind them. */
   gsize bits_used;
   gsize padding_bits;
-} GstVp9CompressedHeader;
+} GstV4l2ElasticVp9CompressedHeader;
 
 /* What the compressed header's syntax depends on from the uncompressed
  * header. */
@@ -132,16 +137,17 @@ typedef struct
   /* ref_frame_sign_bias[] of LAST, GOLDEN and ALTREF: compound prediction
    * is only coded when they are not all the same (6.3.12). */
   gboolean ref_frame_sign_bias[3];
-} GstVp9CompressedParseInput;
+} GstV4l2ElasticVp9CompressedParseInput;
 
-gboolean gst_vp9_compressed_header_parse (const guint8 *data, gsize size,
-    const GstVp9CompressedParseInput *in, GstVp9CompressedHeader *out);
+gboolean gst_v4l2_elastic_vp9_compressed_header_parse (const guint8 *data,
+    gsize size, const GstV4l2ElasticVp9CompressedParseInput *in,
+    GstV4l2ElasticVp9CompressedHeader *out);
 
-void gst_vp9_compressed_parse_input_from_frame_hdr (
-    const GstVp9FrameHdr *frame_hdr, GstVp9CompressedParseInput *in);
-gboolean gst_vp9_compressed_header_parse_frame (const guint8 *frame,
-    gsize frame_size, const GstVp9FrameHdr *frame_hdr,
-    GstVp9CompressedHeader *out);
+void gst_v4l2_elastic_vp9_compressed_parse_input_from_frame_hdr (
+    const GstVp9FrameHdr *frame_hdr, GstV4l2ElasticVp9CompressedParseInput *in);
+gboolean gst_v4l2_elastic_vp9_compressed_header_parse_frame (
+    const guint8 *frame, gsize frame_size, const GstVp9FrameHdr *frame_hdr,
+    GstV4l2ElasticVp9CompressedHeader *out);
 
 G_END_DECLS
 

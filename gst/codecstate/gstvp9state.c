@@ -13,11 +13,11 @@
 
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_vp9_state_debug);
-#define GST_CAT_DEFAULT gst_vp9_state_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_vp9_state_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_vp9_state_debug
 
 /**
- * gst_vp9_split_superframe:
+ * gst_v4l2_elastic_vp9_split_superframe:
  *
  * Splits a packet into its frames (Annex B): a superframe ends with an
  * index whose first and last bytes are the same marker
@@ -28,7 +28,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_vp9_state_debug);
  * packet.
  */
 gboolean
-gst_vp9_split_superframe (const guint8 *data, gsize size, GstVp9Frames *frames)
+gst_v4l2_elastic_vp9_split_superframe (
+    const guint8 *data, gsize size, GstV4l2ElasticVp9Frames *frames)
 {
   guint8 marker;
   guint n, bytes, i, b;
@@ -73,7 +74,7 @@ single:
 /* setup_past_independence (7.2): loop filter deltas back to their
  * defaults, segmentation features cleared. */
 static void
-persistent_defaults (GstVp9Persistent *p)
+persistent_defaults (GstV4l2ElasticVp9Persistent *p)
 {
   static const gint8 ref_deltas[4] = { 1, 0, -1, -1 };
 
@@ -84,13 +85,14 @@ persistent_defaults (GstVp9Persistent *p)
 }
 
 void
-gst_vp9_state_init (GstVp9State *state, GDestroyNotify picture_free)
+gst_v4l2_elastic_vp9_state_init (
+    GstV4l2ElasticVp9State *state, GDestroyNotify picture_free)
 {
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (
-        gst_vp9_state_debug, "v4l2elastic-vp9state", 0, "VP9 codec state");
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_vp9_state_debug,
+        "v4l2elastic-vp9state", 0, "VP9 codec state");
     g_once_init_leave (&once, 1);
   }
   memset (state, 0, sizeof (*state));
@@ -99,12 +101,13 @@ gst_vp9_state_init (GstVp9State *state, GDestroyNotify picture_free)
 }
 
 void
-gst_vp9_state_reset (GstVp9State *state)
+gst_v4l2_elastic_vp9_state_reset (GstV4l2ElasticVp9State *state)
 {
   guint i;
 
-  for (i = 0; i < GST_VP9_STATE_SLOTS; i++)
-    gst_slot_picture_set (&state->slots[i], NULL, state->picture_free);
+  for (i = 0; i < GST_V4L2_ELASTIC_VP9_STATE_SLOTS; i++)
+    gst_v4l2_elastic_slot_picture_set (
+        &state->slots[i], NULL, state->picture_free);
   state->have_sequence = FALSE;
   state->width = state->height = 0;
   persistent_defaults (&state->persistent);
@@ -112,7 +115,7 @@ gst_vp9_state_reset (GstVp9State *state)
 
 /* The frame's updates on top of what persists. */
 static void
-apply_updates (const GstVp9FrameHdr *hdr, GstVp9Persistent *p)
+apply_updates (const GstVp9FrameHdr *hdr, GstV4l2ElasticVp9Persistent *p)
 {
   const GstVp9LoopFilter *lf = &hdr->loopfilter;
   const GstVp9SegmentationInfo *seg = &hdr->segmentation;
@@ -146,20 +149,23 @@ apply_updates (const GstVp9FrameHdr *hdr, GstVp9Persistent *p)
       const GstVp9SegmentationInfoData *d = &seg->data[i];
 
       if (d->alternate_quantizer_enabled) {
-        p->feature_enabled[i] |= 1 << GST_VP9_SEG_FEATURE_ALT_Q;
-        p->feature_data[i][GST_VP9_SEG_FEATURE_ALT_Q] = d->alternate_quantizer;
+        p->feature_enabled[i] |= 1 << GST_V4L2_ELASTIC_VP9_SEG_FEATURE_ALT_Q;
+        p->feature_data[i][GST_V4L2_ELASTIC_VP9_SEG_FEATURE_ALT_Q] =
+            d->alternate_quantizer;
       }
       if (d->alternate_loop_filter_enabled) {
-        p->feature_enabled[i] |= 1 << GST_VP9_SEG_FEATURE_ALT_L;
-        p->feature_data[i][GST_VP9_SEG_FEATURE_ALT_L] =
+        p->feature_enabled[i] |= 1 << GST_V4L2_ELASTIC_VP9_SEG_FEATURE_ALT_L;
+        p->feature_data[i][GST_V4L2_ELASTIC_VP9_SEG_FEATURE_ALT_L] =
             d->alternate_loop_filter;
       }
       if (d->reference_frame_enabled) {
-        p->feature_enabled[i] |= 1 << GST_VP9_SEG_FEATURE_REF_FRAME;
-        p->feature_data[i][GST_VP9_SEG_FEATURE_REF_FRAME] = d->reference_frame;
+        p->feature_enabled[i] |= 1
+            << GST_V4L2_ELASTIC_VP9_SEG_FEATURE_REF_FRAME;
+        p->feature_data[i][GST_V4L2_ELASTIC_VP9_SEG_FEATURE_REF_FRAME] =
+            d->reference_frame;
       }
       if (d->reference_skip)
-        p->feature_enabled[i] |= 1 << GST_VP9_SEG_FEATURE_SKIP;
+        p->feature_enabled[i] |= 1 << GST_V4L2_ELASTIC_VP9_SEG_FEATURE_SKIP;
     }
   }
 }
@@ -169,22 +175,23 @@ apply_updates (const GstVp9FrameHdr *hdr, GstVp9Persistent *p)
  * 2 * FrameWidth >= RefFrameWidth, FrameWidth <= 16 * RefFrameWidth,
  * and the same for heights. */
 static gboolean
-reference_scalable (const GstVp9StatePicture *ref, const GstVp9FrameHdr *hdr)
+reference_scalable (
+    const GstV4l2ElasticVp9StatePicture *ref, const GstVp9FrameHdr *hdr)
 {
   return 2 * hdr->width >= ref->width && 2 * hdr->height >= ref->height &&
       hdr->width <= 16 * ref->width && hdr->height <= 16 * ref->height;
 }
 
 /**
- * gst_vp9_state_begin_frame:
+ * gst_v4l2_elastic_vp9_state_begin_frame:
  * @hdr: one frame's uncompressed header (not a superframe)
  * @bit_depth, @subsampling_x, @subsampling_y: the stream's, as GstVp9Parser
  *   keeps them (they are coded on key and some intra-only frames only)
  */
-GstVp9Decision
-gst_vp9_state_begin_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
-    guint bit_depth, gint subsampling_x, gint subsampling_y,
-    GstVp9FramePlan *plan)
+GstV4l2ElasticVp9Decision
+gst_v4l2_elastic_vp9_state_begin_frame (GstV4l2ElasticVp9State *state,
+    const GstVp9FrameHdr *hdr, guint bit_depth, gint subsampling_x,
+    gint subsampling_y, GstV4l2ElasticVp9FramePlan *plan)
 {
   gboolean key = hdr->frame_type == GST_VP9_KEY_FRAME;
   guint i;
@@ -196,13 +203,13 @@ gst_vp9_state_begin_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
 
     if (!state->slots[slot]) {
       GST_DEBUG ("show_existing_frame of empty slot %u", slot);
-      return GST_VP9_DROP;
+      return GST_V4L2_ELASTIC_VP9_DROP;
     }
     plan->show_picture = state->slots[slot]->picture;
     plan->show_id = state->slots[slot]->id;
     plan->width = state->slots[slot]->width;
     plan->height = state->slots[slot]->height;
-    return GST_VP9_SHOW_EXISTING;
+    return GST_V4L2_ELASTIC_VP9_SHOW_EXISTING;
   }
 
   plan->intra = key || hdr->intra_only;
@@ -219,7 +226,7 @@ gst_vp9_state_begin_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
     if (!state->have_sequence) {
       GST_DEBUG ("%s frame before any key frame",
           hdr->intra_only ? "intra-only" : "inter");
-      return GST_VP9_DROP;
+      return GST_V4L2_ELASTIC_VP9_DROP;
     }
     if (hdr->width != state->width || hdr->height != state->height) {
       GST_DEBUG ("%s frame changes the size from %ux%u to %ux%u",
@@ -233,18 +240,19 @@ gst_vp9_state_begin_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
 
   if (!plan->intra) {
     for (i = 0; i < GST_VP9_REFS_PER_FRAME; i++) {
-      GstVp9StatePicture *ref = state->slots[hdr->ref_frame_indices[i] & 7];
+      GstV4l2ElasticVp9StatePicture *ref =
+          state->slots[hdr->ref_frame_indices[i] & 7];
 
       if (!ref) {
         GST_DEBUG (
             "reference %u names empty slot %d", i, hdr->ref_frame_indices[i]);
-        return GST_VP9_DROP;
+        return GST_V4L2_ELASTIC_VP9_DROP;
       }
       if (!reference_scalable (ref, hdr)) {
         GST_WARNING ("reference %u is %ux%u, out of scaling range for "
                      "%ux%u",
             i, ref->width, ref->height, hdr->width, hdr->height);
-        return GST_VP9_DROP;
+        return GST_V4L2_ELASTIC_VP9_DROP;
       }
       plan->ref_id[i] = ref->id;
     }
@@ -261,11 +269,11 @@ gst_vp9_state_begin_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
     state->subsampling_x = subsampling_x;
     state->subsampling_y = subsampling_y;
   }
-  return GST_VP9_DECODE;
+  return GST_V4L2_ELASTIC_VP9_DECODE;
 }
 
 /**
- * gst_vp9_state_end_frame:
+ * gst_v4l2_elastic_vp9_state_end_frame:
  * @picture: (transfer full): the decoded frame; freed at once when no slot
  *   takes it (refresh_frame_flags 0)
  *
@@ -274,10 +282,11 @@ gst_vp9_state_begin_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
  * next frames.
  */
 void
-gst_vp9_state_end_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
-    gpointer picture, guint64 picture_id)
+gst_v4l2_elastic_vp9_state_end_frame (GstV4l2ElasticVp9State *state,
+    const GstVp9FrameHdr *hdr, gpointer picture, guint64 picture_id)
 {
-  GstVp9StatePicture *pic = gst_slot_picture_new (picture, picture_id);
+  GstV4l2ElasticVp9StatePicture *pic =
+      gst_v4l2_elastic_slot_picture_new (picture, picture_id);
   guint flags = hdr->frame_type == GST_VP9_KEY_FRAME
       ? 0xff
       : (guint) hdr->refresh_frame_flags;
@@ -285,10 +294,11 @@ gst_vp9_state_end_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
 
   pic->width = hdr->width;
   pic->height = hdr->height;
-  for (i = 0; i < GST_VP9_STATE_SLOTS; i++)
+  for (i = 0; i < GST_V4L2_ELASTIC_VP9_STATE_SLOTS; i++)
     if (flags & (1u << i))
-      gst_slot_picture_set (&state->slots[i], pic, state->picture_free);
-  gst_slot_picture_unref (pic, state->picture_free);
+      gst_v4l2_elastic_slot_picture_set (
+          &state->slots[i], pic, state->picture_free);
+  gst_v4l2_elastic_slot_picture_unref (pic, state->picture_free);
 
   state->persistent = state->pending;
   if (hdr->frame_type == GST_VP9_KEY_FRAME)
@@ -299,24 +309,28 @@ gst_vp9_state_end_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
 }
 
 gpointer
-gst_vp9_state_slot_picture (const GstVp9State *state, guint slot)
+gst_v4l2_elastic_vp9_state_slot_picture (
+    const GstV4l2ElasticVp9State *state, guint slot)
 {
-  return slot < GST_VP9_STATE_SLOTS && state->slots[slot]
+  return slot < GST_V4L2_ELASTIC_VP9_STATE_SLOTS && state->slots[slot]
       ? state->slots[slot]->picture
       : NULL;
 }
 
 guint64
-gst_vp9_state_slot_id (const GstVp9State *state, guint slot)
+gst_v4l2_elastic_vp9_state_slot_id (
+    const GstV4l2ElasticVp9State *state, guint slot)
 {
-  return slot < GST_VP9_STATE_SLOTS && state->slots[slot]
+  return slot < GST_V4L2_ELASTIC_VP9_STATE_SLOTS && state->slots[slot]
       ? state->slots[slot]->id
       : 0;
 }
 
 /* How many pictures the slots keep alive (1 to 8). */
 guint
-gst_vp9_state_distinct_pictures (const GstVp9State *state)
+gst_v4l2_elastic_vp9_state_distinct_pictures (
+    const GstV4l2ElasticVp9State *state)
 {
-  return gst_slot_picture_count_distinct (state->slots, GST_VP9_STATE_SLOTS);
+  return gst_v4l2_elastic_slot_picture_count_distinct (
+      state->slots, GST_V4L2_ELASTIC_VP9_STATE_SLOTS);
 }

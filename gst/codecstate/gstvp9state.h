@@ -11,8 +11,8 @@
  * this state keeps the values a decoder must use.
  *
  * Pictures are opaque caller pointers freed with the GDestroyNotify given
- * to gst_vp9_state_init() once no slot names them any more; slots can
- * name the same picture (a key frame fills all eight).
+ * to gst_v4l2_elastic_vp9_state_init() once no slot names them any more; slots
+ * can name the same picture (a key frame fills all eight).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -27,15 +27,15 @@
 
 G_BEGIN_DECLS
 
-#define GST_VP9_STATE_SLOTS 8
+#define GST_V4L2_ELASTIC_VP9_STATE_SLOTS 8
 /* What a VP9 frame may predict from: any of the eight slots. */
-#define GST_VP9_STATE_REFERENCES 8
+#define GST_V4L2_ELASTIC_VP9_STATE_REFERENCES 8
 
 /* Segmentation feature indices (SEG_LVL_*, 6.2.11). */
-#define GST_VP9_SEG_FEATURE_ALT_Q 0
-#define GST_VP9_SEG_FEATURE_ALT_L 1
-#define GST_VP9_SEG_FEATURE_REF_FRAME 2
-#define GST_VP9_SEG_FEATURE_SKIP 3
+#define GST_V4L2_ELASTIC_VP9_SEG_FEATURE_ALT_Q 0
+#define GST_V4L2_ELASTIC_VP9_SEG_FEATURE_ALT_L 1
+#define GST_V4L2_ELASTIC_VP9_SEG_FEATURE_REF_FRAME 2
+#define GST_V4L2_ELASTIC_VP9_SEG_FEATURE_SKIP 3
 
 /* The frames of one packet: a superframe's, or the packet itself. */
 typedef struct
@@ -43,13 +43,13 @@ typedef struct
   guint n_frames;
   gsize offset[GST_VP9_MAX_FRAMES_IN_SUPERFRAME];
   gsize size[GST_VP9_MAX_FRAMES_IN_SUPERFRAME];
-} GstVp9Frames;
+} GstV4l2ElasticVp9Frames;
 
-gboolean gst_vp9_split_superframe (
-    const guint8 *data, gsize size, GstVp9Frames *frames);
+gboolean gst_v4l2_elastic_vp9_split_superframe (
+    const guint8 *data, gsize size, GstV4l2ElasticVp9Frames *frames);
 
 /* A picture named by the reference slots (see gstslotpicture.h). */
-typedef GstSlotPicture GstVp9StatePicture;
+typedef GstV4l2ElasticSlotPicture GstV4l2ElasticVp9StatePicture;
 
 /* The loop filter deltas and segmentation a frame decodes with. */
 typedef struct
@@ -61,14 +61,15 @@ typedef struct
   guint8 tree_probs[7];
   guint8 pred_probs[3];
   gboolean abs_delta;
-} GstVp9Persistent;
+} GstV4l2ElasticVp9Persistent;
 
 typedef enum
 {
-  GST_VP9_DECODE,
-  GST_VP9_SHOW_EXISTING, /* output plan.show_picture again, decode nothing */
-  GST_VP9_DROP,          /* nothing (valid) to predict from */
-} GstVp9Decision;
+  GST_V4L2_ELASTIC_VP9_DECODE,
+  GST_V4L2_ELASTIC_VP9_SHOW_EXISTING, /* output plan.show_picture again, decode
+                                         nothing */
+  GST_V4L2_ELASTIC_VP9_DROP,          /* nothing (valid) to predict from */
+} GstV4l2ElasticVp9Decision;
 
 typedef struct
 {
@@ -85,14 +86,15 @@ typedef struct
   /* Caller ids of the pictures LAST, GOLDEN and ALTREF name (inter). */
   guint64 ref_id[GST_VP9_REFS_PER_FRAME];
   guint8 refresh_frame_flags; /* 0xff on key frames */
-  GstVp9Persistent persistent;
-  gpointer show_picture; /* GST_VP9_SHOW_EXISTING: the slot's picture */
+  GstV4l2ElasticVp9Persistent persistent;
+  gpointer
+      show_picture; /* GST_V4L2_ELASTIC_VP9_SHOW_EXISTING: the slot's picture */
   guint64 show_id;
-} GstVp9FramePlan;
+} GstV4l2ElasticVp9FramePlan;
 
 typedef struct
 {
-  GstVp9StatePicture *slots[GST_VP9_STATE_SLOTS];
+  GstV4l2ElasticVp9StatePicture *slots[GST_V4L2_ELASTIC_VP9_STATE_SLOTS];
   GDestroyNotify picture_free;
   gboolean have_sequence;
   guint width;
@@ -100,21 +102,25 @@ typedef struct
   guint bit_depth;
   gint subsampling_x;
   gint subsampling_y;
-  GstVp9Persistent persistent;
+  GstV4l2ElasticVp9Persistent persistent;
   /* Set by begin_frame, applied by end_frame. */
-  GstVp9Persistent pending;
-} GstVp9State;
+  GstV4l2ElasticVp9Persistent pending;
+} GstV4l2ElasticVp9State;
 
-void gst_vp9_state_init (GstVp9State *state, GDestroyNotify picture_free);
-void gst_vp9_state_reset (GstVp9State *state);
-GstVp9Decision gst_vp9_state_begin_frame (GstVp9State *state,
-    const GstVp9FrameHdr *hdr, guint bit_depth, gint subsampling_x,
-    gint subsampling_y, GstVp9FramePlan *plan);
-void gst_vp9_state_end_frame (GstVp9State *state, const GstVp9FrameHdr *hdr,
-    gpointer picture, guint64 picture_id);
-gpointer gst_vp9_state_slot_picture (const GstVp9State *state, guint slot);
-guint64 gst_vp9_state_slot_id (const GstVp9State *state, guint slot);
-guint gst_vp9_state_distinct_pictures (const GstVp9State *state);
+void gst_v4l2_elastic_vp9_state_init (
+    GstV4l2ElasticVp9State *state, GDestroyNotify picture_free);
+void gst_v4l2_elastic_vp9_state_reset (GstV4l2ElasticVp9State *state);
+GstV4l2ElasticVp9Decision gst_v4l2_elastic_vp9_state_begin_frame (
+    GstV4l2ElasticVp9State *state, const GstVp9FrameHdr *hdr, guint bit_depth,
+    gint subsampling_x, gint subsampling_y, GstV4l2ElasticVp9FramePlan *plan);
+void gst_v4l2_elastic_vp9_state_end_frame (GstV4l2ElasticVp9State *state,
+    const GstVp9FrameHdr *hdr, gpointer picture, guint64 picture_id);
+gpointer gst_v4l2_elastic_vp9_state_slot_picture (
+    const GstV4l2ElasticVp9State *state, guint slot);
+guint64 gst_v4l2_elastic_vp9_state_slot_id (
+    const GstV4l2ElasticVp9State *state, guint slot);
+guint gst_v4l2_elastic_vp9_state_distinct_pictures (
+    const GstV4l2ElasticVp9State *state);
 
 G_END_DECLS
 

@@ -23,8 +23,8 @@
 #include <errno.h>
 #include <gst/allocators/allocators.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_v4l2_capture_pool_debug);
-#define GST_CAT_DEFAULT gst_v4l2_capture_pool_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_capture_pool_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_capture_pool_debug
 
 /* Acquisitions over which the peak number of busy buffers is remembered,
  * so that a downstream that holds more than it announced does not make
@@ -39,17 +39,17 @@ typedef struct
   GstBuffer *buffer; /* wrapped once; owned by the pool when free */
   gboolean free;
   gboolean orphaned; /* no longer in the kernel queue */
-  /* Codec references (see gst_v4l2_capture_pool_hold()): a slot whose
+  /* Codec references (see gst_v4l2_elastic_capture_pool_hold()): a slot whose
    * buffer came back is only settled once no reference holds it. */
   guint holds;
   gboolean returned;
 } Slot;
 
-struct _GstV4l2CapturePool
+struct _GstV4l2ElasticCapturePool
 {
   GstBufferPool parent;
 
-  GstV4l2Device *device;
+  GstV4l2ElasticDevice *device;
   GstAllocator *allocator;
   gboolean elastic;
 
@@ -68,7 +68,7 @@ struct _GstV4l2CapturePool
   GList *orphans;   /* Slot* out of the queue, still held */
   GList *lingering; /* returned, memory still shared by a copy */
 
-  GstV4l2PoolDemand demand;
+  GstV4l2ElasticPoolDemand demand;
   guint target;
   guint max_buffers;
   guint64 memory_limit;
@@ -89,29 +89,29 @@ struct _GstV4l2CapturePool
   guint waits;
 
   GArray *pending_events; /* events to emit once unlocked */
-  GstV4l2PoolEventFunc event_func;
+  GstV4l2ElasticPoolEventFunc event_func;
   gpointer event_data;
   GDestroyNotify event_notify;
 };
 
 typedef struct
 {
-  GstV4l2PoolEvent event;
+  GstV4l2ElasticPoolEvent event;
   guint buffers;
   guint64 bytes;
 } PendingEvent;
 
-G_DEFINE_TYPE_WITH_CODE (GstV4l2CapturePool, gst_v4l2_capture_pool,
-    GST_TYPE_BUFFER_POOL,
-    GST_DEBUG_CATEGORY_INIT (gst_v4l2_capture_pool_debug, "v4l2elastic-pool", 0,
-        "elastic V4L2 CAPTURE pool"));
+G_DEFINE_TYPE_WITH_CODE (GstV4l2ElasticCapturePool,
+    gst_v4l2_elastic_capture_pool, GST_TYPE_BUFFER_POOL,
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_capture_pool_debug,
+        "v4l2elastic-pool", 0, "elastic V4L2 CAPTURE pool"));
 
 static GQuark slot_quark;
 
-static void collect_lingering (GstV4l2CapturePool *self);
+static void collect_lingering (GstV4l2ElasticCapturePool *self);
 
 /**
- * gst_v4l2_pool_target:
+ * gst_v4l2_elastic_pool_target:
  *
  * The pool's target size, in one place:
  *
@@ -127,7 +127,7 @@ static void collect_lingering (GstV4l2CapturePool *self);
  * below it.  Free buffers above it are removed.
  */
 guint
-gst_v4l2_pool_target (const GstV4l2PoolDemand *demand)
+gst_v4l2_elastic_pool_target (const GstV4l2ElasticPoolDemand *demand)
 {
   return demand->references + demand->reorder + demand->downstream +
       demand->in_flight;
@@ -136,7 +136,7 @@ gst_v4l2_pool_target (const GstV4l2PoolDemand *demand)
 /* --- helpers, called with the lock held ---------------------------------- */
 
 static void
-queue_event (GstV4l2CapturePool *self, GstV4l2PoolEvent event)
+queue_event (GstV4l2ElasticCapturePool *self, GstV4l2ElasticPoolEvent event)
 {
   PendingEvent e = { event, self->buffers, self->bytes };
 
@@ -146,7 +146,7 @@ queue_event (GstV4l2CapturePool *self, GstV4l2PoolEvent event)
 /* Emit what happened while locked, now that the lock is free: an
  * application's bus sync handler may query the pool's statistics. */
 static void
-flush_events (GstV4l2CapturePool *self)
+flush_events (GstV4l2ElasticCapturePool *self)
 {
   GArray *events;
   guint i;
@@ -165,7 +165,7 @@ flush_events (GstV4l2CapturePool *self)
 }
 
 static void
-account_add (GstV4l2CapturePool *self, Slot *slot)
+account_add (GstV4l2ElasticCapturePool *self, Slot *slot)
 {
   self->buffers++;
   self->bytes += slot->size;
@@ -174,7 +174,7 @@ account_add (GstV4l2CapturePool *self, Slot *slot)
 }
 
 static void
-account_remove (GstV4l2CapturePool *self, Slot *slot)
+account_remove (GstV4l2ElasticCapturePool *self, Slot *slot)
 {
   self->buffers--;
   self->bytes -= slot->size;
@@ -182,7 +182,7 @@ account_remove (GstV4l2CapturePool *self, Slot *slot)
 
 /* Slots of the current format that the kernel still holds. */
 static guint
-count_live (GstV4l2CapturePool *self)
+count_live (GstV4l2ElasticCapturePool *self)
 {
   guint i, n = 0;
 
@@ -197,7 +197,7 @@ count_live (GstV4l2CapturePool *self)
 
 /* Slots the kernel queue holds, of any format generation. */
 static guint
-count_in_queue (GstV4l2CapturePool *self)
+count_in_queue (GstV4l2ElasticCapturePool *self)
 {
   guint i, n = 0;
 
@@ -219,16 +219,16 @@ slot_free (Slot *slot)
 }
 
 static Slot *
-slot_wrap (GstV4l2CapturePool *self, guint index, GError **error)
+slot_wrap (GstV4l2ElasticCapturePool *self, guint index, GError **error)
 {
-  GstV4l2BufferInfo binfo;
+  GstV4l2ElasticBufferInfo binfo;
   GstVideoMeta *vmeta;
   GstBuffer *buffer;
   Slot *slot;
   guint p;
 
-  if (!gst_v4l2_device_query_buffer (
-          self->device, GST_V4L2_QUEUE_CAPTURE, index, &binfo)) {
+  if (!gst_v4l2_elastic_device_query_buffer (
+          self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, index, &binfo)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
         "VIDIOC_QUERYBUF of CAPTURE buffer %u failed: %s", index,
         g_strerror (errno));
@@ -240,8 +240,8 @@ slot_wrap (GstV4l2CapturePool *self, guint index, GError **error)
   slot->index = index;
   slot->epoch = self->epoch;
   for (p = 0; p < binfo.n_planes; p++) {
-    gint fd = gst_v4l2_device_export_buffer (
-        self->device, GST_V4L2_QUEUE_CAPTURE, index, p);
+    gint fd = gst_v4l2_elastic_device_export_buffer (
+        self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, index, p);
 
     if (fd < 0) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
@@ -275,12 +275,12 @@ slot_wrap (GstV4l2CapturePool *self, guint index, GError **error)
 }
 
 static gboolean
-create_one (GstV4l2CapturePool *self, Slot **out, GError **error)
+create_one (GstV4l2ElasticCapturePool *self, Slot **out, GError **error)
 {
   guint index, created;
 
-  if (!gst_v4l2_device_create_buffers (self->device, GST_V4L2_QUEUE_CAPTURE,
-          &self->format, 1, &index, &created)) {
+  if (!gst_v4l2_elastic_device_create_buffers (self->device,
+          GST_V4L2_ELASTIC_QUEUE_CAPTURE, &self->format, 1, &index, &created)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT,
         "VIDIOC_CREATE_BUFS failed: %s", g_strerror (errno));
     return FALSE;
@@ -293,14 +293,14 @@ create_one (GstV4l2CapturePool *self, Slot **out, GError **error)
       "created buffer %u (%" G_GSIZE_FORMAT " bytes): "
       "%u buffers, %" G_GUINT64_FORMAT " bytes",
       index, (*out)->size, self->buffers, self->bytes);
-  queue_event (self, GST_V4L2_POOL_EVENT_GROW);
+  queue_event (self, GST_V4L2_ELASTIC_POOL_EVENT_GROW);
   return TRUE;
 }
 
 /* Remove slots from the kernel queue, in as few REMOVE_BUFS calls as
  * contiguous indices allow.  Slots must be dequeued (free or returned). */
 static void
-remove_slots (GstV4l2CapturePool *self, GPtrArray *victims)
+remove_slots (GstV4l2ElasticCapturePool *self, GPtrArray *victims)
 {
   guint i = 0;
 
@@ -313,8 +313,8 @@ remove_slots (GstV4l2CapturePool *self, GPtrArray *victims)
             first->index + n)
       n++;
 
-    if (!gst_v4l2_device_remove_buffers (
-            self->device, GST_V4L2_QUEUE_CAPTURE, first->index, n)) {
+    if (!gst_v4l2_elastic_device_remove_buffers (
+            self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, first->index, n)) {
       /* The kernel keeps them: keep them as orphans so that their memory
        * is still accounted and freed with the queue. */
       GST_WARNING_OBJECT (self, "could not remove buffers %u..%u: %s",
@@ -334,13 +334,13 @@ remove_slots (GstV4l2CapturePool *self, GPtrArray *victims)
     GST_DEBUG_OBJECT (self,
         "removed %u buffers: %u buffers, %" G_GUINT64_FORMAT " bytes",
         victims->len, self->buffers, self->bytes);
-    queue_event (self, GST_V4L2_POOL_EVENT_SHRINK);
+    queue_event (self, GST_V4L2_ELASTIC_POOL_EVENT_SHRINK);
   }
 }
 
 /* Below this many buffers of the current format, free ones are kept. */
 static guint
-shrink_floor (GstV4l2CapturePool *self)
+shrink_floor (GstV4l2ElasticCapturePool *self)
 {
   return MAX (self->target, MAX (self->window_peak, self->last_window_peak));
 }
@@ -354,7 +354,7 @@ compare_slot_index (gconstpointer a, gconstpointer b)
 }
 
 static void
-shrink_to_floor (GstV4l2CapturePool *self)
+shrink_to_floor (GstV4l2ElasticCapturePool *self)
 {
   guint live, floor;
   GPtrArray *victims;
@@ -385,7 +385,7 @@ shrink_to_floor (GstV4l2CapturePool *self)
 }
 
 static void
-note_busy (GstV4l2CapturePool *self)
+note_busy (GstV4l2ElasticCapturePool *self)
 {
   guint busy = count_live (self) - g_queue_get_length (&self->free);
 
@@ -399,16 +399,17 @@ note_busy (GstV4l2CapturePool *self)
 
 /* A decode step needs its references and one picture to write. */
 static gboolean
-below_progress_floor (GstV4l2CapturePool *self)
+below_progress_floor (GstV4l2ElasticCapturePool *self)
 {
   return count_live (self) < self->demand.references + 1;
 }
 
 static gboolean
-may_grow (GstV4l2CapturePool *self)
+may_grow (GstV4l2ElasticCapturePool *self)
 {
-  gsize next =
-      self->have_format ? gst_v4l2_format_total_size (&self->format) : 0;
+  gsize next = self->have_format
+      ? gst_v4l2_elastic_format_total_size (&self->format)
+      : 0;
 
   if (below_progress_floor (self))
     return TRUE;
@@ -443,10 +444,10 @@ slot_is_tainted (Slot *slot)
 /* --- GstBufferPool ------------------------------------------------------- */
 
 static GstFlowReturn
-gst_v4l2_capture_pool_acquire_buffer (
+gst_v4l2_elastic_capture_pool_acquire_buffer (
     GstBufferPool *pool, GstBuffer **buffer, GstBufferPoolAcquireParams *params)
 {
-  GstV4l2CapturePool *self = GST_V4L2_CAPTURE_POOL (pool);
+  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
   GstFlowReturn ret = GST_FLOW_OK;
   gboolean waited = FALSE;
   GError *error = NULL;
@@ -495,7 +496,7 @@ gst_v4l2_capture_pool_acquire_buffer (
           "at a bound (%u buffers, %" G_GUINT64_FORMAT
           " bytes): waiting for a buffer",
           self->buffers, self->bytes);
-      queue_event (self, GST_V4L2_POOL_EVENT_WAIT);
+      queue_event (self, GST_V4L2_ELASTIC_POOL_EVENT_WAIT);
       g_mutex_unlock (&self->lock);
       flush_events (self);
       g_mutex_lock (&self->lock);
@@ -520,7 +521,8 @@ gst_v4l2_capture_pool_acquire_buffer (
 }
 
 static void
-gst_v4l2_capture_pool_reset_buffer (GstBufferPool *pool, GstBuffer *buffer)
+gst_v4l2_elastic_capture_pool_reset_buffer (
+    GstBufferPool *pool, GstBuffer *buffer)
 {
   reset_buffer_state (buffer);
 }
@@ -540,7 +542,7 @@ memory_is_shared (Slot *slot)
 
 /* With the lock held: the buffer came back and nothing holds it. */
 static void
-settle_slot (GstV4l2CapturePool *self, Slot *slot)
+settle_slot (GstV4l2ElasticCapturePool *self, Slot *slot)
 {
   slot->returned = FALSE;
   if (slot->orphaned) {
@@ -570,7 +572,7 @@ settle_slot (GstV4l2CapturePool *self, Slot *slot)
 
 /* With the lock held: lingering slots whose copies are gone become free. */
 static void
-collect_lingering (GstV4l2CapturePool *self)
+collect_lingering (GstV4l2ElasticCapturePool *self)
 {
   GList *l = self->lingering;
 
@@ -587,9 +589,10 @@ collect_lingering (GstV4l2CapturePool *self)
 }
 
 static void
-gst_v4l2_capture_pool_release_buffer (GstBufferPool *pool, GstBuffer *buffer)
+gst_v4l2_elastic_capture_pool_release_buffer (
+    GstBufferPool *pool, GstBuffer *buffer)
 {
-  GstV4l2CapturePool *self = GST_V4L2_CAPTURE_POOL (pool);
+  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
   Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
 
   if (!slot) {
@@ -606,16 +609,17 @@ gst_v4l2_capture_pool_release_buffer (GstBufferPool *pool, GstBuffer *buffer)
 }
 
 /**
- * gst_v4l2_capture_pool_hold:
+ * gst_v4l2_elastic_capture_pool_hold:
  *
  * The codec keeps @buffer as a reference: even once every GstBuffer
  * reference is gone (it was pushed and released downstream), the kernel
- * buffer is not reused until gst_v4l2_capture_pool_unhold().  This keeps
- * the buffer handed downstream writable (no copy by the base class) while
+ * buffer is not reused until gst_v4l2_elastic_capture_pool_unhold().  This
+ * keeps the buffer handed downstream writable (no copy by the base class) while
  * the codec still predicts from it.
  */
 void
-gst_v4l2_capture_pool_hold (GstV4l2CapturePool *self, GstBuffer *buffer)
+gst_v4l2_elastic_capture_pool_hold (
+    GstV4l2ElasticCapturePool *self, GstBuffer *buffer)
 {
   Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
 
@@ -626,7 +630,8 @@ gst_v4l2_capture_pool_hold (GstV4l2CapturePool *self, GstBuffer *buffer)
 }
 
 void
-gst_v4l2_capture_pool_unhold (GstV4l2CapturePool *self, GstBuffer *buffer)
+gst_v4l2_elastic_capture_pool_unhold (
+    GstV4l2ElasticCapturePool *self, GstBuffer *buffer)
 {
   Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
 
@@ -639,9 +644,9 @@ gst_v4l2_capture_pool_unhold (GstV4l2CapturePool *self, GstBuffer *buffer)
 }
 
 static void
-gst_v4l2_capture_pool_flush_start (GstBufferPool *pool)
+gst_v4l2_elastic_capture_pool_flush_start (GstBufferPool *pool)
 {
-  GstV4l2CapturePool *self = GST_V4L2_CAPTURE_POOL (pool);
+  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
 
   g_mutex_lock (&self->lock);
   self->flushing = TRUE;
@@ -650,9 +655,9 @@ gst_v4l2_capture_pool_flush_start (GstBufferPool *pool)
 }
 
 static void
-gst_v4l2_capture_pool_flush_stop (GstBufferPool *pool)
+gst_v4l2_elastic_capture_pool_flush_stop (GstBufferPool *pool)
 {
-  GstV4l2CapturePool *self = GST_V4L2_CAPTURE_POOL (pool);
+  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
 
   g_mutex_lock (&self->lock);
   self->flushing = FALSE;
@@ -660,9 +665,9 @@ gst_v4l2_capture_pool_flush_stop (GstBufferPool *pool)
 }
 
 static gboolean
-gst_v4l2_capture_pool_start (GstBufferPool *pool)
+gst_v4l2_elastic_capture_pool_start (GstBufferPool *pool)
 {
-  GstV4l2CapturePool *self = GST_V4L2_CAPTURE_POOL (pool);
+  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
 
   g_mutex_lock (&self->lock);
   self->flushing = FALSE;
@@ -671,20 +676,20 @@ gst_v4l2_capture_pool_start (GstBufferPool *pool)
 }
 
 static gboolean
-gst_v4l2_capture_pool_stop (GstBufferPool *pool)
+gst_v4l2_elastic_capture_pool_stop (GstBufferPool *pool)
 {
-  GstV4l2CapturePool *self = GST_V4L2_CAPTURE_POOL (pool);
+  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
 
-  gst_v4l2_capture_pool_orphan_all (self);
+  gst_v4l2_elastic_capture_pool_orphan_all (self);
   return TRUE;
 }
 
 static void
-gst_v4l2_capture_pool_finalize (GObject *object)
+gst_v4l2_elastic_capture_pool_finalize (GObject *object)
 {
-  GstV4l2CapturePool *self = GST_V4L2_CAPTURE_POOL (object);
+  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (object);
 
-  gst_v4l2_capture_pool_orphan_all (self);
+  gst_v4l2_elastic_capture_pool_orphan_all (self);
   if (self->event_notify)
     self->event_notify (self->event_data);
   g_array_unref (self->pending_events);
@@ -693,28 +698,29 @@ gst_v4l2_capture_pool_finalize (GObject *object)
   gst_object_unref (self->device);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
-  G_OBJECT_CLASS (gst_v4l2_capture_pool_parent_class)->finalize (object);
+  G_OBJECT_CLASS (gst_v4l2_elastic_capture_pool_parent_class)
+      ->finalize (object);
 }
 
 static void
-gst_v4l2_capture_pool_class_init (GstV4l2CapturePoolClass *klass)
+gst_v4l2_elastic_capture_pool_class_init (GstV4l2ElasticCapturePoolClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GstBufferPoolClass *pool_class = GST_BUFFER_POOL_CLASS (klass);
 
-  slot_quark = g_quark_from_static_string ("GstV4l2CapturePoolSlot");
-  object_class->finalize = gst_v4l2_capture_pool_finalize;
-  pool_class->acquire_buffer = gst_v4l2_capture_pool_acquire_buffer;
-  pool_class->release_buffer = gst_v4l2_capture_pool_release_buffer;
-  pool_class->reset_buffer = gst_v4l2_capture_pool_reset_buffer;
-  pool_class->flush_start = gst_v4l2_capture_pool_flush_start;
-  pool_class->flush_stop = gst_v4l2_capture_pool_flush_stop;
-  pool_class->start = gst_v4l2_capture_pool_start;
-  pool_class->stop = gst_v4l2_capture_pool_stop;
+  slot_quark = g_quark_from_static_string ("GstV4l2ElasticCapturePoolSlot");
+  object_class->finalize = gst_v4l2_elastic_capture_pool_finalize;
+  pool_class->acquire_buffer = gst_v4l2_elastic_capture_pool_acquire_buffer;
+  pool_class->release_buffer = gst_v4l2_elastic_capture_pool_release_buffer;
+  pool_class->reset_buffer = gst_v4l2_elastic_capture_pool_reset_buffer;
+  pool_class->flush_start = gst_v4l2_elastic_capture_pool_flush_start;
+  pool_class->flush_stop = gst_v4l2_elastic_capture_pool_flush_stop;
+  pool_class->start = gst_v4l2_elastic_capture_pool_start;
+  pool_class->stop = gst_v4l2_elastic_capture_pool_stop;
 }
 
 static void
-gst_v4l2_capture_pool_init (GstV4l2CapturePool *self)
+gst_v4l2_elastic_capture_pool_init (GstV4l2ElasticCapturePool *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -726,15 +732,17 @@ gst_v4l2_capture_pool_init (GstV4l2CapturePool *self)
 /* --- public API ---------------------------------------------------------- */
 
 /**
- * gst_v4l2_capture_pool_new:
+ * gst_v4l2_elastic_capture_pool_new:
  * @elastic: grow with CREATE_BUFS and shrink with REMOVE_BUFS; %FALSE is
  *   the classic pool: allocated whole with REQBUFS at each format, never
  *   shrunk, reallocated on every format change.
  */
-GstV4l2CapturePool *
-gst_v4l2_capture_pool_new (GstV4l2Device *device, gboolean elastic)
+GstV4l2ElasticCapturePool *
+gst_v4l2_elastic_capture_pool_new (
+    GstV4l2ElasticDevice *device, gboolean elastic)
 {
-  GstV4l2CapturePool *self = g_object_new (GST_TYPE_V4L2_CAPTURE_POOL, NULL);
+  GstV4l2ElasticCapturePool *self =
+      g_object_new (GST_TYPE_V4L2_ELASTIC_CAPTURE_POOL, NULL);
   GstStructure *config;
 
   gst_object_ref_sink (self);
@@ -755,8 +763,8 @@ gst_v4l2_capture_pool_new (GstV4l2Device *device, gboolean elastic)
 }
 
 void
-gst_v4l2_capture_pool_set_event_func (GstV4l2CapturePool *self,
-    GstV4l2PoolEventFunc func, gpointer user_data, GDestroyNotify notify)
+gst_v4l2_elastic_capture_pool_set_event_func (GstV4l2ElasticCapturePool *self,
+    GstV4l2ElasticPoolEventFunc func, gpointer user_data, GDestroyNotify notify)
 {
   if (self->event_notify)
     self->event_notify (self->event_data);
@@ -766,13 +774,13 @@ gst_v4l2_capture_pool_set_event_func (GstV4l2CapturePool *self,
 }
 
 gboolean
-gst_v4l2_capture_pool_is_elastic (GstV4l2CapturePool *self)
+gst_v4l2_elastic_capture_pool_is_elastic (GstV4l2ElasticCapturePool *self)
 {
   return self->elastic;
 }
 
 /**
- * gst_v4l2_capture_pool_set_limits:
+ * gst_v4l2_elastic_capture_pool_set_limits:
  * @max_buffers: at most this many CAPTURE buffers (0: the queue's
  *   max_num_buffers)
  * @memory_limit: at most this many bytes of CAPTURE memory (0: no limit)
@@ -783,8 +791,8 @@ gst_v4l2_capture_pool_is_elastic (GstV4l2CapturePool *self)
  * deadlocks on its own references.
  */
 void
-gst_v4l2_capture_pool_set_limits (
-    GstV4l2CapturePool *self, guint max_buffers, guint64 memory_limit)
+gst_v4l2_elastic_capture_pool_set_limits (
+    GstV4l2ElasticCapturePool *self, guint max_buffers, guint64 memory_limit)
 {
   guint queue_max = self->device->capture_caps.max_num_buffers
       ? self->device->capture_caps.max_num_buffers
@@ -798,18 +806,18 @@ gst_v4l2_capture_pool_set_limits (
 }
 
 /**
- * gst_v4l2_capture_pool_set_demand:
+ * gst_v4l2_elastic_capture_pool_set_demand:
  *
  * Sets what the stream needs; free buffers above the new target are
  * removed at once, busy ones as they come back.
  */
 void
-gst_v4l2_capture_pool_set_demand (
-    GstV4l2CapturePool *self, const GstV4l2PoolDemand *demand)
+gst_v4l2_elastic_capture_pool_set_demand (
+    GstV4l2ElasticCapturePool *self, const GstV4l2ElasticPoolDemand *demand)
 {
   g_mutex_lock (&self->lock);
   self->demand = *demand;
-  self->target = gst_v4l2_pool_target (demand);
+  self->target = gst_v4l2_elastic_pool_target (demand);
   /* Peaks seen under the old demand say nothing about the new one. */
   self->window_peak = self->last_window_peak = 0;
   self->window_count = 0;
@@ -825,7 +833,7 @@ gst_v4l2_capture_pool_set_demand (
 }
 
 guint
-gst_v4l2_capture_pool_get_target (GstV4l2CapturePool *self)
+gst_v4l2_elastic_capture_pool_get_target (GstV4l2ElasticCapturePool *self)
 {
   guint target;
 
@@ -836,7 +844,7 @@ gst_v4l2_capture_pool_get_target (GstV4l2CapturePool *self)
 }
 
 /**
- * gst_v4l2_capture_pool_set_format:
+ * gst_v4l2_elastic_capture_pool_set_format:
  *
  * Starts a new format generation (the caller has set it on the CAPTURE
  * queue).  Free buffers of the old format are removed now, busy ones when
@@ -844,7 +852,7 @@ gst_v4l2_capture_pool_get_target (GstV4l2CapturePool *self)
  * only: a classic pool reallocates instead.
  */
 gboolean
-gst_v4l2_capture_pool_set_format (GstV4l2CapturePool *self,
+gst_v4l2_elastic_capture_pool_set_format (GstV4l2ElasticCapturePool *self,
     const struct v4l2_format *fmt, const GstVideoInfo *info)
 {
   GPtrArray *victims = g_ptr_array_new ();
@@ -868,7 +876,7 @@ gst_v4l2_capture_pool_set_format (GstV4l2CapturePool *self,
 
 /* With the lock held: take every buffer out of the kernel's hands. */
 static void
-orphan_all_locked (GstV4l2CapturePool *self)
+orphan_all_locked (GstV4l2ElasticCapturePool *self)
 {
   guint i, zero = 0;
   Slot *slot;
@@ -898,20 +906,20 @@ orphan_all_locked (GstV4l2CapturePool *self)
   }
   g_ptr_array_set_size (self->slots, 0);
 
-  if (gst_v4l2_device_is_open (self->device))
-    gst_v4l2_device_request_buffers (
-        self->device, GST_V4L2_QUEUE_CAPTURE, &zero);
+  if (gst_v4l2_elastic_device_is_open (self->device))
+    gst_v4l2_elastic_device_request_buffers (
+        self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, &zero);
 }
 
 /**
- * gst_v4l2_capture_pool_orphan_all:
+ * gst_v4l2_elastic_capture_pool_orphan_all:
  *
  * REQBUFS(0) on the CAPTURE queue (the caller stopped it): buffers that
  * are still held stay valid (the driver's orphaned buffers) and are freed
  * when their last holder lets go.
  */
 void
-gst_v4l2_capture_pool_orphan_all (GstV4l2CapturePool *self)
+gst_v4l2_elastic_capture_pool_orphan_all (GstV4l2ElasticCapturePool *self)
 {
   g_mutex_lock (&self->lock);
   orphan_all_locked (self);
@@ -920,7 +928,7 @@ gst_v4l2_capture_pool_orphan_all (GstV4l2CapturePool *self)
 }
 
 /**
- * gst_v4l2_capture_pool_reallocate:
+ * gst_v4l2_elastic_capture_pool_reallocate:
  *
  * The whole-pool path: every buffer is orphaned with REQBUFS(0), the new
  * format is taken, and (classic pool) the target is allocated at once with
@@ -929,7 +937,7 @@ gst_v4l2_capture_pool_orphan_all (GstV4l2CapturePool *self)
  * the CAPTURE queue and set the new format.
  */
 gboolean
-gst_v4l2_capture_pool_reallocate (GstV4l2CapturePool *self,
+gst_v4l2_elastic_capture_pool_reallocate (GstV4l2ElasticCapturePool *self,
     const struct v4l2_format *fmt, const GstVideoInfo *info)
 {
   gboolean ret = TRUE, initial;
@@ -950,8 +958,8 @@ gst_v4l2_capture_pool_reallocate (GstV4l2CapturePool *self,
     count = MAX (self->target, self->demand.references + 1);
     if (self->max_buffers)
       count = MIN (count, self->max_buffers);
-    if (!gst_v4l2_device_request_buffers (
-            self->device, GST_V4L2_QUEUE_CAPTURE, &count) ||
+    if (!gst_v4l2_elastic_device_request_buffers (
+            self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, &count) ||
         count == 0) {
       ret = FALSE;
     } else {
@@ -974,7 +982,8 @@ gst_v4l2_capture_pool_reallocate (GstV4l2CapturePool *self,
   GST_INFO_OBJECT (self, "reallocated: %u buffers, %" G_GUINT64_FORMAT " bytes",
       self->buffers, self->bytes);
   queue_event (self,
-      initial ? GST_V4L2_POOL_EVENT_GROW : GST_V4L2_POOL_EVENT_REALLOCATE);
+      initial ? GST_V4L2_ELASTIC_POOL_EVENT_GROW
+              : GST_V4L2_ELASTIC_POOL_EVENT_REALLOCATE);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   flush_events (self);
@@ -982,12 +991,12 @@ gst_v4l2_capture_pool_reallocate (GstV4l2CapturePool *self,
 }
 
 /**
- * gst_v4l2_capture_pool_buffer_index:
+ * gst_v4l2_elastic_capture_pool_buffer_index:
  *
  * Returns: the kernel index of a buffer of this pool, or -1.
  */
 gint
-gst_v4l2_capture_pool_buffer_index (GstBuffer *buffer)
+gst_v4l2_elastic_capture_pool_buffer_index (GstBuffer *buffer)
 {
   Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
 
@@ -995,7 +1004,7 @@ gst_v4l2_capture_pool_buffer_index (GstBuffer *buffer)
 }
 
 /**
- * gst_v4l2_capture_pool_get_stats:
+ * gst_v4l2_elastic_capture_pool_get_stats:
  *
  * Returns: (transfer full): buffers and bytes alive now (including
  * orphaned ones still held), their peaks, counts of creates, removes,
@@ -1003,7 +1012,7 @@ gst_v4l2_capture_pool_buffer_index (GstBuffer *buffer)
  * (stale) still alive.
  */
 GstStructure *
-gst_v4l2_capture_pool_get_stats (GstV4l2CapturePool *self)
+gst_v4l2_elastic_capture_pool_get_stats (GstV4l2ElasticCapturePool *self)
 {
   GstStructure *s;
   guint stale_buffers = 0, i;

@@ -20,55 +20,65 @@
 
 G_BEGIN_DECLS
 
-#define GST_TYPE_V4L2_CAPTURE_POOL (gst_v4l2_capture_pool_get_type ())
-G_DECLARE_FINAL_TYPE (GstV4l2CapturePool, gst_v4l2_capture_pool, GST,
-    V4L2_CAPTURE_POOL, GstBufferPool)
+#define GST_TYPE_V4L2_ELASTIC_CAPTURE_POOL                                     \
+  (gst_v4l2_elastic_capture_pool_get_type ())
+G_DECLARE_FINAL_TYPE (GstV4l2ElasticCapturePool, gst_v4l2_elastic_capture_pool,
+    GST, V4L2_ELASTIC_CAPTURE_POOL, GstBufferPool)
 
-/* What the stream needs at once; see gst_v4l2_pool_target(). */
+/* What the stream needs at once; see gst_v4l2_elastic_pool_target(). */
 typedef struct
 {
   guint references; /* pictures kept for prediction */
   guint reorder;    /* pictures held for output order */
   guint downstream; /* downstream's minimum (ALLOCATION) */
   guint in_flight;  /* requests submitted, not complete */
-} GstV4l2PoolDemand;
+} GstV4l2ElasticPoolDemand;
 
 typedef enum
 {
-  GST_V4L2_POOL_EVENT_GROW,
-  GST_V4L2_POOL_EVENT_SHRINK,
-  GST_V4L2_POOL_EVENT_REALLOCATE,
-  GST_V4L2_POOL_EVENT_WAIT,
-} GstV4l2PoolEvent;
+  GST_V4L2_ELASTIC_POOL_EVENT_GROW,
+  GST_V4L2_ELASTIC_POOL_EVENT_SHRINK,
+  GST_V4L2_ELASTIC_POOL_EVENT_REALLOCATE,
+  GST_V4L2_ELASTIC_POOL_EVENT_WAIT,
+} GstV4l2ElasticPoolEvent;
 
-typedef void (*GstV4l2PoolEventFunc) (GstV4l2CapturePool *pool,
-    GstV4l2PoolEvent event, guint buffers, guint64 bytes, gpointer user_data);
+typedef void (*GstV4l2ElasticPoolEventFunc) (GstV4l2ElasticCapturePool *pool,
+    GstV4l2ElasticPoolEvent event, guint buffers, guint64 bytes,
+    gpointer user_data);
 
-guint gst_v4l2_pool_target (const GstV4l2PoolDemand *demand);
+guint gst_v4l2_elastic_pool_target (const GstV4l2ElasticPoolDemand *demand);
 
-GstV4l2CapturePool *gst_v4l2_capture_pool_new (
-    GstV4l2Device *device, gboolean elastic);
+GstV4l2ElasticCapturePool *gst_v4l2_elastic_capture_pool_new (
+    GstV4l2ElasticDevice *device, gboolean elastic);
 
-void gst_v4l2_capture_pool_set_event_func (GstV4l2CapturePool *self,
-    GstV4l2PoolEventFunc func, gpointer user_data, GDestroyNotify notify);
-void gst_v4l2_capture_pool_set_limits (
-    GstV4l2CapturePool *self, guint max_buffers, guint64 memory_limit);
-void gst_v4l2_capture_pool_set_demand (
-    GstV4l2CapturePool *self, const GstV4l2PoolDemand *demand);
-guint gst_v4l2_capture_pool_get_target (GstV4l2CapturePool *self);
+void gst_v4l2_elastic_capture_pool_set_event_func (
+    GstV4l2ElasticCapturePool *self, GstV4l2ElasticPoolEventFunc func,
+    gpointer user_data, GDestroyNotify notify);
+void gst_v4l2_elastic_capture_pool_set_limits (
+    GstV4l2ElasticCapturePool *self, guint max_buffers, guint64 memory_limit);
+void gst_v4l2_elastic_capture_pool_set_demand (
+    GstV4l2ElasticCapturePool *self, const GstV4l2ElasticPoolDemand *demand);
+guint gst_v4l2_elastic_capture_pool_get_target (
+    GstV4l2ElasticCapturePool *self);
 
-gboolean gst_v4l2_capture_pool_set_format (GstV4l2CapturePool *self,
-    const struct v4l2_format *fmt, const GstVideoInfo *info);
-gboolean gst_v4l2_capture_pool_reallocate (GstV4l2CapturePool *self,
-    const struct v4l2_format *fmt, const GstVideoInfo *info);
-void gst_v4l2_capture_pool_orphan_all (GstV4l2CapturePool *self);
+gboolean gst_v4l2_elastic_capture_pool_set_format (
+    GstV4l2ElasticCapturePool *self, const struct v4l2_format *fmt,
+    const GstVideoInfo *info);
+gboolean gst_v4l2_elastic_capture_pool_reallocate (
+    GstV4l2ElasticCapturePool *self, const struct v4l2_format *fmt,
+    const GstVideoInfo *info);
+void gst_v4l2_elastic_capture_pool_orphan_all (GstV4l2ElasticCapturePool *self);
 
-void gst_v4l2_capture_pool_hold (GstV4l2CapturePool *self, GstBuffer *buffer);
-void gst_v4l2_capture_pool_unhold (GstV4l2CapturePool *self, GstBuffer *buffer);
+void gst_v4l2_elastic_capture_pool_hold (
+    GstV4l2ElasticCapturePool *self, GstBuffer *buffer);
+void gst_v4l2_elastic_capture_pool_unhold (
+    GstV4l2ElasticCapturePool *self, GstBuffer *buffer);
 
-gboolean gst_v4l2_capture_pool_is_elastic (GstV4l2CapturePool *self);
-gint gst_v4l2_capture_pool_buffer_index (GstBuffer *buffer);
-GstStructure *gst_v4l2_capture_pool_get_stats (GstV4l2CapturePool *self);
+gboolean gst_v4l2_elastic_capture_pool_is_elastic (
+    GstV4l2ElasticCapturePool *self);
+gint gst_v4l2_elastic_capture_pool_buffer_index (GstBuffer *buffer);
+GstStructure *gst_v4l2_elastic_capture_pool_get_stats (
+    GstV4l2ElasticCapturePool *self);
 
 G_END_DECLS
 

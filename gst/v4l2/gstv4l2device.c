@@ -20,17 +20,18 @@
 #include <unistd.h>
 #include <linux/media.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_v4l2_device_debug);
-#define GST_CAT_DEFAULT gst_v4l2_device_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_device_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_device_debug
 
-G_DEFINE_TYPE_WITH_CODE (GstV4l2Device, gst_v4l2_device, GST_TYPE_OBJECT,
-    GST_DEBUG_CATEGORY_INIT (gst_v4l2_device_debug, "v4l2elastic-device", 0,
-        "V4L2 stateless decoder device"));
+G_DEFINE_TYPE_WITH_CODE (GstV4l2ElasticDevice, gst_v4l2_elastic_device,
+    GST_TYPE_OBJECT,
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_device_debug,
+        "v4l2elastic-device", 0, "V4L2 stateless decoder device"));
 
 static const gchar *
-queue_name (GstV4l2Queue queue)
+queue_name (GstV4l2ElasticQueue queue)
 {
-  return queue == GST_V4L2_QUEUE_OUTPUT ? "OUTPUT" : "CAPTURE";
+  return queue == GST_V4L2_ELASTIC_QUEUE_OUTPUT ? "OUTPUT" : "CAPTURE";
 }
 
 static gint
@@ -56,33 +57,34 @@ xioctl (gint fd, gulong request, gpointer arg)
   G_STMT_END
 
 static void
-gst_v4l2_device_finalize (GObject *object)
+gst_v4l2_elastic_device_finalize (GObject *object)
 {
-  GstV4l2Device *self = GST_V4L2_DEVICE (object);
+  GstV4l2ElasticDevice *self = GST_V4L2_ELASTIC_DEVICE (object);
 
-  gst_v4l2_device_close (self);
+  gst_v4l2_elastic_device_close (self);
   g_free (self->media_path);
   g_free (self->video_path);
-  G_OBJECT_CLASS (gst_v4l2_device_parent_class)->finalize (object);
+  G_OBJECT_CLASS (gst_v4l2_elastic_device_parent_class)->finalize (object);
 }
 
 static void
-gst_v4l2_device_class_init (GstV4l2DeviceClass *klass)
+gst_v4l2_elastic_device_class_init (GstV4l2ElasticDeviceClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = gst_v4l2_device_finalize;
+  G_OBJECT_CLASS (klass)->finalize = gst_v4l2_elastic_device_finalize;
 }
 
 static void
-gst_v4l2_device_init (GstV4l2Device *self)
+gst_v4l2_elastic_device_init (GstV4l2ElasticDevice *self)
 {
   self->media_fd = -1;
   self->video_fd = -1;
 }
 
-GstV4l2Device *
-gst_v4l2_device_new (const gchar *media_path, const gchar *video_path)
+GstV4l2ElasticDevice *
+gst_v4l2_elastic_device_new (const gchar *media_path, const gchar *video_path)
 {
-  GstV4l2Device *self = g_object_new (GST_TYPE_V4L2_DEVICE, NULL);
+  GstV4l2ElasticDevice *self =
+      g_object_new (GST_TYPE_V4L2_ELASTIC_DEVICE, NULL);
 
   gst_object_ref_sink (self);
   self->media_path = g_strdup (media_path);
@@ -91,32 +93,32 @@ gst_v4l2_device_new (const gchar *media_path, const gchar *video_path)
 }
 
 gboolean
-gst_v4l2_device_is_open (GstV4l2Device *self)
+gst_v4l2_elastic_device_is_open (GstV4l2ElasticDevice *self)
 {
   return self->video_fd >= 0;
 }
 
 /**
- * gst_v4l2_device_open:
+ * gst_v4l2_elastic_device_open:
  *
  * Opens both nodes and probes the queues' buffer capabilities.
  */
 gboolean
-gst_v4l2_device_open (GstV4l2Device *self, GError **error)
+gst_v4l2_elastic_device_open (GstV4l2ElasticDevice *self, GError **error)
 {
-  GstV4l2DecoderCaps *caps;
+  GstV4l2ElasticDecoderCaps *caps;
   gint err;
 
-  if (gst_v4l2_device_is_open (self))
+  if (gst_v4l2_elastic_device_is_open (self))
     return TRUE;
 
-  caps = gst_v4l2_probe_decoder (self->video_path, error);
+  caps = gst_v4l2_elastic_probe_decoder (self->video_path, error);
   if (!caps)
     return FALSE;
   self->mplane = caps->multiplanar;
   self->output_caps = caps->output;
   self->capture_caps = caps->capture;
-  gst_v4l2_decoder_caps_free (caps);
+  gst_v4l2_elastic_decoder_caps_free (caps);
 
   self->output_type = self->mplane ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE
                                    : V4L2_BUF_TYPE_VIDEO_OUTPUT;
@@ -147,7 +149,7 @@ gst_v4l2_device_open (GstV4l2Device *self, GError **error)
 }
 
 void
-gst_v4l2_device_close (GstV4l2Device *self)
+gst_v4l2_elastic_device_close (GstV4l2ElasticDevice *self)
 {
   if (self->video_fd >= 0)
     close (self->video_fd);
@@ -158,23 +160,25 @@ gst_v4l2_device_close (GstV4l2Device *self)
 }
 
 guint32
-gst_v4l2_device_queue_type (GstV4l2Device *self, GstV4l2Queue queue)
+gst_v4l2_elastic_device_queue_type (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue)
 {
-  return queue == GST_V4L2_QUEUE_OUTPUT ? self->output_type
-                                        : self->capture_type;
+  return queue == GST_V4L2_ELASTIC_QUEUE_OUTPUT ? self->output_type
+                                                : self->capture_type;
 }
 
 /* ------------------------------------------------------------------ */
 /* Formats                                                             */
 
 /**
- * gst_v4l2_device_enum_formats:
+ * gst_v4l2_elastic_device_enum_formats:
  *
  * Returns: (transfer full): the fourccs the queue offers now (the CAPTURE
  * list depends on the OUTPUT format).
  */
 GArray *
-gst_v4l2_device_enum_formats (GstV4l2Device *self, GstV4l2Queue queue)
+gst_v4l2_elastic_device_enum_formats (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue)
 {
   GArray *fourccs = g_array_new (FALSE, FALSE, sizeof (guint32));
   guint i;
@@ -183,7 +187,7 @@ gst_v4l2_device_enum_formats (GstV4l2Device *self, GstV4l2Queue queue)
     struct v4l2_fmtdesc desc = { 0 };
 
     desc.index = i;
-    desc.type = gst_v4l2_device_queue_type (self, queue);
+    desc.type = gst_v4l2_elastic_device_queue_type (self, queue);
     if (xioctl (self->video_fd, VIDIOC_ENUM_FMT, &desc) < 0)
       break;
     g_array_append_val (fourccs, desc.pixelformat);
@@ -192,8 +196,8 @@ gst_v4l2_device_enum_formats (GstV4l2Device *self, GstV4l2Queue queue)
 }
 
 gboolean
-gst_v4l2_device_enum_framesizes (GstV4l2Device *self, guint32 fourcc,
-    guint *min_w, guint *max_w, guint *min_h, guint *max_h)
+gst_v4l2_elastic_device_enum_framesizes (GstV4l2ElasticDevice *self,
+    guint32 fourcc, guint *min_w, guint *max_w, guint *min_h, guint *max_h)
 {
   struct v4l2_frmsizeenum size = { 0 };
 
@@ -217,12 +221,12 @@ gst_v4l2_device_enum_framesizes (GstV4l2Device *self, guint32 fourcc,
 }
 
 void
-gst_v4l2_device_format_init (GstV4l2Device *self, GstV4l2Queue queue,
-    struct v4l2_format *fmt, guint32 fourcc, guint width, guint height,
-    guint32 sizeimage)
+gst_v4l2_elastic_device_format_init (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, struct v4l2_format *fmt, guint32 fourcc,
+    guint width, guint height, guint32 sizeimage)
 {
   memset (fmt, 0, sizeof (*fmt));
-  fmt->type = gst_v4l2_device_queue_type (self, queue);
+  fmt->type = gst_v4l2_elastic_device_queue_type (self, queue);
   if (self->mplane) {
     fmt->fmt.pix_mp.pixelformat = fourcc;
     fmt->fmt.pix_mp.width = width;
@@ -238,11 +242,11 @@ gst_v4l2_device_format_init (GstV4l2Device *self, GstV4l2Queue queue,
 }
 
 gboolean
-gst_v4l2_device_get_format (
-    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt)
+gst_v4l2_elastic_device_get_format (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, struct v4l2_format *fmt)
 {
   memset (fmt, 0, sizeof (*fmt));
-  fmt->type = gst_v4l2_device_queue_type (self, queue);
+  fmt->type = gst_v4l2_elastic_device_queue_type (self, queue);
   if (xioctl (self->video_fd, VIDIOC_G_FMT, fmt) < 0) {
     LOG_IOCTL_FAILURE (self, GST_LEVEL_ERROR, "VIDIOC_G_FMT", queue);
     return FALSE;
@@ -251,8 +255,8 @@ gst_v4l2_device_get_format (
 }
 
 gboolean
-gst_v4l2_device_set_format (
-    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt)
+gst_v4l2_elastic_device_set_format (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, struct v4l2_format *fmt)
 {
   if (xioctl (self->video_fd, VIDIOC_S_FMT, fmt) < 0) {
     /* EBUSY is an answer, not an error: the caller may take another
@@ -265,8 +269,8 @@ gst_v4l2_device_set_format (
 }
 
 gboolean
-gst_v4l2_device_try_format (
-    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt)
+gst_v4l2_elastic_device_try_format (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, struct v4l2_format *fmt)
 {
   if (xioctl (self->video_fd, VIDIOC_TRY_FMT, fmt) < 0) {
     LOG_IOCTL_FAILURE (self, GST_LEVEL_DEBUG, "VIDIOC_TRY_FMT", queue);
@@ -276,7 +280,7 @@ gst_v4l2_device_try_format (
 }
 
 gsize
-gst_v4l2_format_total_size (const struct v4l2_format *fmt)
+gst_v4l2_elastic_format_total_size (const struct v4l2_format *fmt)
 {
   gsize size = 0;
   guint i;
@@ -310,7 +314,7 @@ static const struct
 };
 
 GstVideoFormat
-gst_v4l2_fourcc_to_video_format (guint32 fourcc)
+gst_v4l2_elastic_fourcc_to_video_format (guint32 fourcc)
 {
   guint i;
 
@@ -321,7 +325,7 @@ gst_v4l2_fourcc_to_video_format (guint32 fourcc)
 }
 
 guint32
-gst_v4l2_video_format_to_fourcc (GstVideoFormat format)
+gst_v4l2_elastic_video_format_to_fourcc (GstVideoFormat format)
 {
   guint i;
 
@@ -332,13 +336,13 @@ gst_v4l2_video_format_to_fourcc (GstVideoFormat format)
 }
 
 /**
- * gst_v4l2_format_to_video_info:
+ * gst_v4l2_elastic_format_to_video_info:
  *
  * Describes a CAPTURE format as a #GstVideoInfo with the driver's strides
  * and plane offsets (single-buffer layouts only: one memory plane).
  */
 gboolean
-gst_v4l2_format_to_video_info (
+gst_v4l2_elastic_format_to_video_info (
     const struct v4l2_format *fmt, GstVideoInfo *info)
 {
   GstVideoFormat vformat;
@@ -362,7 +366,7 @@ gst_v4l2_format_to_video_info (
     sizeimage = fmt->fmt.pix.sizeimage;
   }
 
-  vformat = gst_v4l2_fourcc_to_video_format (fourcc);
+  vformat = gst_v4l2_elastic_fourcc_to_video_format (fourcc);
   if (vformat == GST_VIDEO_FORMAT_UNKNOWN)
     return FALSE;
   if (!gst_video_info_set_format (info, vformat, width, height))
@@ -397,8 +401,8 @@ gst_v4l2_format_to_video_info (
 /* Controls                                                            */
 
 gboolean
-gst_v4l2_device_query_control (
-    GstV4l2Device *self, guint32 id, struct v4l2_query_ext_ctrl *query)
+gst_v4l2_elastic_device_query_control (
+    GstV4l2ElasticDevice *self, guint32 id, struct v4l2_query_ext_ctrl *query)
 {
   memset (query, 0, sizeof (*query));
   query->id = id;
@@ -411,18 +415,18 @@ gst_v4l2_device_query_control (
 }
 
 /**
- * gst_v4l2_device_check_control_size:
+ * gst_v4l2_elastic_device_check_control_size:
  *
  * The ABI check made before a codec is offered: the driver has the
  * control and its element size is the size of our structure.
  */
 gboolean
-gst_v4l2_device_check_control_size (
-    GstV4l2Device *self, guint32 id, gsize size, const gchar *name)
+gst_v4l2_elastic_device_check_control_size (
+    GstV4l2ElasticDevice *self, guint32 id, gsize size, const gchar *name)
 {
   struct v4l2_query_ext_ctrl query;
 
-  if (!gst_v4l2_device_query_control (self, id, &query)) {
+  if (!gst_v4l2_elastic_device_query_control (self, id, &query)) {
     GST_INFO_OBJECT (self, "%s: no %s control", self->video_path, name);
     return FALSE;
   }
@@ -436,13 +440,13 @@ gst_v4l2_device_check_control_size (
 }
 
 /**
- * gst_v4l2_device_set_controls:
+ * gst_v4l2_elastic_device_set_controls:
  * @request_fd: the media request the values belong to, or -1 for the
  *   current values
  */
 gboolean
-gst_v4l2_device_set_controls (GstV4l2Device *self, gint request_fd,
-    struct v4l2_ext_control *controls, guint count)
+gst_v4l2_elastic_device_set_controls (GstV4l2ElasticDevice *self,
+    gint request_fd, struct v4l2_ext_control *controls, guint count)
 {
   struct v4l2_ext_controls ctrls = { 0 };
 
@@ -469,19 +473,19 @@ gst_v4l2_device_set_controls (GstV4l2Device *self, gint request_fd,
 /* Buffers                                                             */
 
 /**
- * gst_v4l2_device_request_buffers:
+ * gst_v4l2_elastic_device_request_buffers:
  * @count: (inout): wanted, then allocated; 0 frees every buffer (memory
  *   still exported or mapped lives on where the driver has orphaned
  *   buffers)
  */
 gboolean
-gst_v4l2_device_request_buffers (
-    GstV4l2Device *self, GstV4l2Queue queue, guint *count)
+gst_v4l2_elastic_device_request_buffers (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue, guint *count)
 {
   struct v4l2_requestbuffers req = { 0 };
 
   req.count = *count;
-  req.type = gst_v4l2_device_queue_type (self, queue);
+  req.type = gst_v4l2_elastic_device_queue_type (self, queue);
   req.memory = V4L2_MEMORY_MMAP;
   if (xioctl (self->video_fd, VIDIOC_REQBUFS, &req) < 0) {
     LOG_IOCTL_FAILURE (self, GST_LEVEL_ERROR, "VIDIOC_REQBUFS", queue);
@@ -494,7 +498,7 @@ gst_v4l2_device_request_buffers (
 }
 
 /**
- * gst_v4l2_device_create_buffers:
+ * gst_v4l2_elastic_device_create_buffers:
  * @fmt: the format the buffers are sized for
  * @index: (out): first index created
  * @created: (out): how many were created (the kernel may give fewer)
@@ -503,10 +507,11 @@ gst_v4l2_device_request_buffers (
  * ENOMEM when memory ran out.
  */
 gboolean
-gst_v4l2_device_create_buffers (GstV4l2Device *self, GstV4l2Queue queue,
-    const struct v4l2_format *fmt, guint count, guint *index, guint *created)
+gst_v4l2_elastic_device_create_buffers (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, const struct v4l2_format *fmt, guint count,
+    guint *index, guint *created)
 {
-  struct gst_v4l2_create_buffers create = { 0 };
+  struct gst_v4l2_elastic_create_buffers create = { 0 };
 
   create.count = count;
   create.memory = V4L2_MEMORY_MMAP;
@@ -532,21 +537,21 @@ gst_v4l2_device_create_buffers (GstV4l2Device *self, GstV4l2Queue queue,
 }
 
 /**
- * gst_v4l2_device_remove_buffers:
+ * gst_v4l2_elastic_device_remove_buffers:
  *
  * Frees buffers @index .. @index + @count - 1 (all or nothing).  errno is
  * EBUSY if one is still queued, EINVAL for a hole, ENOTTY without kernel
  * support.
  */
 gboolean
-gst_v4l2_device_remove_buffers (
-    GstV4l2Device *self, GstV4l2Queue queue, guint index, guint count)
+gst_v4l2_elastic_device_remove_buffers (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, guint index, guint count)
 {
   struct v4l2_remove_buffers remove = { 0 };
 
   remove.index = index;
   remove.count = count;
-  remove.type = gst_v4l2_device_queue_type (self, queue);
+  remove.type = gst_v4l2_elastic_device_queue_type (self, queue);
   if (xioctl (self->video_fd, VIDIOC_REMOVE_BUFS, &remove) < 0) {
     LOG_IOCTL_FAILURE (self, GST_LEVEL_ERROR, "VIDIOC_REMOVE_BUFS", queue);
     return FALSE;
@@ -557,8 +562,9 @@ gst_v4l2_device_remove_buffers (
 }
 
 static void
-buffer_info_from_v4l2 (GstV4l2Device *self, const struct v4l2_buffer *buf,
-    const struct v4l2_plane *planes, GstV4l2BufferInfo *info)
+buffer_info_from_v4l2 (GstV4l2ElasticDevice *self,
+    const struct v4l2_buffer *buf, const struct v4l2_plane *planes,
+    GstV4l2ElasticBufferInfo *info)
 {
   guint i;
 
@@ -585,14 +591,14 @@ buffer_info_from_v4l2 (GstV4l2Device *self, const struct v4l2_buffer *buf,
 }
 
 gboolean
-gst_v4l2_device_query_buffer (GstV4l2Device *self, GstV4l2Queue queue,
-    guint index, GstV4l2BufferInfo *info)
+gst_v4l2_elastic_device_query_buffer (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, guint index, GstV4l2ElasticBufferInfo *info)
 {
   struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
   struct v4l2_buffer buf = { 0 };
 
   buf.index = index;
-  buf.type = gst_v4l2_device_queue_type (self, queue);
+  buf.type = gst_v4l2_elastic_device_queue_type (self, queue);
   buf.memory = V4L2_MEMORY_MMAP;
   if (self->mplane) {
     buf.length = VIDEO_MAX_PLANES;
@@ -607,17 +613,17 @@ gst_v4l2_device_query_buffer (GstV4l2Device *self, GstV4l2Queue queue,
 }
 
 /**
- * gst_v4l2_device_export_buffer:
+ * gst_v4l2_elastic_device_export_buffer:
  *
  * Returns: a new DMABuf fd for one plane of a buffer, or -1.
  */
 gint
-gst_v4l2_device_export_buffer (
-    GstV4l2Device *self, GstV4l2Queue queue, guint index, guint plane)
+gst_v4l2_elastic_device_export_buffer (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, guint index, guint plane)
 {
   struct v4l2_exportbuffer expbuf = { 0 };
 
-  expbuf.type = gst_v4l2_device_queue_type (self, queue);
+  expbuf.type = gst_v4l2_elastic_device_queue_type (self, queue);
   expbuf.index = index;
   expbuf.plane = plane;
   expbuf.flags = O_CLOEXEC | O_RDWR;
@@ -629,20 +635,20 @@ gst_v4l2_device_export_buffer (
 }
 
 /**
- * gst_v4l2_device_queue_buffer:
+ * gst_v4l2_elastic_device_queue_buffer:
  * @request_fd: the media request to bind the buffer to, or -1
  */
 gboolean
-gst_v4l2_device_queue_buffer (GstV4l2Device *self, GstV4l2Queue queue,
-    guint index, guint64 timestamp_ns, const guint32 *bytesused, guint n_planes,
-    gint request_fd, guint32 flags)
+gst_v4l2_elastic_device_queue_buffer (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, guint index, guint64 timestamp_ns,
+    const guint32 *bytesused, guint n_planes, gint request_fd, guint32 flags)
 {
   struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
   struct v4l2_buffer buf = { 0 };
   guint i;
 
   buf.index = index;
-  buf.type = gst_v4l2_device_queue_type (self, queue);
+  buf.type = gst_v4l2_elastic_device_queue_type (self, queue);
   buf.memory = V4L2_MEMORY_MMAP;
   buf.flags = flags;
   buf.field = V4L2_FIELD_NONE;
@@ -670,18 +676,18 @@ gst_v4l2_device_queue_buffer (GstV4l2Device *self, GstV4l2Queue queue,
 }
 
 /**
- * gst_v4l2_device_dequeue_buffer:
+ * gst_v4l2_elastic_device_dequeue_buffer:
  *
  * Non-blocking: errno is EAGAIN when nothing is ready.
  */
 gboolean
-gst_v4l2_device_dequeue_buffer (
-    GstV4l2Device *self, GstV4l2Queue queue, GstV4l2BufferInfo *info)
+gst_v4l2_elastic_device_dequeue_buffer (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, GstV4l2ElasticBufferInfo *info)
 {
   struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
   struct v4l2_buffer buf = { 0 };
 
-  buf.type = gst_v4l2_device_queue_type (self, queue);
+  buf.type = gst_v4l2_elastic_device_queue_type (self, queue);
   buf.memory = V4L2_MEMORY_MMAP;
   if (self->mplane) {
     buf.length = VIDEO_MAX_PLANES;
@@ -697,9 +703,10 @@ gst_v4l2_device_dequeue_buffer (
 }
 
 gboolean
-gst_v4l2_device_stream_on (GstV4l2Device *self, GstV4l2Queue queue)
+gst_v4l2_elastic_device_stream_on (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue)
 {
-  guint32 type = gst_v4l2_device_queue_type (self, queue);
+  guint32 type = gst_v4l2_elastic_device_queue_type (self, queue);
 
   if (xioctl (self->video_fd, VIDIOC_STREAMON, &type) < 0) {
     LOG_IOCTL_FAILURE (self, GST_LEVEL_ERROR, "VIDIOC_STREAMON", queue);
@@ -710,9 +717,10 @@ gst_v4l2_device_stream_on (GstV4l2Device *self, GstV4l2Queue queue)
 }
 
 gboolean
-gst_v4l2_device_stream_off (GstV4l2Device *self, GstV4l2Queue queue)
+gst_v4l2_elastic_device_stream_off (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue)
 {
-  guint32 type = gst_v4l2_device_queue_type (self, queue);
+  guint32 type = gst_v4l2_elastic_device_queue_type (self, queue);
 
   if (xioctl (self->video_fd, VIDIOC_STREAMOFF, &type) < 0) {
     LOG_IOCTL_FAILURE (self, GST_LEVEL_ERROR, "VIDIOC_STREAMOFF", queue);
@@ -723,14 +731,14 @@ gst_v4l2_device_stream_off (GstV4l2Device *self, GstV4l2Queue queue)
 }
 
 /**
- * gst_v4l2_device_poll:
+ * gst_v4l2_elastic_device_poll:
  *
  * Waits until a buffer can be dequeued on either queue.
  *
  * Returns: > 0 when ready, 0 on timeout, < 0 on error (errno set).
  */
 gint
-gst_v4l2_device_poll (GstV4l2Device *self, gint timeout_ms)
+gst_v4l2_elastic_device_poll (GstV4l2ElasticDevice *self, gint timeout_ms)
 {
   struct pollfd pfd = { 0 };
   gint ret;
@@ -751,7 +759,7 @@ gst_v4l2_device_poll (GstV4l2Device *self, gint timeout_ms)
 /* Media requests                                                      */
 
 gint
-gst_v4l2_device_alloc_request (GstV4l2Device *self)
+gst_v4l2_elastic_device_alloc_request (GstV4l2ElasticDevice *self)
 {
   gint fd = -1;
 

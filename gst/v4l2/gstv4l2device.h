@@ -19,16 +19,16 @@
 
 G_BEGIN_DECLS
 
-#define GST_TYPE_V4L2_DEVICE (gst_v4l2_device_get_type ())
-G_DECLARE_FINAL_TYPE (
-    GstV4l2Device, gst_v4l2_device, GST, V4L2_DEVICE, GstObject)
+#define GST_TYPE_V4L2_ELASTIC_DEVICE (gst_v4l2_elastic_device_get_type ())
+G_DECLARE_FINAL_TYPE (GstV4l2ElasticDevice, gst_v4l2_elastic_device, GST,
+    V4L2_ELASTIC_DEVICE, GstObject)
 
 /* The queue a call is about. */
 typedef enum
 {
-  GST_V4L2_QUEUE_OUTPUT,  /* bitstream, fed with media requests */
-  GST_V4L2_QUEUE_CAPTURE, /* decoded pictures */
-} GstV4l2Queue;
+  GST_V4L2_ELASTIC_QUEUE_OUTPUT,  /* bitstream, fed with media requests */
+  GST_V4L2_ELASTIC_QUEUE_CAPTURE, /* decoded pictures */
+} GstV4l2ElasticQueue;
 
 /* What the kernel said about one buffer, as far as we use it. */
 typedef struct
@@ -41,9 +41,9 @@ typedef struct
   guint32 bytesused[VIDEO_MAX_PLANES];
   guint32 length[VIDEO_MAX_PLANES];
   guint32 mem_offset[VIDEO_MAX_PLANES];
-} GstV4l2BufferInfo;
+} GstV4l2ElasticBufferInfo;
 
-struct _GstV4l2Device
+struct _GstV4l2ElasticDevice
 {
   GstObject parent;
 
@@ -57,69 +57,74 @@ struct _GstV4l2Device
   guint32 capture_type;
 
   /* Probed when opened. */
-  GstV4l2QueueCaps output_caps;
-  GstV4l2QueueCaps capture_caps;
+  GstV4l2ElasticQueueCaps output_caps;
+  GstV4l2ElasticQueueCaps capture_caps;
 };
 
-GstV4l2Device *gst_v4l2_device_new (
+GstV4l2ElasticDevice *gst_v4l2_elastic_device_new (
     const gchar *media_path, const gchar *video_path);
 
-gboolean gst_v4l2_device_open (GstV4l2Device *self, GError **error);
-void gst_v4l2_device_close (GstV4l2Device *self);
-gboolean gst_v4l2_device_is_open (GstV4l2Device *self);
+gboolean gst_v4l2_elastic_device_open (
+    GstV4l2ElasticDevice *self, GError **error);
+void gst_v4l2_elastic_device_close (GstV4l2ElasticDevice *self);
+gboolean gst_v4l2_elastic_device_is_open (GstV4l2ElasticDevice *self);
 
-guint32 gst_v4l2_device_queue_type (GstV4l2Device *self, GstV4l2Queue queue);
+guint32 gst_v4l2_elastic_device_queue_type (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue);
 
 /* Formats */
-GArray *gst_v4l2_device_enum_formats (GstV4l2Device *self, GstV4l2Queue queue);
-gboolean gst_v4l2_device_enum_framesizes (GstV4l2Device *self, guint32 fourcc,
-    guint *min_w, guint *max_w, guint *min_h, guint *max_h);
-gboolean gst_v4l2_device_get_format (
-    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt);
-gboolean gst_v4l2_device_set_format (
-    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt);
-gboolean gst_v4l2_device_try_format (
-    GstV4l2Device *self, GstV4l2Queue queue, struct v4l2_format *fmt);
-void gst_v4l2_device_format_init (GstV4l2Device *self, GstV4l2Queue queue,
-    struct v4l2_format *fmt, guint32 fourcc, guint width, guint height,
-    guint32 sizeimage);
-gsize gst_v4l2_format_total_size (const struct v4l2_format *fmt);
-gboolean gst_v4l2_format_to_video_info (
+GArray *gst_v4l2_elastic_device_enum_formats (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue);
+gboolean gst_v4l2_elastic_device_enum_framesizes (GstV4l2ElasticDevice *self,
+    guint32 fourcc, guint *min_w, guint *max_w, guint *min_h, guint *max_h);
+gboolean gst_v4l2_elastic_device_get_format (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, struct v4l2_format *fmt);
+gboolean gst_v4l2_elastic_device_set_format (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, struct v4l2_format *fmt);
+gboolean gst_v4l2_elastic_device_try_format (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, struct v4l2_format *fmt);
+void gst_v4l2_elastic_device_format_init (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, struct v4l2_format *fmt, guint32 fourcc,
+    guint width, guint height, guint32 sizeimage);
+gsize gst_v4l2_elastic_format_total_size (const struct v4l2_format *fmt);
+gboolean gst_v4l2_elastic_format_to_video_info (
     const struct v4l2_format *fmt, GstVideoInfo *info);
-GstVideoFormat gst_v4l2_fourcc_to_video_format (guint32 fourcc);
-guint32 gst_v4l2_video_format_to_fourcc (GstVideoFormat format);
+GstVideoFormat gst_v4l2_elastic_fourcc_to_video_format (guint32 fourcc);
+guint32 gst_v4l2_elastic_video_format_to_fourcc (GstVideoFormat format);
 
 /* Controls */
-gboolean gst_v4l2_device_query_control (
-    GstV4l2Device *self, guint32 id, struct v4l2_query_ext_ctrl *query);
-gboolean gst_v4l2_device_check_control_size (
-    GstV4l2Device *self, guint32 id, gsize size, const gchar *name);
-gboolean gst_v4l2_device_set_controls (GstV4l2Device *self, gint request_fd,
-    struct v4l2_ext_control *controls, guint count);
+gboolean gst_v4l2_elastic_device_query_control (
+    GstV4l2ElasticDevice *self, guint32 id, struct v4l2_query_ext_ctrl *query);
+gboolean gst_v4l2_elastic_device_check_control_size (
+    GstV4l2ElasticDevice *self, guint32 id, gsize size, const gchar *name);
+gboolean gst_v4l2_elastic_device_set_controls (GstV4l2ElasticDevice *self,
+    gint request_fd, struct v4l2_ext_control *controls, guint count);
 
 /* Buffers */
-gboolean gst_v4l2_device_request_buffers (
-    GstV4l2Device *self, GstV4l2Queue queue, guint *count);
-gboolean gst_v4l2_device_create_buffers (GstV4l2Device *self,
-    GstV4l2Queue queue, const struct v4l2_format *fmt, guint count,
+gboolean gst_v4l2_elastic_device_request_buffers (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue, guint *count);
+gboolean gst_v4l2_elastic_device_create_buffers (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, const struct v4l2_format *fmt, guint count,
     guint *index, guint *created);
-gboolean gst_v4l2_device_remove_buffers (
-    GstV4l2Device *self, GstV4l2Queue queue, guint index, guint count);
-gboolean gst_v4l2_device_query_buffer (GstV4l2Device *self, GstV4l2Queue queue,
-    guint index, GstV4l2BufferInfo *info);
-gint gst_v4l2_device_export_buffer (
-    GstV4l2Device *self, GstV4l2Queue queue, guint index, guint plane);
-gboolean gst_v4l2_device_queue_buffer (GstV4l2Device *self, GstV4l2Queue queue,
-    guint index, guint64 timestamp_ns, const guint32 *bytesused, guint n_planes,
-    gint request_fd, guint32 flags);
-gboolean gst_v4l2_device_dequeue_buffer (
-    GstV4l2Device *self, GstV4l2Queue queue, GstV4l2BufferInfo *info);
-gboolean gst_v4l2_device_stream_on (GstV4l2Device *self, GstV4l2Queue queue);
-gboolean gst_v4l2_device_stream_off (GstV4l2Device *self, GstV4l2Queue queue);
-gint gst_v4l2_device_poll (GstV4l2Device *self, gint timeout_ms);
+gboolean gst_v4l2_elastic_device_remove_buffers (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, guint index, guint count);
+gboolean gst_v4l2_elastic_device_query_buffer (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, guint index, GstV4l2ElasticBufferInfo *info);
+gint gst_v4l2_elastic_device_export_buffer (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, guint index, guint plane);
+gboolean gst_v4l2_elastic_device_queue_buffer (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, guint index, guint64 timestamp_ns,
+    const guint32 *bytesused, guint n_planes, gint request_fd, guint32 flags);
+gboolean gst_v4l2_elastic_device_dequeue_buffer (GstV4l2ElasticDevice *self,
+    GstV4l2ElasticQueue queue, GstV4l2ElasticBufferInfo *info);
+gboolean gst_v4l2_elastic_device_stream_on (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue);
+gboolean gst_v4l2_elastic_device_stream_off (
+    GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue);
+gint gst_v4l2_elastic_device_poll (GstV4l2ElasticDevice *self, gint timeout_ms);
 
 /* Media requests */
-gint gst_v4l2_device_alloc_request (GstV4l2Device *self);
+gint gst_v4l2_elastic_device_alloc_request (GstV4l2ElasticDevice *self);
 
 G_END_DECLS
 

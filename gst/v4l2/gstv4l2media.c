@@ -22,8 +22,8 @@
 #include <gst/gst.h>
 #include <gudev/gudev.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_v4l2_media_debug);
-#define GST_CAT_DEFAULT gst_v4l2_media_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_media_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_media_debug
 
 static void
 ensure_debug_category (void)
@@ -31,8 +31,8 @@ ensure_debug_category (void)
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (gst_v4l2_media_debug, "v4l2elastic-media", 0,
-        "V4L2 media controller discovery");
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_media_debug, "v4l2elastic-media",
+        0, "V4L2 media controller discovery");
     g_once_init_leave (&once, 1);
   }
 }
@@ -211,7 +211,7 @@ find_decoders_in (GUdevClient *client, const gchar *media_path, GError **error)
   close (fd);
 
   for (e = 0; e < t.topo.num_entities; e++) {
-    GstV4l2DecoderNode *node;
+    GstV4l2ElasticDecoderNode *node;
     gchar *video_path;
 
     if (t.entities[e].function != MEDIA_ENT_F_PROC_VIDEO_DECODER)
@@ -224,7 +224,7 @@ find_decoders_in (GUdevClient *client, const gchar *media_path, GError **error)
       continue;
     }
 
-    node = g_new0 (GstV4l2DecoderNode, 1);
+    node = g_new0 (GstV4l2ElasticDecoderNode, 1);
     node->media_path = g_strdup (media_path);
     node->video_path = video_path;
     node->driver = g_strndup (info.driver, sizeof (info.driver));
@@ -241,15 +241,16 @@ find_decoders_in (GUdevClient *client, const gchar *media_path, GError **error)
 }
 
 /**
- * gst_v4l2_media_find_decoders_in:
+ * gst_v4l2_elastic_media_find_decoders_in:
  * @media_path: a media controller node, e.g. "/dev/media0"
  * @error: return location for an error
  *
  * Returns: (transfer full): the decoder entities of that media device that
- * have a V4L2 video node, as #GstV4l2DecoderNode.
+ * have a V4L2 video node, as #GstV4l2ElasticDecoderNode.
  */
 GList *
-gst_v4l2_media_find_decoders_in (const gchar *media_path, GError **error)
+gst_v4l2_elastic_media_find_decoders_in (
+    const gchar *media_path, GError **error)
 {
   GUdevClient *client;
   GList *nodes;
@@ -269,7 +270,7 @@ compare_device_file (gconstpointer a, gconstpointer b)
 }
 
 /**
- * gst_v4l2_media_find_decoders:
+ * gst_v4l2_elastic_media_find_decoders:
  *
  * Walks every media controller device of the "media" subsystem.  Devices
  * that cannot be opened or read are logged and skipped.
@@ -277,7 +278,7 @@ compare_device_file (gconstpointer a, gconstpointer b)
  * Returns: (transfer full): all decoders found, ordered by media node.
  */
 GList *
-gst_v4l2_media_find_decoders (void)
+gst_v4l2_elastic_media_find_decoders (void)
 {
   GUdevClient *client;
   GList *devices, *l, *nodes = NULL;
@@ -306,7 +307,7 @@ gst_v4l2_media_find_decoders (void)
 }
 
 void
-gst_v4l2_decoder_node_free (GstV4l2DecoderNode *node)
+gst_v4l2_elastic_decoder_node_free (GstV4l2ElasticDecoderNode *node)
 {
   if (!node)
     return;
@@ -319,7 +320,7 @@ gst_v4l2_decoder_node_free (GstV4l2DecoderNode *node)
 }
 
 void
-gst_v4l2_decoder_node_list_free (GList *nodes)
+gst_v4l2_elastic_decoder_node_list_free (GList *nodes)
 {
-  g_list_free_full (nodes, (GDestroyNotify) gst_v4l2_decoder_node_free);
+  g_list_free_full (nodes, (GDestroyNotify) gst_v4l2_elastic_decoder_node_free);
 }

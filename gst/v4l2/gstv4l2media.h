@@ -15,9 +15,9 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GstV4l2DecoderNode GstV4l2DecoderNode;
+typedef struct _GstV4l2ElasticDecoderNode GstV4l2ElasticDecoderNode;
 
-struct _GstV4l2DecoderNode
+struct _GstV4l2ElasticDecoderNode
 {
   gchar *media_path;  /* /dev/mediaN */
   gchar *video_path;  /* /dev/videoN */
@@ -26,14 +26,14 @@ struct _GstV4l2DecoderNode
   gchar *entity_name; /* name of the decoder (proc) entity */
 };
 
-GList *gst_v4l2_media_find_decoders (void);
+GList *gst_v4l2_elastic_media_find_decoders (void);
 
-GList *gst_v4l2_media_find_decoders_in (
+GList *gst_v4l2_elastic_media_find_decoders_in (
     const gchar *media_path, GError **error);
 
-void gst_v4l2_decoder_node_free (GstV4l2DecoderNode *node);
+void gst_v4l2_elastic_decoder_node_free (GstV4l2ElasticDecoderNode *node);
 
-void gst_v4l2_decoder_node_list_free (GList *nodes);
+void gst_v4l2_elastic_decoder_node_list_free (GList *nodes);
 
 G_END_DECLS
 

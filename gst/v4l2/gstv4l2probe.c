@@ -21,8 +21,8 @@
 
 #include <gst/gst.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_v4l2_probe_debug);
-#define GST_CAT_DEFAULT gst_v4l2_probe_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_probe_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_probe_debug
 
 static void
 ensure_debug_category (void)
@@ -30,8 +30,8 @@ ensure_debug_category (void)
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (gst_v4l2_probe_debug, "v4l2elastic-probe", 0,
-        "V4L2 decoder capability probing");
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_probe_debug, "v4l2elastic-probe",
+        0, "V4L2 decoder capability probing");
     g_once_init_leave (&once, 1);
   }
 }
@@ -48,10 +48,11 @@ xioctl (gint fd, gulong request, gpointer arg)
 }
 
 static void
-probe_queue (gint fd, const gchar *path, guint32 type, GstV4l2QueueCaps *q)
+probe_queue (
+    gint fd, const gchar *path, guint32 type, GstV4l2ElasticQueueCaps *q)
 {
   struct v4l2_requestbuffers reqbufs = { 0 };
-  struct gst_v4l2_create_buffers create = { 0 };
+  struct gst_v4l2_elastic_create_buffers create = { 0 };
 
   q->type = type;
 
@@ -87,18 +88,18 @@ probe_queue (gint fd, const gchar *path, guint32 type, GstV4l2QueueCaps *q)
 }
 
 /**
- * gst_v4l2_probe_decoder:
+ * gst_v4l2_elastic_probe_decoder:
  * @video_path: the decoder's video node
  * @error: return location for an error
  *
  * Returns: (transfer full) (nullable): what the node can do, or %NULL with
  * @error set when it cannot be opened or is not a memory-to-memory device.
  */
-GstV4l2DecoderCaps *
-gst_v4l2_probe_decoder (const gchar *video_path, GError **error)
+GstV4l2ElasticDecoderCaps *
+gst_v4l2_elastic_probe_decoder (const gchar *video_path, GError **error)
 {
   struct v4l2_capability cap = { 0 };
-  GstV4l2DecoderCaps *caps;
+  GstV4l2ElasticDecoderCaps *caps;
   guint32 device_caps, out_type, cap_type;
   guint i;
   gint fd;
@@ -139,7 +140,7 @@ gst_v4l2_probe_decoder (const gchar *video_path, GError **error)
     return NULL;
   }
 
-  caps = g_new0 (GstV4l2DecoderCaps, 1);
+  caps = g_new0 (GstV4l2ElasticDecoderCaps, 1);
   caps->card = g_strndup ((const gchar *) cap.card, sizeof (cap.card));
   caps->driver = g_strndup ((const gchar *) cap.driver, sizeof (cap.driver));
   caps->multiplanar = out_type == V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
@@ -163,7 +164,7 @@ gst_v4l2_probe_decoder (const gchar *video_path, GError **error)
 }
 
 void
-gst_v4l2_decoder_caps_free (GstV4l2DecoderCaps *caps)
+gst_v4l2_elastic_decoder_caps_free (GstV4l2ElasticDecoderCaps *caps)
 {
   if (!caps)
     return;
@@ -174,13 +175,13 @@ gst_v4l2_decoder_caps_free (GstV4l2DecoderCaps *caps)
 }
 
 /**
- * gst_v4l2_fourcc_to_string:
+ * gst_v4l2_elastic_fourcc_to_string:
  *
  * Returns: (transfer full): the four characters of @fourcc, trailing
  * spaces removed.
  */
 gchar *
-gst_v4l2_fourcc_to_string (guint32 fourcc)
+gst_v4l2_elastic_fourcc_to_string (guint32 fourcc)
 {
   gchar s[5];
   guint i;

@@ -14,10 +14,10 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GstV4l2QueueCaps GstV4l2QueueCaps;
-typedef struct _GstV4l2DecoderCaps GstV4l2DecoderCaps;
+typedef struct _GstV4l2ElasticQueueCaps GstV4l2ElasticQueueCaps;
+typedef struct _GstV4l2ElasticDecoderCaps GstV4l2ElasticDecoderCaps;
 
-struct _GstV4l2QueueCaps
+struct _GstV4l2ElasticQueueCaps
 {
   guint32 type;            /* enum v4l2_buf_type */
   guint32 capabilities;    /* V4L2_BUF_CAP_* from REQBUFS(0) */
@@ -26,23 +26,23 @@ struct _GstV4l2QueueCaps
   guint32 max_num_buffers; /* 0 when the kernel does not report it */
 };
 
-struct _GstV4l2DecoderCaps
+struct _GstV4l2ElasticDecoderCaps
 {
   gchar *card;   /* v4l2_capability.card */
   gchar *driver; /* v4l2_capability.driver */
   gboolean multiplanar;
   gboolean stateless;    /* OUTPUT queue supports media requests */
   GArray *coded_formats; /* guint32 fourccs of the OUTPUT queue */
-  GstV4l2QueueCaps output;
-  GstV4l2QueueCaps capture;
+  GstV4l2ElasticQueueCaps output;
+  GstV4l2ElasticQueueCaps capture;
 };
 
-GstV4l2DecoderCaps *gst_v4l2_probe_decoder (
+GstV4l2ElasticDecoderCaps *gst_v4l2_elastic_probe_decoder (
     const gchar *video_path, GError **error);
 
-void gst_v4l2_decoder_caps_free (GstV4l2DecoderCaps *caps);
+void gst_v4l2_elastic_decoder_caps_free (GstV4l2ElasticDecoderCaps *caps);
 
-gchar *gst_v4l2_fourcc_to_string (guint32 fourcc);
+gchar *gst_v4l2_elastic_fourcc_to_string (guint32 fourcc);
 
 G_END_DECLS
 

@@ -17,25 +17,25 @@
 #include <unistd.h>
 #include <linux/media.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_v4l2_request_debug);
-#define GST_CAT_DEFAULT gst_v4l2_request_debug
+GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_request_debug);
+#define GST_CAT_DEFAULT gst_v4l2_elastic_request_debug
 
-struct _GstV4l2RequestPool
+struct _GstV4l2ElasticRequestPool
 {
-  GstV4l2Device *device;
+  GstV4l2ElasticDevice *device;
   GQueue free;
   guint allocated;
 };
 
-GstV4l2RequestPool *
-gst_v4l2_request_pool_new (GstV4l2Device *device)
+GstV4l2ElasticRequestPool *
+gst_v4l2_elastic_request_pool_new (GstV4l2ElasticDevice *device)
 {
-  GstV4l2RequestPool *pool = g_new0 (GstV4l2RequestPool, 1);
+  GstV4l2ElasticRequestPool *pool = g_new0 (GstV4l2ElasticRequestPool, 1);
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (gst_v4l2_request_debug, "v4l2elastic-request", 0,
-        "V4L2 media requests");
+    GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_request_debug,
+        "v4l2elastic-request", 0, "V4L2 media requests");
     g_once_init_leave (&once, 1);
   }
   pool->device = gst_object_ref (device);
@@ -44,19 +44,19 @@ gst_v4l2_request_pool_new (GstV4l2Device *device)
 }
 
 static void
-request_free (GstV4l2Request *request)
+request_free (GstV4l2ElasticRequest *request)
 {
   close (request->fd);
   g_free (request);
 }
 
 /**
- * gst_v4l2_request_pool_free:
+ * gst_v4l2_elastic_request_pool_free:
  *
  * Every request must have been released.
  */
 void
-gst_v4l2_request_pool_free (GstV4l2RequestPool *pool)
+gst_v4l2_elastic_request_pool_free (GstV4l2ElasticRequestPool *pool)
 {
   if (!pool)
     return;
@@ -67,24 +67,24 @@ gst_v4l2_request_pool_free (GstV4l2RequestPool *pool)
 }
 
 guint
-gst_v4l2_request_pool_size (GstV4l2RequestPool *pool)
+gst_v4l2_elastic_request_pool_size (GstV4l2ElasticRequestPool *pool)
 {
   return pool->allocated;
 }
 
-GstV4l2Request *
-gst_v4l2_request_pool_acquire (GstV4l2RequestPool *pool)
+GstV4l2ElasticRequest *
+gst_v4l2_elastic_request_pool_acquire (GstV4l2ElasticRequestPool *pool)
 {
-  GstV4l2Request *request = g_queue_pop_head (&pool->free);
+  GstV4l2ElasticRequest *request = g_queue_pop_head (&pool->free);
   gint fd;
 
   if (request)
     return request;
 
-  fd = gst_v4l2_device_alloc_request (pool->device);
+  fd = gst_v4l2_elastic_device_alloc_request (pool->device);
   if (fd < 0)
     return NULL;
-  request = g_new0 (GstV4l2Request, 1);
+  request = g_new0 (GstV4l2ElasticRequest, 1);
   request->fd = fd;
   pool->allocated++;
   GST_DEBUG ("allocated request fd %d (%u in all)", fd, pool->allocated);
@@ -92,15 +92,15 @@ gst_v4l2_request_pool_acquire (GstV4l2RequestPool *pool)
 }
 
 /**
- * gst_v4l2_request_pool_release:
+ * gst_v4l2_elastic_request_pool_release:
  *
  * Re-initialises the request (unbinding its controls and any buffer) and
  * keeps it for reuse.  A request the kernel refuses to re-initialise is
  * closed instead.
  */
 void
-gst_v4l2_request_pool_release (
-    GstV4l2RequestPool *pool, GstV4l2Request *request)
+gst_v4l2_elastic_request_pool_release (
+    GstV4l2ElasticRequestPool *pool, GstV4l2ElasticRequest *request)
 {
   if (ioctl (request->fd, MEDIA_REQUEST_IOC_REINIT, NULL) < 0) {
     GST_WARNING ("MEDIA_REQUEST_IOC_REINIT on fd %d failed: %s", request->fd,
@@ -114,7 +114,7 @@ gst_v4l2_request_pool_release (
 }
 
 gboolean
-gst_v4l2_request_queue (GstV4l2Request *request)
+gst_v4l2_elastic_request_queue (GstV4l2ElasticRequest *request)
 {
   if (ioctl (request->fd, MEDIA_REQUEST_IOC_QUEUE, NULL) < 0) {
     GST_ERROR ("MEDIA_REQUEST_IOC_QUEUE on fd %d failed: %s", request->fd,
@@ -126,14 +126,14 @@ gst_v4l2_request_queue (GstV4l2Request *request)
 }
 
 /**
- * gst_v4l2_request_wait:
+ * gst_v4l2_elastic_request_wait:
  *
  * Waits until the driver completed the request (POLLPRI).
  *
  * Returns: > 0 when complete, 0 on timeout, < 0 on error.
  */
 gint
-gst_v4l2_request_wait (GstV4l2Request *request, gint timeout_ms)
+gst_v4l2_elastic_request_wait (GstV4l2ElasticRequest *request, gint timeout_ms)
 {
   struct pollfd pfd = { 0 };
   gint ret;

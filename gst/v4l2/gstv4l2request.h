@@ -14,25 +14,28 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GstV4l2RequestPool GstV4l2RequestPool;
-typedef struct _GstV4l2Request GstV4l2Request;
+typedef struct _GstV4l2ElasticRequestPool GstV4l2ElasticRequestPool;
+typedef struct _GstV4l2ElasticRequest GstV4l2ElasticRequest;
 
-struct _GstV4l2Request
+struct _GstV4l2ElasticRequest
 {
   gint fd;
   gboolean queued; /* MEDIA_REQUEST_IOC_QUEUE done */
 };
 
-GstV4l2RequestPool *gst_v4l2_request_pool_new (GstV4l2Device *device);
-void gst_v4l2_request_pool_free (GstV4l2RequestPool *pool);
+GstV4l2ElasticRequestPool *gst_v4l2_elastic_request_pool_new (
+    GstV4l2ElasticDevice *device);
+void gst_v4l2_elastic_request_pool_free (GstV4l2ElasticRequestPool *pool);
 
-GstV4l2Request *gst_v4l2_request_pool_acquire (GstV4l2RequestPool *pool);
-void gst_v4l2_request_pool_release (
-    GstV4l2RequestPool *pool, GstV4l2Request *request);
-guint gst_v4l2_request_pool_size (GstV4l2RequestPool *pool);
+GstV4l2ElasticRequest *gst_v4l2_elastic_request_pool_acquire (
+    GstV4l2ElasticRequestPool *pool);
+void gst_v4l2_elastic_request_pool_release (
+    GstV4l2ElasticRequestPool *pool, GstV4l2ElasticRequest *request);
+guint gst_v4l2_elastic_request_pool_size (GstV4l2ElasticRequestPool *pool);
 
-gboolean gst_v4l2_request_queue (GstV4l2Request *request);
-gint gst_v4l2_request_wait (GstV4l2Request *request, gint timeout_ms);
+gboolean gst_v4l2_elastic_request_queue (GstV4l2ElasticRequest *request);
+gint gst_v4l2_elastic_request_wait (
+    GstV4l2ElasticRequest *request, gint timeout_ms);
 
 G_END_DECLS
 

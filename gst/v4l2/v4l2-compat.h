@@ -48,7 +48,7 @@ _Static_assert(VIDIOC_REMOVE_BUFS == 0xc0405668,
  * the field can be read on any header version; it has exactly the size of
  * the system's structure, so VIDIOC_CREATE_BUFS (whose number encodes the
  * size) is unchanged. */
-struct gst_v4l2_create_buffers
+struct gst_v4l2_elastic_create_buffers
 {
   __u32 index;
   __u32 count;
@@ -60,13 +60,15 @@ struct gst_v4l2_create_buffers
   __u32 reserved[5];
 };
 
-_Static_assert(sizeof (struct gst_v4l2_create_buffers) ==
+_Static_assert(sizeof (struct gst_v4l2_elastic_create_buffers) ==
         sizeof (struct v4l2_create_buffers),
     "our v4l2_create_buffers view must match the system ABI");
-_Static_assert(offsetof (struct gst_v4l2_create_buffers, capabilities) ==
+_Static_assert(
+    offsetof (struct gst_v4l2_elastic_create_buffers, capabilities) ==
         offsetof (struct v4l2_create_buffers, capabilities),
     "capabilities must be where the system header puts it");
-_Static_assert(offsetof (struct gst_v4l2_create_buffers, max_num_buffers) ==
+_Static_assert(
+    offsetof (struct gst_v4l2_elastic_create_buffers, max_num_buffers) ==
         offsetof (struct v4l2_create_buffers, flags) + sizeof (__u32),
     "max_num_buffers follows flags");
 

@@ -65,8 +65,8 @@ static Expectation expect_remove_bufs = EXPECT_ANY;
 typedef struct
 {
   const gchar *release; /* uname -r */
-  const GstV4l2DecoderNode *node;
-  const GstV4l2DecoderCaps *caps;
+  const GstV4l2ElasticDecoderNode *node;
+  const GstV4l2ElasticDecoderCaps *caps;
   const gchar *name; /* "CAPTURE" or "OUTPUT" */
   guint32 type;
   gboolean output;
@@ -132,7 +132,7 @@ fmt_set (
 static gchar *
 fmt_to_string (const struct v4l2_format *f)
 {
-  gchar *fourcc = gst_v4l2_fourcc_to_string (ktest_fmt_pixelformat (f));
+  gchar *fourcc = gst_v4l2_elastic_fourcc_to_string (ktest_fmt_pixelformat (f));
   gchar *s = g_strdup_printf ("%s %ux%u, %u plane(s), plane 0 %u bytes", fourcc,
       ktest_fmt_width (f), ktest_fmt_height (f), ktest_fmt_num_planes (f),
       ktest_fmt_sizeimage (f));
@@ -311,7 +311,7 @@ session_map (Session *s, gint fd, guint32 offset, gsize len)
 /* ------------------------------------------------------- buffer calls */
 
 static gint
-create_bufs (Session *s, guint count, struct gst_v4l2_create_buffers *c)
+create_bufs (Session *s, guint count, struct gst_v4l2_elastic_create_buffers *c)
 {
   memset (c, 0, sizeof (*c));
   c->count = count;
@@ -324,7 +324,7 @@ create_bufs (Session *s, guint count, struct gst_v4l2_create_buffers *c)
 static gboolean
 create_at (Session *s, guint count, guint index)
 {
-  struct gst_v4l2_create_buffers c;
+  struct gst_v4l2_elastic_create_buffers c;
   gint err = create_bufs (s, count, &c);
 
   if (!ktest_expect_errno (err, 0, "CREATE_BUFS(%u)", count))
@@ -645,12 +645,12 @@ pattern_check (
 static gboolean
 test_capabilities (Queue *q)
 {
-  const GstV4l2QueueCaps *probed =
+  const GstV4l2ElasticQueueCaps *probed =
       q->output ? &q->caps->output : &q->caps->capture;
   struct v4l2_requestbuffers rb = {
     0,
   };
-  struct gst_v4l2_create_buffers c;
+  struct gst_v4l2_elastic_create_buffers c;
   gboolean ok = FALSE, create_remove;
   gchar *str, *rb_caps, *c_caps;
   Session s;
@@ -985,7 +985,7 @@ static gboolean
 test_enobufs_at_max (Queue *q)
 {
   const guint chunk = 16;
-  struct gst_v4l2_create_buffers c;
+  struct gst_v4l2_elastic_create_buffers c;
   gboolean ok = FALSE;
   guint total = 0;
   Session s;
@@ -1147,7 +1147,7 @@ test_remove_bufs_cap_absent (Queue *q)
   struct v4l2_requestbuffers rb = {
     0,
   };
-  struct gst_v4l2_create_buffers c;
+  struct gst_v4l2_elastic_create_buffers c;
   gboolean ok = FALSE;
   Session s;
 
@@ -1241,8 +1241,8 @@ run_tests (Queue *q, const QueueTest *tests, guint n_tests)
 }
 
 static void
-run_queue (const gchar *release, const GstV4l2DecoderNode *node,
-    const GstV4l2DecoderCaps *caps, gboolean output)
+run_queue (const gchar *release, const GstV4l2ElasticDecoderNode *node,
+    const GstV4l2ElasticDecoderCaps *caps, gboolean output)
 {
   Queue q = {
     0,
@@ -1267,14 +1267,14 @@ run_queue (const gchar *release, const GstV4l2DecoderNode *node,
 
 typedef struct
 {
-  GstV4l2DecoderNode *node;
-  GstV4l2DecoderCaps *caps;
+  GstV4l2ElasticDecoderNode *node;
+  GstV4l2ElasticDecoderCaps *caps;
 } Decoder;
 
 static void
 decoder_free (Decoder *d)
 {
-  gst_v4l2_decoder_caps_free (d->caps);
+  gst_v4l2_elastic_decoder_caps_free (d->caps);
   g_free (d);
 }
 
@@ -1287,10 +1287,10 @@ find_stateless_decoders (GList *nodes)
   GList *l;
 
   for (l = nodes; l; l = l->next) {
-    GstV4l2DecoderNode *node = l->data;
+    GstV4l2ElasticDecoderNode *node = l->data;
     GError *error = NULL;
-    GstV4l2DecoderCaps *caps =
-        gst_v4l2_probe_decoder (node->video_path, &error);
+    GstV4l2ElasticDecoderCaps *caps =
+        gst_v4l2_elastic_probe_decoder (node->video_path, &error);
     Decoder *d;
 
     if (!caps) {
@@ -1302,7 +1302,7 @@ find_stateless_decoders (GList *nodes)
     if (!caps->stateless) {
       ktest_diag ("skipping %s (%s, %s): not a stateless decoder",
           node->video_path, node->driver, node->entity_name);
-      gst_v4l2_decoder_caps_free (caps);
+      gst_v4l2_elastic_decoder_caps_free (caps);
       continue;
     }
     ktest_diag ("stateless decoder %s (%s, %s, %s) on %s, %s", node->video_path,
@@ -1404,7 +1404,7 @@ main (int argc, char **argv)
   ktest_begin (NULL);
   ktest_diag ("kernel %s %s", un.release, un.version);
 
-  nodes = gst_v4l2_media_find_decoders ();
+  nodes = gst_v4l2_elastic_media_find_decoders ();
   decoders = find_stateless_decoders (nodes);
 
   for (i = 0; expected[i]; i++) {
@@ -1430,7 +1430,7 @@ main (int argc, char **argv)
   }
 
   g_ptr_array_unref (decoders);
-  gst_v4l2_decoder_node_list_free (nodes);
+  gst_v4l2_elastic_decoder_node_list_free (nodes);
   g_strfreev (expected);
 
   return ktest_end ();

@@ -143,7 +143,7 @@ static guint opt_processes = 3;
 static guint opt_threads = 3;
 static gchar *opt_driver;
 
-static const GstV4l2DecoderNode *target;
+static const GstV4l2ElasticDecoderNode *target;
 static gboolean mplane;
 static gboolean have_remove_bufs;
 static guint max_buffers = 32;
@@ -347,7 +347,7 @@ buf_length (const struct v4l2_buffer *b)
 static void
 op_create (Worker *w, gint fd)
 {
-  struct gst_v4l2_create_buffers c;
+  struct gst_v4l2_elastic_create_buffers c;
   gint err;
 
   memset (&c, 0, sizeof (c));
@@ -850,29 +850,29 @@ kernel_log_clean (const gchar *log)
 
 /* --------------------------------------------------------------- main */
 
-static const GstV4l2DecoderNode *
+static const GstV4l2ElasticDecoderNode *
 find_target (GList *nodes)
 {
   GList *l;
 
   for (l = nodes; l; l = l->next) {
-    GstV4l2DecoderNode *node = l->data;
-    GstV4l2DecoderCaps *caps;
+    GstV4l2ElasticDecoderNode *node = l->data;
+    GstV4l2ElasticDecoderCaps *caps;
 
     if (g_strcmp0 (node->driver, opt_driver) != 0)
       continue;
-    caps = gst_v4l2_probe_decoder (node->video_path, NULL);
+    caps = gst_v4l2_elastic_probe_decoder (node->video_path, NULL);
     if (caps && caps->stateless) {
       mplane = caps->multiplanar;
       have_remove_bufs = caps->capture.remove_bufs && caps->output.remove_bufs;
       if (caps->capture.max_num_buffers)
         max_buffers =
             MAX (caps->capture.max_num_buffers, caps->output.max_num_buffers);
-      gst_v4l2_decoder_caps_free (caps);
+      gst_v4l2_elastic_decoder_caps_free (caps);
       return node;
     }
     if (caps)
-      gst_v4l2_decoder_caps_free (caps);
+      gst_v4l2_elastic_decoder_caps_free (caps);
   }
   return NULL;
 }
@@ -948,7 +948,7 @@ main (int argc, char **argv)
       opt_seed, opt_duration, opt_processes, opt_threads, opt_seed);
   fflush (stdout);
 
-  nodes = gst_v4l2_media_find_decoders ();
+  nodes = gst_v4l2_elastic_media_find_decoders ();
   target = find_target (nodes);
   ktest_result (target != NULL, "%s stateless decoder found", opt_driver);
   if (!target)
@@ -1048,7 +1048,7 @@ main (int argc, char **argv)
         "cannot read or mark the kernel log (not root?)", "kernel log checked");
   }
 
-  gst_v4l2_decoder_node_list_free (nodes);
+  gst_v4l2_elastic_decoder_node_list_free (nodes);
   g_free (opt_driver);
   return ktest_end ();
 }

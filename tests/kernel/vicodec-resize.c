@@ -214,7 +214,7 @@ typedef struct
 
 typedef struct
 {
-  const GstV4l2DecoderNode *node;
+  const GstV4l2ElasticDecoderNode *node;
   gboolean mplane;
   gint fd;
   gint media_fd;
@@ -261,7 +261,7 @@ fmt_set (struct v4l2_format *f, guint32 type, guint32 pixelformat,
 static void
 diag_fmt (const gchar *what, const struct v4l2_format *f)
 {
-  gchar *fourcc = gst_v4l2_fourcc_to_string (ktest_fmt_pixelformat (f));
+  gchar *fourcc = gst_v4l2_elastic_fourcc_to_string (ktest_fmt_pixelformat (f));
 
   ktest_diag ("%s: %s %ux%u, bytesperline %u, sizeimage %u", what, fourcc,
       ktest_fmt_width (f), ktest_fmt_height (f), ktest_fmt_bytesperline (f),
@@ -412,7 +412,7 @@ dec_stream (Decoder *d, gboolean on)
 
 /* A new session at @width x @height: formats, buffers, STREAMON. */
 static gboolean
-dec_open (Decoder *d, const GstV4l2DecoderNode *node, gboolean mplane,
+dec_open (Decoder *d, const GstV4l2ElasticDecoderNode *node, gboolean mplane,
     guint width, guint height)
 {
   memset (d, 0, sizeof (*d));
@@ -627,7 +627,7 @@ decode_fails (Decoder *d, const Stream *s, guint i, guint cap, guint64 ref_ns)
 
 typedef struct
 {
-  const GstV4l2DecoderNode *node;
+  const GstV4l2ElasticDecoderNode *node;
   gboolean mplane;
   gboolean patched;
   const Stream *small;
@@ -707,7 +707,7 @@ run_patched (const Env *env)
 {
   const Stream *small = env->small, *large = env->large;
   static const guint old_caps[] = { 0, 1, 2 };
-  struct gst_v4l2_create_buffers c;
+  struct gst_v4l2_elastic_create_buffers c;
   struct v4l2_format f, cap_fmt;
   guint64 small_ref = 0, large_ref = 0, ts_small_last;
   guint new_caps[CAPTURE_BUFFERS];
@@ -884,20 +884,20 @@ done:
 
 /* ------------------------------------------------------------------ main */
 
-static GstV4l2DecoderNode *
+static GstV4l2ElasticDecoderNode *
 find_vicodec_stateless (GList *nodes, gboolean *mplane)
 {
   GList *l;
 
   for (l = nodes; l; l = l->next) {
-    GstV4l2DecoderNode *node = l->data;
-    GstV4l2DecoderCaps *caps;
+    GstV4l2ElasticDecoderNode *node = l->data;
+    GstV4l2ElasticDecoderCaps *caps;
     GError *error = NULL;
     gboolean stateless;
 
     if (g_strcmp0 (node->driver, "vicodec") != 0)
       continue;
-    caps = gst_v4l2_probe_decoder (node->video_path, &error);
+    caps = gst_v4l2_elastic_probe_decoder (node->video_path, &error);
     if (!caps) {
       ktest_diag ("cannot probe %s: %s", node->video_path, error->message);
       g_clear_error (&error);
@@ -905,7 +905,7 @@ find_vicodec_stateless (GList *nodes, gboolean *mplane)
     }
     stateless = caps->stateless;
     *mplane = caps->multiplanar;
-    gst_v4l2_decoder_caps_free (caps);
+    gst_v4l2_elastic_decoder_caps_free (caps);
     if (stateless) {
       ktest_diag ("vicodec stateless decoder: %s (%s) on %s, %s",
           node->video_path, node->entity_name, node->media_path,
@@ -965,7 +965,7 @@ main (int argc, char **argv)
 
   memset (&env, 0, sizeof (env));
   env.patched = g_strcmp0 (patched_arg, "yes") == 0;
-  nodes = gst_v4l2_media_find_decoders ();
+  nodes = gst_v4l2_elastic_media_find_decoders ();
   env.node = find_vicodec_stateless (nodes, &env.mplane);
   ktest_result (
       env.node != NULL, "stateless decoder found through the media controller");
@@ -992,7 +992,7 @@ main (int argc, char **argv)
 
   stream_clear (&small);
   stream_clear (&large);
-  gst_v4l2_decoder_node_list_free (nodes);
+  gst_v4l2_elastic_decoder_node_list_free (nodes);
   g_free (patched_arg);
   g_free (streams_dir);
   return status;

@@ -39,15 +39,16 @@ main (void)
   CHECK_EQ ("V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS",
       V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS, 1u << 8);
   CHECK_EQ ("create_buffers size matches the system header",
-      sizeof (struct gst_v4l2_create_buffers),
+      sizeof (struct gst_v4l2_elastic_create_buffers),
       sizeof (struct v4l2_create_buffers));
   /* max_num_buffers follows capabilities and flags after the format. */
   CHECK_EQ ("max_num_buffers offset",
-      offsetof (struct gst_v4l2_create_buffers, max_num_buffers),
+      offsetof (struct gst_v4l2_elastic_create_buffers, max_num_buffers),
       offsetof (struct v4l2_create_buffers, format) +
           sizeof (struct v4l2_format) + 2 * sizeof (__u32));
   CHECK_EQ ("VIDIOC_CREATE_BUFS encodes our structure's size",
-      _IOC_SIZE (VIDIOC_CREATE_BUFS), sizeof (struct gst_v4l2_create_buffers));
+      _IOC_SIZE (VIDIOC_CREATE_BUFS),
+      sizeof (struct gst_v4l2_elastic_create_buffers));
 
   printf ("%d failure(s)\n", failures);
   return failures ? 1 : 0;

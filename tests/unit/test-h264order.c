@@ -200,8 +200,8 @@ collect (GPtrArray *output, GArray *order)
 /* Runs one access unit through the state: SPS/PPS go to the parser, the
  * first slice to begin_picture. */
 static void
-state_decode_au (GstH264NalParser *parser, GstH264State *state, GstBuffer *buf,
-    StateResult *res, GPtrArray *output)
+state_decode_au (GstH264NalParser *parser, GstV4l2ElasticH264State *state,
+    GstBuffer *buf, StateResult *res, GPtrArray *output)
 {
   GstMapInfo map;
   GstH264NalUnit nalu;
@@ -225,8 +225,8 @@ state_decode_au (GstH264NalParser *parser, GstH264State *state, GstBuffer *buf,
     } else if (nalu.type == GST_H264_NAL_SLICE ||
         nalu.type == GST_H264_NAL_SLICE_IDR) {
       GstH264SliceHdr slice;
-      GstH264PicturePlan plan;
-      GstH264Decision decision;
+      GstV4l2ElasticH264PicturePlan plan;
+      GstV4l2ElasticH264Decision decision;
       Pic *pic;
 
       g_assert_cmpint (
@@ -236,10 +236,10 @@ state_decode_au (GstH264NalParser *parser, GstH264State *state, GstBuffer *buf,
       if (began)
         continue; /* the state reads the first slice only */
       began = TRUE;
-      decision =
-          gst_h264_state_begin_picture (state, &nalu, &slice, &plan, output);
+      decision = gst_v4l2_elastic_h264_state_begin_picture (
+          state, &nalu, &slice, &plan, output);
       collect (output, res->order);
-      g_assert_cmpint (decision, ==, GST_H264_DECODE);
+      g_assert_cmpint (decision, ==, GST_V4L2_ELASTIC_H264_DECODE);
       res->new_sequences += plan.new_sequence;
       res->max_dpb_size = MAX (res->max_dpb_size, plan.dpb_size);
       res->max_reorder = MAX (res->max_reorder, plan.reorder);
@@ -249,7 +249,7 @@ state_decode_au (GstH264NalParser *parser, GstH264State *state, GstBuffer *buf,
       pic = g_new0 (Pic, 1);
       pic->refs = 1;
       pic->pts = GST_BUFFER_PTS (buf);
-      gst_h264_state_end_picture (state, pic, pic->pts, output);
+      gst_v4l2_elastic_h264_state_end_picture (state, pic, pic->pts, output);
       collect (output, res->order);
     }
   }
@@ -261,7 +261,8 @@ static void
 state_order (GPtrArray *aus, StateResult *res)
 {
   GstH264NalParser *parser = gst_h264_nal_parser_new ();
-  GstH264State *state = gst_h264_state_new (pic_ref, pic_unref);
+  GstV4l2ElasticH264State *state =
+      gst_v4l2_elastic_h264_state_new (pic_ref, pic_unref);
   GPtrArray *output = g_ptr_array_new ();
   guint i;
 
@@ -269,11 +270,11 @@ state_order (GPtrArray *aus, StateResult *res)
   res->order = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   for (i = 0; i < aus->len; i++)
     state_decode_au (parser, state, g_ptr_array_index (aus, i), res, output);
-  gst_h264_state_drain (state, output);
+  gst_v4l2_elastic_h264_state_drain (state, output);
   collect (output, res->order);
 
   g_ptr_array_free (output, TRUE);
-  gst_h264_state_free (state);
+  gst_v4l2_elastic_h264_state_free (state);
   gst_h264_nal_parser_free (parser);
 }
 

@@ -41,10 +41,10 @@ pic_unref (gpointer p)
 
 typedef struct
 {
-  GstH264State *state;
+  GstV4l2ElasticH264State *state;
   GstH264SPS sps;
   GstH264PPS pps;
-  GstH264PicturePlan plan;
+  GstV4l2ElasticH264PicturePlan plan;
   GArray *out; /* guint64 ids in output order */
   guint fed;
 } Ctx;
@@ -80,7 +80,7 @@ ctx_init (Ctx *ctx)
 {
   memset (ctx, 0, sizeof (*ctx));
   freed = 0;
-  ctx->state = gst_h264_state_new (pic_ref, pic_unref);
+  ctx->state = gst_v4l2_elastic_h264_state_new (pic_ref, pic_unref);
   ctx->pps.sequence = &ctx->sps;
   ctx->pps.valid = TRUE;
   ctx->out = g_array_new (FALSE, FALSE, sizeof (guint64));
@@ -89,7 +89,7 @@ ctx_init (Ctx *ctx)
 static void
 ctx_clear (Ctx *ctx)
 {
-  gst_h264_state_free (ctx->state);
+  gst_v4l2_elastic_h264_state_free (ctx->state);
   g_array_free (ctx->out, TRUE);
 }
 
@@ -124,26 +124,26 @@ slice_init (Ctx *ctx, GstH264SliceHdr *slice, guint frame_num, guint poc_lsb)
 }
 
 /* Begins and ends one picture with id @id; returns the decision. */
-static GstH264Decision
+static GstV4l2ElasticH264Decision
 feed_slice (Ctx *ctx, gboolean idr, guint ref_idc, const GstH264SliceHdr *slice,
     guint64 id)
 {
   GstH264NalUnit nalu = { 0 };
   GPtrArray *output = g_ptr_array_new ();
-  GstH264Decision decision;
+  GstV4l2ElasticH264Decision decision;
 
   nalu.type = idr ? GST_H264_NAL_SLICE_IDR : GST_H264_NAL_SLICE;
   nalu.idr_pic_flag = idr;
   nalu.ref_idc = ref_idc;
-  decision = gst_h264_state_begin_picture (
+  decision = gst_v4l2_elastic_h264_state_begin_picture (
       ctx->state, &nalu, slice, &ctx->plan, output);
   collect (ctx, output);
-  if (decision == GST_H264_DECODE) {
+  if (decision == GST_V4L2_ELASTIC_H264_DECODE) {
     Pic *pic = g_new0 (Pic, 1);
 
     pic->refs = 1;
     pic->id = id;
-    gst_h264_state_end_picture (ctx->state, pic, id, output);
+    gst_v4l2_elastic_h264_state_end_picture (ctx->state, pic, id, output);
     collect (ctx, output);
     ctx->fed++;
   }
@@ -151,7 +151,7 @@ feed_slice (Ctx *ctx, gboolean idr, guint ref_idc, const GstH264SliceHdr *slice,
   return decision;
 }
 
-static GstH264Decision
+static GstV4l2ElasticH264Decision
 feed (Ctx *ctx, gboolean idr, guint ref_idc, guint frame_num, guint poc_lsb,
     guint64 id)
 {
@@ -166,21 +166,21 @@ drain (Ctx *ctx)
 {
   GPtrArray *output = g_ptr_array_new ();
 
-  gst_h264_state_drain (ctx->state, output);
+  gst_v4l2_elastic_h264_state_drain (ctx->state, output);
   collect (ctx, output);
   g_ptr_array_free (output, TRUE);
 }
 
 /* The DPB entry of the plan for frame_num @frame_num, or NULL. */
-static const GstH264DpbEntry *
+static const GstV4l2ElasticH264DpbEntry *
 dpb_find (Ctx *ctx, guint frame_num, gboolean long_term)
 {
   guint i;
 
   for (i = 0; i < ctx->plan.n_dpb; i++) {
-    const GstH264DpbEntry *e = &ctx->plan.dpb[i];
+    const GstV4l2ElasticH264DpbEntry *e = &ctx->plan.dpb[i];
 
-    if (!!(e->flags & GST_H264_DPB_LONG_TERM) != !!long_term)
+    if (!!(e->flags & GST_V4L2_ELASTIC_H264_DPB_LONG_TERM) != !!long_term)
       continue;
     if (long_term ? e->long_term_frame_idx == frame_num
                   : e->frame_num == frame_num)
@@ -206,17 +206,19 @@ test_poc_type0_wrap (void)
 
     slice_init (&ctx, &slice, i % 16, lsb[i]);
     slice.delta_pic_order_cnt_bottom = 1;
-    g_assert_cmpint (
-        feed_slice (&ctx, i == 0, 1, &slice, i), ==, GST_H264_DECODE);
+    g_assert_cmpint (feed_slice (&ctx, i == 0, 1, &slice, i), ==,
+        GST_V4L2_ELASTIC_H264_DECODE);
     g_assert_cmpint (ctx.plan.top_field_order_cnt, ==, poc[i]);
     g_assert_cmpint (ctx.plan.bottom_field_order_cnt, ==, poc[i] + 1);
     g_assert_cmpint (ctx.plan.pic_order_cnt, ==, poc[i]);
   }
   /* A non-reference picture does not move prevPicOrderCntMsb: after it,
    * lsb 6 still counts from the last reference (POC 18 -> 22). */
-  g_assert_cmpint (feed (&ctx, FALSE, 0, 8, 1, 100), ==, GST_H264_DECODE);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 0, 8, 1, 100), ==, GST_V4L2_ELASTIC_H264_DECODE);
   g_assert_cmpint (ctx.plan.pic_order_cnt, ==, 17);
-  g_assert_cmpint (feed (&ctx, FALSE, 1, 8, 6, 101), ==, GST_H264_DECODE);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 1, 8, 6, 101), ==, GST_V4L2_ELASTIC_H264_DECODE);
   g_assert_cmpint (ctx.plan.pic_order_cnt, ==, 22);
   ctx_clear (&ctx);
 }
@@ -297,7 +299,7 @@ static void
 test_frame_num_gap (void)
 {
   Ctx ctx;
-  const GstH264DpbEntry *e;
+  const GstV4l2ElasticH264DpbEntry *e;
 
   ctx_init (&ctx);
   sps_init (&ctx.sps, 2, 3);
@@ -306,13 +308,14 @@ test_frame_num_gap (void)
   feed (&ctx, FALSE, 1, 1, 0, 1);
   /* frame_num 2, 3, 4 are missing: three non-existing frames, and the
    * sliding window (3 references) keeps exactly them. */
-  g_assert_cmpint (feed (&ctx, FALSE, 1, 5, 0, 5), ==, GST_H264_DECODE);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 1, 5, 0, 5), ==, GST_V4L2_ELASTIC_H264_DECODE);
   g_assert_cmpuint (ctx.plan.n_gap_frames, ==, 3);
   g_assert_cmpuint (ctx.plan.n_dpb, ==, 3);
   for (guint fn = 2; fn <= 4; fn++) {
     e = dpb_find (&ctx, fn, FALSE);
     g_assert_nonnull (e);
-    g_assert_true (e->flags & GST_H264_DPB_NON_EXISTING);
+    g_assert_true (e->flags & GST_V4L2_ELASTIC_H264_DPB_NON_EXISTING);
     g_assert_cmpint (e->top_field_order_cnt, ==, 2 * fn);
   }
   /* The next picture predicts from frame 5 and two gap frames. */
@@ -324,7 +327,7 @@ test_frame_num_gap (void)
   g_assert_cmpuint (ctx.out->len, ==, 4);
   g_assert_cmpuint (out_at (&ctx, 2), ==, 5);
   /* Still references: frames 5 and 6 (and gap frame 4). */
-  g_assert_cmpuint (gst_h264_state_held (ctx.state), ==, 2);
+  g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 2);
   ctx_clear (&ctx);
   g_assert_cmpuint (freed, ==, 4);
 }
@@ -342,7 +345,8 @@ test_sliding_window (void)
     /* Before picture i: the two previous frames, frame_num wrapping. */
     g_assert_cmpuint (ctx.plan.n_dpb, ==, MIN (i, 2));
     if (i >= 2) {
-      const GstH264DpbEntry *e = dpb_find (&ctx, (i - 2) % 16, FALSE);
+      const GstV4l2ElasticH264DpbEntry *e =
+          dpb_find (&ctx, (i - 2) % 16, FALSE);
 
       g_assert_nonnull (e);
       g_assert_nonnull (dpb_find (&ctx, (i - 1) % 16, FALSE));
@@ -351,7 +355,7 @@ test_sliding_window (void)
           (gint) ((i - 2) % 16) - ((i - 2) % 16 > i % 16 ? 16 : 0));
     }
   }
-  g_assert_cmpuint (gst_h264_state_held (ctx.state), ==, 2);
+  g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 2);
   ctx_clear (&ctx);
 }
 
@@ -421,7 +425,7 @@ test_mmco_long_term (void)
 {
   Ctx ctx;
   GstH264SliceHdr slice;
-  const GstH264DpbEntry *e;
+  const GstV4l2ElasticH264DpbEntry *e;
 
   ctx_init (&ctx);
   sps_init (&ctx.sps, 2, 4);
@@ -507,7 +511,8 @@ test_mmco5 (void)
   g_assert_cmpuint (out_at (&ctx, 1), ==, 4);
   g_assert_cmpuint (out_at (&ctx, 2), ==, 8);
 
-  g_assert_cmpint (feed (&ctx, FALSE, 1, 1, 2, 102), ==, GST_H264_DECODE);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 1, 1, 2, 102), ==, GST_V4L2_ELASTIC_H264_DECODE);
   g_assert_cmpuint (ctx.plan.n_gap_frames, ==, 0);
   g_assert_cmpint (ctx.plan.pic_order_cnt, ==, 2);
   g_assert_cmpuint (ctx.plan.n_dpb, ==, 1);
@@ -594,7 +599,7 @@ test_bumping (void)
       g_assert_cmpuint (out_at (&ctx, k), ==, expected);
       expected += 2;
     }
-    g_assert_cmpuint (gst_h264_state_held (ctx.state), ==, 1);
+    g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 1);
     ctx_clear (&ctx);
     g_assert_cmpuint (freed, ==, 4 * (r + 1) + 1);
   }
@@ -855,43 +860,52 @@ test_refused_and_dropped (void)
   ctx_init (&ctx);
   sps_init (&ctx.sps, 0, 2);
   /* Nothing decodes before the first IDR. */
-  g_assert_cmpint (feed (&ctx, FALSE, 1, 3, 0, 0), ==, GST_H264_DROP);
-  g_assert_cmpint (ctx.plan.drop_reason, ==, GST_H264_DROP_NO_IDR);
-  g_assert_cmpint (feed (&ctx, TRUE, 1, 0, 0, 0), ==, GST_H264_DECODE);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 1, 3, 0, 0), ==, GST_V4L2_ELASTIC_H264_DROP);
+  g_assert_cmpint (ctx.plan.drop_reason, ==, GST_V4L2_ELASTIC_H264_DROP_NO_IDR);
+  g_assert_cmpint (
+      feed (&ctx, TRUE, 1, 0, 0, 0), ==, GST_V4L2_ELASTIC_H264_DECODE);
   g_assert_true (ctx.plan.new_sequence);
 
   /* Field pictures are refused, never decoded as frames. */
   ctx.sps.frame_mbs_only_flag = 0;
   slice_init (&ctx, &slice, 1, 2);
   slice.field_pic_flag = 1;
-  g_assert_cmpint (feed_slice (&ctx, FALSE, 1, &slice, 1), ==, GST_H264_ERROR);
+  g_assert_cmpint (
+      feed_slice (&ctx, FALSE, 1, &slice, 1), ==, GST_V4L2_ELASTIC_H264_ERROR);
   g_assert_nonnull (strstr (ctx.plan.message, "field pictures (PAFF)"));
   g_assert_true (ctx.plan.unsupported); /* valid H.264, not a broken one */
   /* An IDR field (bottom) is refused too, before it touches the DPB. */
   slice_init (&ctx, &slice, 0, 0);
   slice.field_pic_flag = 1;
   slice.bottom_field_flag = 1;
-  g_assert_cmpint (feed_slice (&ctx, TRUE, 1, &slice, 1), ==, GST_H264_ERROR);
+  g_assert_cmpint (
+      feed_slice (&ctx, TRUE, 1, &slice, 1), ==, GST_V4L2_ELASTIC_H264_ERROR);
   g_assert_true (ctx.plan.unsupported);
-  g_assert_cmpuint (gst_h264_state_held (ctx.state), ==, 1);
+  g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 1);
 
   /* MBAFF frames decode, flagged. */
   ctx.sps.mb_adaptive_frame_field_flag = 1;
-  g_assert_cmpint (feed (&ctx, TRUE, 1, 0, 0, 2), ==, GST_H264_DECODE);
+  g_assert_cmpint (
+      feed (&ctx, TRUE, 1, 0, 0, 2), ==, GST_V4L2_ELASTIC_H264_DECODE);
   g_assert_true (ctx.plan.mbaff);
   g_assert_true (ctx.plan.new_sequence); /* interlacing changed */
 
   /* Redundant pictures are dropped. */
   slice_init (&ctx, &slice, 1, 4);
   slice.redundant_pic_cnt = 1;
-  g_assert_cmpint (feed_slice (&ctx, FALSE, 1, &slice, 3), ==, GST_H264_DROP);
-  g_assert_cmpint (ctx.plan.drop_reason, ==, GST_H264_DROP_REDUNDANT);
+  g_assert_cmpint (
+      feed_slice (&ctx, FALSE, 1, &slice, 3), ==, GST_V4L2_ELASTIC_H264_DROP);
+  g_assert_cmpint (
+      ctx.plan.drop_reason, ==, GST_V4L2_ELASTIC_H264_DROP_REDUNDANT);
 
   /* After a reset, the next IDR starts over. */
-  gst_h264_state_reset (ctx.state);
-  g_assert_cmpuint (gst_h264_state_held (ctx.state), ==, 0);
-  g_assert_cmpint (feed (&ctx, FALSE, 1, 1, 4, 4), ==, GST_H264_DROP);
-  g_assert_cmpint (feed (&ctx, TRUE, 1, 0, 0, 5), ==, GST_H264_DECODE);
+  gst_v4l2_elastic_h264_state_reset (ctx.state);
+  g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 0);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 1, 1, 4, 4), ==, GST_V4L2_ELASTIC_H264_DROP);
+  g_assert_cmpint (
+      feed (&ctx, TRUE, 1, 0, 0, 5), ==, GST_V4L2_ELASTIC_H264_DECODE);
   g_assert_true (ctx.plan.new_sequence);
   ctx_clear (&ctx);
   g_assert_cmpuint (freed, ==, 3);

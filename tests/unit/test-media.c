@@ -33,7 +33,8 @@ test_missing_node (void)
   guint fds = count_fds ();
   GList *nodes;
 
-  nodes = gst_v4l2_media_find_decoders_in ("/dev/media-does-not-exist", &error);
+  nodes = gst_v4l2_elastic_media_find_decoders_in (
+      "/dev/media-does-not-exist", &error);
   g_assert_null (nodes);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "media-does-not-exist"));
@@ -49,7 +50,7 @@ test_not_a_media_device (void)
   GList *nodes;
 
   /* /dev/null opens fine but answers no media ioctl. */
-  nodes = gst_v4l2_media_find_decoders_in ("/dev/null", &error);
+  nodes = gst_v4l2_elastic_media_find_decoders_in ("/dev/null", &error);
   g_assert_null (nodes);
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "MEDIA_IOC_DEVICE_INFO"));
@@ -63,11 +64,12 @@ test_probe_not_a_video_device (void)
   GError *error = NULL;
   guint fds = count_fds ();
 
-  g_assert_null (gst_v4l2_probe_decoder ("/dev/null", &error));
+  g_assert_null (gst_v4l2_elastic_probe_decoder ("/dev/null", &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "VIDIOC_QUERYCAP"));
   g_clear_error (&error);
-  g_assert_null (gst_v4l2_probe_decoder ("/dev/video-does-not-exist", &error));
+  g_assert_null (
+      gst_v4l2_elastic_probe_decoder ("/dev/video-does-not-exist", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_cmpuint (count_fds (), ==, fds);
@@ -76,13 +78,13 @@ test_probe_not_a_video_device (void)
 static void
 test_enumeration_matches_sysfs (void)
 {
-  GList *nodes = gst_v4l2_media_find_decoders ();
+  GList *nodes = gst_v4l2_elastic_media_find_decoders ();
   GList *l;
 
   /* Whatever is found is complete; where there is no media device at all
    * (the build machine), nothing can be found. */
   for (l = nodes; l; l = l->next) {
-    GstV4l2DecoderNode *node = l->data;
+    GstV4l2ElasticDecoderNode *node = l->data;
 
     g_assert_true (g_str_has_prefix (node->media_path, "/dev/media"));
     g_assert_true (g_str_has_prefix (node->video_path, "/dev/video"));
@@ -91,17 +93,17 @@ test_enumeration_matches_sysfs (void)
   if (!g_file_test ("/sys/bus/media", G_FILE_TEST_IS_DIR) ||
       !g_file_test ("/dev/media0", G_FILE_TEST_EXISTS))
     g_assert_null (nodes);
-  gst_v4l2_decoder_node_list_free (nodes);
+  gst_v4l2_elastic_decoder_node_list_free (nodes);
 }
 
 static void
 test_fourcc_to_string (void)
 {
-  gchar *s = gst_v4l2_fourcc_to_string (0x48574653); /* "SFWH" */
+  gchar *s = gst_v4l2_elastic_fourcc_to_string (0x48574653); /* "SFWH" */
 
   g_assert_cmpstr (s, ==, "SFWH");
   g_free (s);
-  s = gst_v4l2_fourcc_to_string (0x20203456); /* "V4" + two spaces */
+  s = gst_v4l2_elastic_fourcc_to_string (0x20203456); /* "V4" + two spaces */
   g_assert_cmpstr (s, ==, "V4");
   g_free (s);
 }

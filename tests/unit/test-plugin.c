@@ -14,18 +14,19 @@
 static guint
 count_stateless_decoders (void)
 {
-  GList *nodes = gst_v4l2_media_find_decoders (), *l;
+  GList *nodes = gst_v4l2_elastic_media_find_decoders (), *l;
   guint n = 0;
 
   for (l = nodes; l; l = l->next) {
-    GstV4l2DecoderNode *node = l->data;
-    GstV4l2DecoderCaps *caps = gst_v4l2_probe_decoder (node->video_path, NULL);
+    GstV4l2ElasticDecoderNode *node = l->data;
+    GstV4l2ElasticDecoderCaps *caps =
+        gst_v4l2_elastic_probe_decoder (node->video_path, NULL);
 
     if (caps && caps->stateless)
       n++;
-    gst_v4l2_decoder_caps_free (caps);
+    gst_v4l2_elastic_decoder_caps_free (caps);
   }
-  gst_v4l2_decoder_node_list_free (nodes);
+  gst_v4l2_elastic_decoder_node_list_free (nodes);
   return n;
 }
 

@@ -49,50 +49,56 @@ inter_hdr (GstVp8FrameHdr *h, gboolean last, gboolean golden, gboolean alt,
 #define PIC(n) GUINT_TO_POINTER (n)
 
 static void
-decode (GstVp8State *s, const GstVp8FrameHdr *h, guint n, GstVp8FramePlan *plan)
+decode (GstV4l2ElasticVp8State *s, const GstVp8FrameHdr *h, guint n,
+    GstV4l2ElasticVp8FramePlan *plan)
 {
-  g_assert_cmpint (gst_vp8_state_begin_frame (s, h, plan), ==, GST_VP8_DECODE);
-  gst_vp8_state_end_frame (s, h, PIC (n), n * 1000);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (s, h, plan), ==,
+      GST_V4L2_ELASTIC_VP8_DECODE);
+  gst_v4l2_elastic_vp8_state_end_frame (s, h, PIC (n), n * 1000);
 }
 
 static void
-check_slots (GstVp8State *s, guint last, guint golden, guint alt)
+check_slots (GstV4l2ElasticVp8State *s, guint last, guint golden, guint alt)
 {
   g_assert_cmpuint (
-      gst_vp8_state_slot_id (s, GST_VP8_REF_LAST), ==, last * 1000);
+      gst_v4l2_elastic_vp8_state_slot_id (s, GST_V4L2_ELASTIC_VP8_REF_LAST), ==,
+      last * 1000);
   g_assert_cmpuint (
-      gst_vp8_state_slot_id (s, GST_VP8_REF_GOLDEN), ==, golden * 1000);
+      gst_v4l2_elastic_vp8_state_slot_id (s, GST_V4L2_ELASTIC_VP8_REF_GOLDEN),
+      ==, golden * 1000);
   g_assert_cmpuint (
-      gst_vp8_state_slot_id (s, GST_VP8_REF_ALTREF), ==, alt * 1000);
+      gst_v4l2_elastic_vp8_state_slot_id (s, GST_V4L2_ELASTIC_VP8_REF_ALTREF),
+      ==, alt * 1000);
 }
 
 static void
 test_refresh_and_copy (void)
 {
-  GstVp8State s;
+  GstV4l2ElasticVp8State s;
   GstVp8FrameHdr h;
-  GstVp8FramePlan plan;
+  GstV4l2ElasticVp8FramePlan plan;
 
-  gst_vp8_state_init (&s, record_free);
+  gst_v4l2_elastic_vp8_state_init (&s, record_free);
 
   /* Inter before key: dropped, nothing kept. */
   inter_hdr (&h, 1, 0, 0, 0, 0);
-  g_assert_cmpint (gst_vp8_state_begin_frame (&s, &h, &plan), ==, GST_VP8_DROP);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (&s, &h, &plan), ==,
+      GST_V4L2_ELASTIC_VP8_DROP);
 
   key_hdr (&h, 176, 144);
   decode (&s, &h, 1, &plan);
   g_assert_true (plan.new_sequence);
   g_assert_cmpuint (plan.width, ==, 176);
   check_slots (&s, 1, 1, 1);
-  g_assert_cmpuint (gst_vp8_state_distinct_pictures (&s), ==, 1);
+  g_assert_cmpuint (gst_v4l2_elastic_vp8_state_distinct_pictures (&s), ==, 1);
 
   /* Plain inter frame: predicts from 1, replaces last only. */
   inter_hdr (&h, 1, 0, 0, 0, 0);
   decode (&s, &h, 2, &plan);
   g_assert_false (plan.new_sequence);
   g_assert_cmpuint (plan.width, ==, 176);
-  g_assert_cmpuint (plan.ref_id[GST_VP8_REF_LAST], ==, 1000);
-  g_assert_cmpuint (plan.ref_id[GST_VP8_REF_GOLDEN], ==, 1000);
+  g_assert_cmpuint (plan.ref_id[GST_V4L2_ELASTIC_VP8_REF_LAST], ==, 1000);
+  g_assert_cmpuint (plan.ref_id[GST_V4L2_ELASTIC_VP8_REF_GOLDEN], ==, 1000);
   check_slots (&s, 2, 1, 1);
   g_assert_null (freed);
 
@@ -113,7 +119,7 @@ test_refresh_and_copy (void)
   g_assert_cmpuint (g_list_length (freed), ==, 2);
   g_assert_nonnull (g_list_find (freed, PIC (1)));
   g_assert_nonnull (g_list_find (freed, PIC (3)));
-  g_assert_cmpuint (gst_vp8_state_distinct_pictures (&s), ==, 2);
+  g_assert_cmpuint (gst_v4l2_elastic_vp8_state_distinct_pictures (&s), ==, 2);
 
   /* copy golden->altref (2) and altref->golden (2) in one frame: altref
    * first, so golden takes the new altref, which is the old golden. */
@@ -148,10 +154,11 @@ test_refresh_and_copy (void)
   g_assert_cmpuint (plan.height, ==, 240);
 
   /* Reset frees everything, once. */
-  gst_vp8_state_reset (&s);
+  gst_v4l2_elastic_vp8_state_reset (&s);
   g_assert_cmpuint (g_list_length (freed), ==, 9);
   inter_hdr (&h, 1, 0, 0, 0, 0);
-  g_assert_cmpint (gst_vp8_state_begin_frame (&s, &h, &plan), ==, GST_VP8_DROP);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (&s, &h, &plan), ==,
+      GST_V4L2_ELASTIC_VP8_DROP);
   g_clear_pointer (&freed, g_list_free);
 }
 

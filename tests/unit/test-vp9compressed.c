@@ -31,27 +31,29 @@ exact_copy (const guint8 *data, gsize size)
 static void
 test_bool_marker (void)
 {
-  GstVp9BoolDecoder bd;
+  GstV4l2ElasticVp9BoolDecoder bd;
   guint8 *d;
 
   /* Empty data: no decoder. */
-  g_assert_false (gst_vp9_bool_decoder_init (&bd, (const guint8 *) "", 0));
+  g_assert_false (
+      gst_v4l2_elastic_vp9_bool_decoder_init (&bd, (const guint8 *) "", 0));
 
   /* 0x80: BoolValue 128; the marker's split is 1 + ((255 - 1) * 128 >> 8)
    * = 128, so the marker bit is 1: not a valid start. */
   d = exact_copy ((const guint8 *) "\x80", 1);
-  g_assert_false (gst_vp9_bool_decoder_init (&bd, d, 1));
+  g_assert_false (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, 1));
   g_free (d);
 
   /* 0x00: marker 0, BoolRange 128.  Every later read_bool (128) splits at
    * 1 + (127 * 128 >> 8) = 64 > 0: zeros, each shifting in a zero bit from
    * past the end (all 8 bits were taken at init). */
   d = exact_copy ((const guint8 *) "\x00", 1);
-  g_assert_true (gst_vp9_bool_decoder_init (&bd, d, 1));
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, 1));
   g_assert_cmpuint (bd.range, ==, 128);
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_literal (&bd, 8), ==, 0);
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_literal (&bd, 8), ==, 0);
   g_assert_cmpuint (bd.overrun, ==, 8);
-  g_assert_true (gst_vp9_bool_decoder_exit (&bd));
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_exit (&bd));
   g_free (d);
 }
 
@@ -62,46 +64,50 @@ test_bool_marker (void)
 static void
 test_bool_literal (void)
 {
-  GstVp9BoolDecoder bd;
+  GstV4l2ElasticVp9BoolDecoder bd;
   guint8 *d;
 
   /* 0x7f = 0111 1111: marker 0, then seven 1s, then zeros from past the
    * end: 1111 1110.  Worked out step by step: BoolValue 127 -> 63 -> 126
    * (shift) -> 62 -> 124 ... -> 64 -> 0, range 128 throughout. */
   d = exact_copy ((const guint8 *) "\x7f", 1);
-  g_assert_true (gst_vp9_bool_decoder_init (&bd, d, 1));
-  g_assert_cmphex (gst_vp9_bool_decoder_read_literal (&bd, 8), ==, 0xfe);
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, 1));
+  g_assert_cmphex (
+      gst_v4l2_elastic_vp9_bool_decoder_read_literal (&bd, 8), ==, 0xfe);
   g_free (d);
 
   /* 0101 1010 1100 0011 0000 0000: marker 0, L(15) = 101 1010 1100 0011.
    * The 15 reads shift in bits 8..22, so the third byte's last bit is
    * the padding: 0 passes, 1 fails. */
   d = exact_copy ((const guint8 *) "\x5a\xc3\x00", 3);
-  g_assert_true (gst_vp9_bool_decoder_init (&bd, d, 3));
-  g_assert_cmphex (gst_vp9_bool_decoder_read_literal (&bd, 15), ==, 0x5ac3);
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, 3));
+  g_assert_cmphex (
+      gst_v4l2_elastic_vp9_bool_decoder_read_literal (&bd, 15), ==, 0x5ac3);
   g_assert_cmpuint (bd.pos, ==, 23);
   g_assert_cmpuint (bd.overrun, ==, 0);
-  g_assert_true (gst_vp9_bool_decoder_exit (&bd));
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_exit (&bd));
   g_free (d);
 
   d = exact_copy ((const guint8 *) "\x5a\xc3\x01", 3);
-  g_assert_true (gst_vp9_bool_decoder_init (&bd, d, 3));
-  g_assert_cmphex (gst_vp9_bool_decoder_read_literal (&bd, 15), ==, 0x5ac3);
-  g_assert_false (gst_vp9_bool_decoder_exit (&bd));
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, 3));
+  g_assert_cmphex (
+      gst_v4l2_elastic_vp9_bool_decoder_read_literal (&bd, 15), ==, 0x5ac3);
+  g_assert_false (gst_v4l2_elastic_vp9_bool_decoder_exit (&bd));
   g_free (d);
 
   /* Padding further out: whole bytes after the partial one. */
   d = exact_copy ((const guint8 *) "\x5a\xc3\x00\x00\x10", 5);
-  g_assert_true (gst_vp9_bool_decoder_init (&bd, d, 5));
-  g_assert_cmphex (gst_vp9_bool_decoder_read_literal (&bd, 15), ==, 0x5ac3);
-  g_assert_false (gst_vp9_bool_decoder_exit (&bd));
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, 5));
+  g_assert_cmphex (
+      gst_v4l2_elastic_vp9_bool_decoder_read_literal (&bd, 15), ==, 0x5ac3);
+  g_assert_false (gst_v4l2_elastic_vp9_bool_decoder_exit (&bd));
   g_free (d);
 }
 
 static void
 test_bool_probabilities (void)
 {
-  GstVp9BoolDecoder bd;
+  GstV4l2ElasticVp9BoolDecoder bd;
   guint8 *d;
 
   /* 0x20 0x00: BoolValue 32, marker 0 (32 < 128), range 128.
@@ -115,19 +121,24 @@ test_bool_probabilities (void)
    *     range 124 -> shift once: value 126, range 248.
    *   read_bool (200): split 1 + (247 * 200 >> 8) = 193; 126 < 193: 0. */
   d = exact_copy ((const guint8 *) "\x20\x00", 2);
-  g_assert_true (gst_vp9_bool_decoder_init (&bd, d, 2));
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 252), ==, 0);
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, 2));
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 252), ==, 0);
   g_assert_cmpuint (bd.value, ==, 64);
   g_assert_cmpuint (bd.range, ==, 252);
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 252), ==, 0);
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 252), ==, 0);
   g_assert_cmpuint (bd.range, ==, 248);
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 1), ==, 1);
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 1), ==, 1);
   g_assert_cmpuint (bd.value, ==, 63);
   g_assert_cmpuint (bd.range, ==, 247);
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 128), ==, 0);
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 128), ==, 0);
   g_assert_cmpuint (bd.value, ==, 126);
   g_assert_cmpuint (bd.range, ==, 248);
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 200), ==, 0);
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 200), ==, 0);
   g_assert_cmpuint (bd.range, ==, 193);
   g_assert_cmpuint (bd.pos, ==, 10);
   g_free (d);
@@ -139,14 +150,17 @@ test_bool_probabilities (void)
    *     then four zeros from past the end: value 112, range 128.
    *   read_bool (128): split 64; 112 >= 64: 1, value 48 -> 96. */
   d = exact_copy ((const guint8 *) "\x7f\xff", 2);
-  g_assert_true (gst_vp9_bool_decoder_init (&bd, d, 2));
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 252), ==, 1);
+  g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, 2));
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 252), ==, 1);
   g_assert_cmpuint (bd.value, ==, 127);
   g_assert_cmpuint (bd.range, ==, 128);
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 252), ==, 1);
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 252), ==, 1);
   g_assert_cmpuint (bd.value, ==, 112);
   g_assert_cmpuint (bd.overrun, ==, 4);
-  g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 128), ==, 1);
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 128), ==, 1);
   g_assert_cmpuint (bd.value, ==, 96);
   g_assert_cmpuint (bd.overrun, ==, 5);
   g_assert_cmpuint (bd.pos, ==, 16);
@@ -223,14 +237,15 @@ test_term_subexp (void)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
-    GstVp9BoolDecoder bd;
+    GstV4l2ElasticVp9BoolDecoder bd;
     gsize size;
     guint8 *d = raw_bits (cases[i].bits, &size);
 
-    g_assert_true (gst_vp9_bool_decoder_init (&bd, d, size));
-    g_assert_cmpuint (gst_vp9_decode_term_subexp (&bd), ==, cases[i].value);
+    g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, size));
+    g_assert_cmpuint (
+        gst_v4l2_elastic_vp9_decode_term_subexp (&bd), ==, cases[i].value);
     g_assert_cmpuint (bd.overrun, ==, 0);
-    g_assert_true (gst_vp9_bool_decoder_exit (&bd));
+    g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_exit (&bd));
     g_free (d);
   }
 }
@@ -242,21 +257,21 @@ test_inv_map (void)
   guint d, p, v;
 
   /* The coarse grid first, then the rest in order, 253 twice at the end. */
-  g_assert_cmpuint (gst_vp9_inv_map_delta (0), ==, 7);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (1), ==, 20);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (19), ==, 254);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (20), ==, 1);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (25), ==, 6);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (26), ==, 8);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (37), ==, 19);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (38), ==, 21);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (253), ==, 253);
-  g_assert_cmpuint (gst_vp9_inv_map_delta (254), ==, 253);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (0), ==, 7);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (1), ==, 20);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (19), ==, 254);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (20), ==, 1);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (25), ==, 6);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (26), ==, 8);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (37), ==, 19);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (38), ==, 21);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (253), ==, 253);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_map_delta (254), ==, 253);
 
   /* Indices 0..253 are a permutation of 1..254: never 0, the value V4L2
    * reserves for "no update". */
   for (d = 0; d < 254; d++) {
-    v = gst_vp9_inv_map_delta (d);
+    v = gst_v4l2_elastic_vp9_inv_map_delta (d);
     g_assert_cmpuint (v, >=, 1);
     g_assert_cmpuint (v, <=, 254);
     g_assert_false (seen[v]);
@@ -269,20 +284,22 @@ test_inv_map (void)
    *           v = 2 -> 127 + 1 = 128
    * prob 129: 255 - inv_recenter_nonneg (v, 126): v = 1 -> 255 - 125
    * prob 255: 255 - inv_recenter_nonneg (v, 0) = 255 - v */
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (20, 1), ==, 2);   /* v = 1 */
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (19, 1), ==, 255); /* v = 254 */
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (20, 128), ==, 127);
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (21, 128), ==, 129);
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (20, 129), ==, 130);
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (21, 129), ==, 128);
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (20, 255), ==, 254);
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (19, 255), ==, 1);
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_inv_remap_prob (20, 1), ==, 2); /* v = 1 */
+  g_assert_cmpuint (
+      gst_v4l2_elastic_vp9_inv_remap_prob (19, 1), ==, 255); /* v = 254 */
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_remap_prob (20, 128), ==, 127);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_remap_prob (21, 128), ==, 129);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_remap_prob (20, 129), ==, 130);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_remap_prob (21, 129), ==, 128);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_remap_prob (20, 255), ==, 254);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_remap_prob (19, 255), ==, 1);
   /* Beyond 2 m the value is taken as is: prob 10, m = 9, v = 7 (d = 0)
    * is within (odd: 9 - 4 = 5, new prob 6); v = 20 (d = 1) is not. */
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (0, 10), ==, 6);
-  g_assert_cmpuint (gst_vp9_inv_remap_prob (1, 10), ==, 21);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_remap_prob (0, 10), ==, 6);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_inv_remap_prob (1, 10), ==, 21);
   /* 0 means no update. */
-  g_assert_cmpuint (gst_vp9_apply_prob_update (0, 77), ==, 77);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_apply_prob_update (0, 77), ==, 77);
 
   /* For every old probability, the 254 updates reach every other
    * probability exactly once: the remapping loses nothing. */
@@ -290,7 +307,7 @@ test_inv_map (void)
     gboolean got[256] = { FALSE };
 
     for (v = 1; v <= 254; v++) {
-      guint n = gst_vp9_apply_prob_update (v, p);
+      guint n = gst_v4l2_elastic_vp9_apply_prob_update (v, p);
 
       g_assert_cmpuint (n, >=, 1);
       g_assert_cmpuint (n, <=, 255);
@@ -413,7 +430,7 @@ enc_diff_update (BoolEncoder *e, guint8 mapped)
   enc_bool (e, 252, mapped != 0);
   if (!mapped)
     return;
-  for (d = 0; gst_vp9_inv_map_delta (d) != mapped; d++)
+  for (d = 0; gst_v4l2_elastic_vp9_inv_map_delta (d) != mapped; d++)
     g_assert_cmpuint (d, <, 254);
   enc_term_subexp (e, d);
 }
@@ -444,7 +461,7 @@ test_encoder_term_subexp (void)
    * run of skewed bools in between so that the range is not 128. */
   for (v = 0; v <= 254; v++) {
     BoolEncoder e;
-    GstVp9BoolDecoder bd;
+    GstV4l2ElasticVp9BoolDecoder bd;
     guint8 *d;
     gsize size;
 
@@ -455,30 +472,31 @@ test_encoder_term_subexp (void)
     enc_term_subexp (&e, v);
     d = enc_finish (&e, 0, &size);
 
-    g_assert_true (gst_vp9_bool_decoder_init (&bd, d, size));
-    g_assert_cmpuint (gst_vp9_bool_decoder_read_bool (&bd, 252), ==, v & 1);
+    g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_init (&bd, d, size));
     g_assert_cmpuint (
-        gst_vp9_bool_decoder_read_bool (&bd, 3), ==, (v >> 1) & 1);
-    g_assert_cmpuint (gst_vp9_decode_term_subexp (&bd), ==, v);
+        gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 252), ==, v & 1);
+    g_assert_cmpuint (
+        gst_v4l2_elastic_vp9_bool_decoder_read_bool (&bd, 3), ==, (v >> 1) & 1);
+    g_assert_cmpuint (gst_v4l2_elastic_vp9_decode_term_subexp (&bd), ==, v);
     g_assert_cmpuint (bd.overrun, ==, 0);
-    g_assert_true (gst_vp9_bool_decoder_exit (&bd));
+    g_assert_true (gst_v4l2_elastic_vp9_bool_decoder_exit (&bd));
     g_free (d);
   }
 }
 
 /* A random header that obeys @in, ~1 update in @one_in. */
 static void
-random_header (GRand *rand, const GstVp9CompressedParseInput *in, guint one_in,
-    GstVp9CompressedHeader *h)
+random_header (GRand *rand, const GstV4l2ElasticVp9CompressedParseInput *in,
+    guint one_in, GstV4l2ElasticVp9CompressedHeader *h)
 {
   guint8 *p = (guint8 *) h;
   gsize i;
 
   memset (h, 0, sizeof (*h));
   /* Every update field is a guint8, from tx8 up to the end of mv. */
-  for (i = G_STRUCT_OFFSET (GstVp9CompressedHeader, tx8);
-       i < G_STRUCT_OFFSET (GstVp9CompressedHeader, mv) +
-           sizeof (GstVp9CompressedMvProbs);
+  for (i = G_STRUCT_OFFSET (GstV4l2ElasticVp9CompressedHeader, tx8);
+       i < G_STRUCT_OFFSET (GstV4l2ElasticVp9CompressedHeader, mv) +
+           sizeof (GstV4l2ElasticVp9CompressedMvProbs);
        i++)
     if (g_rand_int_range (rand, 0, one_in) == 0)
       p[i] = g_rand_int_range (rand, 1, 255);
@@ -488,7 +506,7 @@ random_header (GRand *rand, const GstVp9CompressedParseInput *in, guint one_in,
       ((guint8 *) &h->mv)[i] |= 1;
 
   h->tx_mode = in->lossless ? 0 : g_rand_int_range (rand, 0, 5);
-  if (h->tx_mode != GST_VP9_COMPRESSED_TX_MODE_SELECT) {
+  if (h->tx_mode != GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_SELECT) {
     memset (h->tx8, 0, sizeof (h->tx8));
     memset (h->tx16, 0, sizeof (h->tx16));
     memset (h->tx32, 0, sizeof (h->tx32));
@@ -506,11 +524,11 @@ random_header (GRand *rand, const GstVp9CompressedParseInput *in, guint one_in,
      * them any may be 0: nothing to fix. */
   }
 
-  h->reference_mode = GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE;
+  h->reference_mode = GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SINGLE;
   if (in->frame_is_intra) {
     memset (&h->inter_mode, 0,
-        G_STRUCT_OFFSET (GstVp9CompressedHeader, reference_mode) -
-            G_STRUCT_OFFSET (GstVp9CompressedHeader, inter_mode));
+        G_STRUCT_OFFSET (GstV4l2ElasticVp9CompressedHeader, reference_mode) -
+            G_STRUCT_OFFSET (GstV4l2ElasticVp9CompressedHeader, inter_mode));
     return;
   }
   if (!in->interp_filter_switchable)
@@ -518,11 +536,14 @@ random_header (GRand *rand, const GstVp9CompressedParseInput *in, guint one_in,
   if (in->ref_frame_sign_bias[1] != in->ref_frame_sign_bias[0] ||
       in->ref_frame_sign_bias[2] != in->ref_frame_sign_bias[0])
     h->reference_mode = g_rand_int_range (rand, 0, 3);
-  if (h->reference_mode != GST_VP9_COMPRESSED_REFERENCE_MODE_SELECT)
+  if (h->reference_mode !=
+      GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SELECT)
     memset (h->comp_mode, 0, sizeof (h->comp_mode));
-  if (h->reference_mode == GST_VP9_COMPRESSED_REFERENCE_MODE_COMPOUND)
+  if (h->reference_mode ==
+      GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_COMPOUND)
     memset (h->single_ref, 0, sizeof (h->single_ref));
-  if (h->reference_mode == GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE)
+  if (h->reference_mode ==
+      GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SINGLE)
     memset (h->comp_ref, 0, sizeof (h->comp_ref));
   if (!in->allow_high_precision_mv) {
     memset (h->mv.class0_hp, 0, sizeof (h->mv.class0_hp));
@@ -533,8 +554,8 @@ random_header (GRand *rand, const GstVp9CompressedParseInput *in, guint one_in,
 /* compressed_header (6.3) on the encoder's side, from the specification's
  * syntax tables. */
 static guint8 *
-encode_header (const GstVp9CompressedParseInput *in,
-    const GstVp9CompressedHeader *h, gsize extra, gsize *size)
+encode_header (const GstV4l2ElasticVp9CompressedParseInput *in,
+    const GstV4l2ElasticVp9CompressedHeader *h, gsize extra, gsize *size)
 {
   BoolEncoder e;
   guint i, j, k, l;
@@ -611,14 +632,16 @@ encode_header (const GstVp9CompressedParseInput *in,
 }
 
 static gboolean
-same_updates (const GstVp9CompressedHeader *a, const GstVp9CompressedHeader *b)
+same_updates (const GstV4l2ElasticVp9CompressedHeader *a,
+    const GstV4l2ElasticVp9CompressedHeader *b)
 {
-  return memcmp (a, b, G_STRUCT_OFFSET (GstVp9CompressedHeader, bits_used)) ==
+  return memcmp (a, b,
+             G_STRUCT_OFFSET (GstV4l2ElasticVp9CompressedHeader, bits_used)) ==
       0;
 }
 
 static void
-random_input (GRand *rand, GstVp9CompressedParseInput *in)
+random_input (GRand *rand, GstV4l2ElasticVp9CompressedParseInput *in)
 {
   guint i;
 
@@ -638,8 +661,8 @@ test_round_trip (void)
   guint n;
 
   for (n = 0; n < 400; n++) {
-    GstVp9CompressedParseInput in;
-    GstVp9CompressedHeader h, got;
+    GstV4l2ElasticVp9CompressedParseInput in;
+    GstV4l2ElasticVp9CompressedHeader h, got;
     guint one_in = 1 + n % 40;
     gsize size, extra = n % 3;
     guint8 *d;
@@ -647,7 +670,8 @@ test_round_trip (void)
     random_input (rand, &in);
     random_header (rand, &in, one_in, &h);
     d = encode_header (&in, &h, extra, &size);
-    g_assert_true (gst_vp9_compressed_header_parse (d, size, &in, &got));
+    g_assert_true (
+        gst_v4l2_elastic_vp9_compressed_header_parse (d, size, &in, &got));
     g_assert_true (same_updates (&h, &got));
     g_assert_cmpuint (got.bits_used + got.padding_bits, ==, 8 * size);
     g_assert_cmpuint (got.padding_bits, >=, 8 * extra);
@@ -666,8 +690,8 @@ test_truncated_and_corrupt (void)
   guint n, accepted_flips = 0, flips = 0;
 
   for (n = 0; n < 60; n++) {
-    GstVp9CompressedParseInput in;
-    GstVp9CompressedHeader h, got;
+    GstV4l2ElasticVp9CompressedParseInput in;
+    GstV4l2ElasticVp9CompressedHeader h, got;
     gsize size, cut, bit;
     guint8 *d;
 
@@ -679,7 +703,7 @@ test_truncated_and_corrupt (void)
     for (cut = 0; cut < size; cut++) {
       guint8 *t = exact_copy (d, cut);
 
-      if (gst_vp9_compressed_header_parse (t, cut, &in, &got))
+      if (gst_v4l2_elastic_vp9_compressed_header_parse (t, cut, &in, &got))
         g_assert_true (same_updates (&h, &got));
       g_free (t);
     }
@@ -690,8 +714,8 @@ test_truncated_and_corrupt (void)
       gsize short_size = size - n % 4 - 1;
       guint8 *t = exact_copy (d, short_size);
 
-      g_assert_false (
-          gst_vp9_compressed_header_parse (t, short_size, &in, &got));
+      g_assert_false (gst_v4l2_elastic_vp9_compressed_header_parse (
+          t, short_size, &in, &got));
       g_free (t);
     }
 
@@ -702,7 +726,7 @@ test_truncated_and_corrupt (void)
       flips++;
       /* A flip low in the last bits the decoder takes may stay inside the
        * final interval and decode the same: no assertion on the values. */
-      if (gst_vp9_compressed_header_parse (t, size, &in, &got))
+      if (gst_v4l2_elastic_vp9_compressed_header_parse (t, size, &in, &got))
         accepted_flips++;
       g_free (t);
     }
@@ -714,15 +738,15 @@ test_truncated_and_corrupt (void)
 
   /* Random bytes: no crash, no overread, whatever the answer. */
   for (n = 0; n < 2000; n++) {
-    GstVp9CompressedParseInput in;
-    GstVp9CompressedHeader got;
+    GstV4l2ElasticVp9CompressedParseInput in;
+    GstV4l2ElasticVp9CompressedHeader got;
     gsize size = g_rand_int_range (rand, 1, 64), i;
     guint8 *t = g_malloc (size);
 
     for (i = 0; i < size; i++)
       t[i] = g_rand_int_range (rand, 0, 256);
     random_input (rand, &in);
-    gst_vp9_compressed_header_parse (t, size, &in, &got);
+    gst_v4l2_elastic_vp9_compressed_header_parse (t, size, &in, &got);
     g_free (t);
   }
   g_rand_free (rand);
@@ -851,15 +875,16 @@ typedef struct
 } StreamStats;
 
 static guint
-count_updates (const GstVp9CompressedHeader *h)
+count_updates (const GstV4l2ElasticVp9CompressedHeader *h)
 {
   const guint8 *p = (const guint8 *) h;
   gsize i,
-      end = G_STRUCT_OFFSET (GstVp9CompressedHeader, mv) +
-      sizeof (GstVp9CompressedMvProbs);
+      end = G_STRUCT_OFFSET (GstV4l2ElasticVp9CompressedHeader, mv) +
+      sizeof (GstV4l2ElasticVp9CompressedMvProbs);
   guint n = 0;
 
-  for (i = G_STRUCT_OFFSET (GstVp9CompressedHeader, tx8); i < end; i++)
+  for (i = G_STRUCT_OFFSET (GstV4l2ElasticVp9CompressedHeader, tx8); i < end;
+       i++)
     n += p[i] != 0;
   return n;
 }
@@ -869,8 +894,8 @@ check_frame (GstVp9Parser *parser, const StreamCase *c, const guint8 *data,
     gsize size, StreamStats *st)
 {
   GstVp9FrameHdr hdr;
-  GstVp9CompressedParseInput in;
-  GstVp9CompressedHeader ch;
+  GstV4l2ElasticVp9CompressedParseInput in;
+  GstV4l2ElasticVp9CompressedHeader ch;
   gsize end;
 
   g_assert_cmpint (gst_vp9_parser_parse_frame_header (parser, &hdr, data, size),
@@ -878,8 +903,8 @@ check_frame (GstVp9Parser *parser, const StreamCase *c, const guint8 *data,
   g_assert_cmpuint (hdr.profile, ==, c->profile);
   if (hdr.show_existing_frame) {
     st->shown++;
-    g_assert_false (
-        gst_vp9_compressed_header_parse_frame (data, size, &hdr, &ch));
+    g_assert_false (gst_v4l2_elastic_vp9_compressed_header_parse_frame (
+        data, size, &hdr, &ch));
     return;
   }
   st->frames++;
@@ -897,17 +922,19 @@ check_frame (GstVp9Parser *parser, const StreamCase *c, const guint8 *data,
 
   /* It parses: marker 0, no bit needed past its declared size, and the
    * rest of it zero padding. */
-  g_assert_true (gst_vp9_compressed_header_parse_frame (data, size, &hdr, &ch));
+  g_assert_true (gst_v4l2_elastic_vp9_compressed_header_parse_frame (
+      data, size, &hdr, &ch));
   g_assert_cmpuint (
       ch.bits_used + ch.padding_bits, ==, 8 * (gsize) hdr.first_partition_size);
   st->max_used_bytes = MAX (st->max_used_bytes, (ch.bits_used + 7) / 8);
 
   /* The frame cut inside the compressed header does not parse. */
-  g_assert_false (
-      gst_vp9_compressed_header_parse_frame (data, end - 1, &hdr, &ch));
-  g_assert_true (gst_vp9_compressed_header_parse_frame (data, end, &hdr, &ch));
+  g_assert_false (gst_v4l2_elastic_vp9_compressed_header_parse_frame (
+      data, end - 1, &hdr, &ch));
+  g_assert_true (gst_v4l2_elastic_vp9_compressed_header_parse_frame (
+      data, end, &hdr, &ch));
 
-  gst_vp9_compressed_parse_input_from_frame_hdr (&hdr, &in);
+  gst_v4l2_elastic_vp9_compressed_parse_input_from_frame_hdr (&hdr, &in);
   g_assert_cmpint (in.lossless, ==, hdr.lossless_flag != 0);
   st->lossless += in.lossless;
   st->error_resilient += hdr.error_resilient_mode != 0;
@@ -919,21 +946,23 @@ check_frame (GstVp9Parser *parser, const StreamCase *c, const guint8 *data,
    * only (and has to: the mode is not even coded), and never restricts
    * other frames to 4x4. */
   if (in.lossless)
-    g_assert_cmpuint (ch.tx_mode, ==, GST_VP9_COMPRESSED_TX_MODE_ONLY_4X4);
+    g_assert_cmpuint (
+        ch.tx_mode, ==, GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_ONLY_4X4);
   else
-    g_assert_cmpuint (ch.tx_mode, !=, GST_VP9_COMPRESSED_TX_MODE_ONLY_4X4);
+    g_assert_cmpuint (
+        ch.tx_mode, !=, GST_V4L2_ELASTIC_VP9_COMPRESSED_TX_MODE_ONLY_4X4);
 
   /* Intra frames and inter frames whose references all lie on the same
    * side code no reference mode: single reference. */
   if (in.frame_is_intra) {
-    g_assert_cmpuint (
-        ch.reference_mode, ==, GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE);
+    g_assert_cmpuint (ch.reference_mode, ==,
+        GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SINGLE);
   } else if (in.ref_frame_sign_bias[0] != in.ref_frame_sign_bias[1] ||
       in.ref_frame_sign_bias[0] != in.ref_frame_sign_bias[2]) {
     st->compound_allowed++;
   } else {
-    g_assert_cmpuint (
-        ch.reference_mode, ==, GST_VP9_COMPRESSED_REFERENCE_MODE_SINGLE);
+    g_assert_cmpuint (ch.reference_mode, ==,
+        GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SINGLE);
   }
 }
 

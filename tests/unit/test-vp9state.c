@@ -27,7 +27,7 @@ count_free (gpointer picture)
 static void
 test_superframe (void)
 {
-  GstVp9Frames f;
+  GstV4l2ElasticVp9Frames f;
   /* Two frames of 3 and 2 bytes, 1 byte per size: marker 0b11000001. */
   static const guint8 sf[] = { 1, 2, 3, 4, 5, 0xc1, 3, 2, 0xc1 };
   /* Two frames, 2 bytes per size (0b11001001): 0x0102 would not fit. */
@@ -37,20 +37,23 @@ test_superframe (void)
   /* Three frames, the middle one empty. */
   static const guint8 holey[] = { 7, 8, 9, 0xc2, 1, 0, 2, 0xc2 };
 
-  g_assert_true (gst_vp9_split_superframe (sf, sizeof (sf), &f));
+  g_assert_true (gst_v4l2_elastic_vp9_split_superframe (sf, sizeof (sf), &f));
   g_assert_cmpuint (f.n_frames, ==, 2);
   g_assert_cmpuint (f.offset[0], ==, 0);
   g_assert_cmpuint (f.size[0], ==, 3);
   g_assert_cmpuint (f.offset[1], ==, 3);
   g_assert_cmpuint (f.size[1], ==, 2);
 
-  g_assert_false (gst_vp9_split_superframe (bad, sizeof (bad), &f));
+  g_assert_false (
+      gst_v4l2_elastic_vp9_split_superframe (bad, sizeof (bad), &f));
 
-  g_assert_true (gst_vp9_split_superframe (plain, sizeof (plain), &f));
+  g_assert_true (
+      gst_v4l2_elastic_vp9_split_superframe (plain, sizeof (plain), &f));
   g_assert_cmpuint (f.n_frames, ==, 1);
   g_assert_cmpuint (f.size[0], ==, sizeof (plain));
 
-  g_assert_true (gst_vp9_split_superframe (holey, sizeof (holey), &f));
+  g_assert_true (
+      gst_v4l2_elastic_vp9_split_superframe (holey, sizeof (holey), &f));
   g_assert_cmpuint (f.n_frames, ==, 2);
   g_assert_cmpuint (f.offset[1], ==, 1);
   g_assert_cmpuint (f.size[1], ==, 2);
@@ -84,26 +87,28 @@ inter_hdr (GstVp9FrameHdr *h, guint w, guint ht, guint8 refresh, gint last,
 }
 
 static void
-decode (GstVp9State *s, const GstVp9FrameHdr *h, guint n, GstVp9FramePlan *plan)
+decode (GstV4l2ElasticVp9State *s, const GstVp9FrameHdr *h, guint n,
+    GstV4l2ElasticVp9FramePlan *plan)
 {
-  g_assert_cmpint (
-      gst_vp9_state_begin_frame (s, h, 8, 1, 1, plan), ==, GST_VP9_DECODE);
-  gst_vp9_state_end_frame (s, h, PIC (n), n * 1000);
+  g_assert_cmpint (gst_v4l2_elastic_vp9_state_begin_frame (s, h, 8, 1, 1, plan),
+      ==, GST_V4L2_ELASTIC_VP9_DECODE);
+  gst_v4l2_elastic_vp9_state_end_frame (s, h, PIC (n), n * 1000);
 }
 
 static void
 test_slots (void)
 {
-  GstVp9State s;
+  GstV4l2ElasticVp9State s;
   GstVp9FrameHdr h;
-  GstVp9FramePlan plan;
+  GstV4l2ElasticVp9FramePlan plan;
   guint i;
 
-  gst_vp9_state_init (&s, count_free);
+  gst_v4l2_elastic_vp9_state_init (&s, count_free);
 
   inter_hdr (&h, 64, 64, 1, 0, 1, 2);
   g_assert_cmpint (
-      gst_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==, GST_VP9_DROP);
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
 
   key_hdr (&h, 64, 64);
   decode (&s, &h, 1, &plan);
@@ -111,8 +116,8 @@ test_slots (void)
   g_assert_true (plan.intra);
   g_assert_cmphex (plan.refresh_frame_flags, ==, 0xff);
   for (i = 0; i < 8; i++)
-    g_assert_cmpuint (gst_vp9_state_slot_id (&s, i), ==, 1000);
-  g_assert_cmpuint (gst_vp9_state_distinct_pictures (&s), ==, 1);
+    g_assert_cmpuint (gst_v4l2_elastic_vp9_state_slot_id (&s, i), ==, 1000);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_distinct_pictures (&s), ==, 1);
 
   /* Hidden alt-ref into slot 2, then a shown frame into slot 0. */
   inter_hdr (&h, 64, 64, 1 << 2, 0, 1, 2);
@@ -123,9 +128,9 @@ test_slots (void)
   decode (&s, &h, 3, &plan);
   g_assert_cmpuint (plan.ref_id[0], ==, 1000);
   g_assert_cmpuint (plan.ref_id[2], ==, 2000);
-  g_assert_cmpuint (gst_vp9_state_slot_id (&s, 0), ==, 3000);
-  g_assert_cmpuint (gst_vp9_state_slot_id (&s, 2), ==, 2000);
-  g_assert_cmpuint (gst_vp9_state_distinct_pictures (&s), ==, 3);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_slot_id (&s, 0), ==, 3000);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_slot_id (&s, 2), ==, 2000);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_distinct_pictures (&s), ==, 3);
   g_assert_cmpuint (n_freed, ==, 0);
 
   /* A frame refreshing nothing is freed at once. */
@@ -138,11 +143,12 @@ test_slots (void)
   memset (&h, 0, sizeof (h));
   h.show_existing_frame = 1;
   h.frame_to_show = 2;
-  g_assert_cmpint (gst_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
-      GST_VP9_SHOW_EXISTING);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_SHOW_EXISTING);
   g_assert_true (plan.show_picture == PIC (2));
   g_assert_cmpuint (plan.show_id, ==, 2000);
-  g_assert_cmpuint (gst_vp9_state_distinct_pictures (&s), ==, 3);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_distinct_pictures (&s), ==, 3);
 
   /* Intra-only: no references used, refreshes what it says. */
   inter_hdr (&h, 64, 64, 0xf0, 7, 7, 7);
@@ -152,8 +158,8 @@ test_slots (void)
   g_assert_false (plan.new_sequence);
   g_assert_cmpuint (plan.ref_id[0], ==, 0);
   for (i = 4; i < 8; i++)
-    g_assert_cmpuint (gst_vp9_state_slot_id (&s, i), ==, 5000);
-  g_assert_cmpuint (gst_vp9_state_slot_id (&s, 0), ==, 3000);
+    g_assert_cmpuint (gst_v4l2_elastic_vp9_state_slot_id (&s, i), ==, 5000);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_slot_id (&s, 0), ==, 3000);
 
   /* An inter frame of another size predicts from the pictures of the old
    * size, scaled: a new sequence that keeps the references. */
@@ -183,9 +189,10 @@ test_slots (void)
    * range: dropped, the state untouched. */
   inter_hdr (&h, 16, 16, 1, 0, 1, 2);
   g_assert_cmpint (
-      gst_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==, GST_VP9_DROP);
-  g_assert_cmpuint (gst_vp9_state_slot_id (&s, 0), ==, 6000);
-  g_assert_cmpuint (gst_vp9_state_distinct_pictures (&s), ==, 5);
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_slot_id (&s, 0), ==, 6000);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_distinct_pictures (&s), ==, 5);
 
   /* A key frame of the current size is no new sequence; of another depth
    * it is. */
@@ -196,23 +203,24 @@ test_slots (void)
   g_assert_cmpuint (n_freed, ==, 7);
   key_hdr (&h, 32, 32);
   g_assert_cmpint (
-      gst_vp9_state_begin_frame (&s, &h, 10, 1, 1, &plan), ==, GST_VP9_DECODE);
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 10, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DECODE);
   g_assert_true (plan.new_sequence);
-  gst_vp9_state_end_frame (&s, &h, PIC (9), 9000);
+  gst_v4l2_elastic_vp9_state_end_frame (&s, &h, PIC (9), 9000);
   g_assert_cmpuint (n_freed, ==, 8);
 
-  gst_vp9_state_reset (&s);
+  gst_v4l2_elastic_vp9_state_reset (&s);
   g_assert_cmpuint (n_freed, ==, 9);
 }
 
 static void
 test_persistent (void)
 {
-  GstVp9State s;
+  GstV4l2ElasticVp9State s;
   GstVp9FrameHdr h;
-  GstVp9FramePlan plan;
+  GstV4l2ElasticVp9FramePlan plan;
 
-  gst_vp9_state_init (&s, count_free);
+  gst_v4l2_elastic_vp9_state_init (&s, count_free);
 
   key_hdr (&h, 64, 64);
   decode (&s, &h, 1, &plan);
@@ -273,7 +281,7 @@ test_persistent (void)
   g_assert_cmpint (plan.persistent.ref_deltas[1], ==, 0);
   g_assert_cmpint (plan.persistent.mode_deltas[0], ==, 0);
   g_assert_cmpuint (plan.persistent.feature_enabled[1], ==, 0);
-  gst_vp9_state_reset (&s);
+  gst_v4l2_elastic_vp9_state_reset (&s);
 }
 
 /* GstVp9Parser on a hand-made show_existing_frame: frame_marker 0b10,
