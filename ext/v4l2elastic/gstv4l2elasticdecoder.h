@@ -47,16 +47,18 @@ typedef struct
   GstCaps *(*probe_sink_caps) (GstV4l2ElasticDevice *device);
 } GstV4l2ElasticCodecInfo;
 
-/* A decoded picture as the codec state holds it: a hold on one CAPTURE
- * buffer (gst_v4l2_elastic_capture_pool_hold()), so that the kernel buffer is
- * not reused while the codec predicts from it, without a GstBuffer reference
- * (which would make the frame pushed downstream non-writable, and copied
- * by the base class). */
+/* A decoded picture as the codec state keeps it: a real reference on its
+ * CAPTURE buffer, so that the kernel buffer is not reused while the codec
+ * predicts from it, and so that downstream cannot write into it (GStreamer
+ * copies on write a buffer or memory that is shared). */
 typedef struct
 {
-  GstV4l2ElasticCapturePool *pool;
-  GstBuffer *buffer;    /* the pool's buffer, valid while held */
+  GstBuffer *buffer;    /* the CAPTURE buffer, referenced */
   guint64 timestamp_ns; /* what the driver names it by */
+  /* What it shows: the visible size and layout of its sequence. */
+  GstVideoFormat format;
+  guint width;
+  guint height;
 } GstV4l2ElasticPicture;
 
 /* What a codec asks of a new sequence. */
@@ -68,7 +70,10 @@ typedef struct
   /* The visible rectangle inside it (the output caps); a zero width or
    * height: the whole coded picture. */
   GstVideoRectangle visible;
-  guint32 output_sizeimage; /* 0: the driver's choice */
+  /* Bytes an OUTPUT buffer should hold for the frames of the sequence;
+   * 0: a first guess of half the raw picture size.  A larger frame grows
+   * the buffers before it is decoded, so this is never a limit. */
+  guint32 output_sizeimage;
   /* Acceptable CAPTURE layouts, in order of preference. */
   const GstVideoFormat *formats;
   guint n_formats;
@@ -78,6 +83,11 @@ typedef struct
    * must stay known to the driver. */
   gboolean keeps_references;
 } GstV4l2ElasticSequence;
+
+/* The largest coded width or height a sequence may have.  Codec states
+ * refuse larger headers before anything is computed from them; the base
+ * class checks again.  No V4L2 stateless driver goes beyond 8192. */
+#define GST_V4L2_ELASTIC_MAX_DIMENSION 16384
 
 /* gst_v4l2_elastic_decoder_set_sequence(): the driver refused to change
  * the format while streaming, the queues were restarted and the driver no
@@ -105,12 +115,12 @@ GstFlowReturn gst_v4l2_elastic_decoder_set_sequence (
     GstV4l2ElasticDecoder *self, const GstV4l2ElasticSequence *sequence);
 
 GstFlowReturn gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
-    GstVideoCodecFrame *frame, const guint8 *bitstream, gsize size,
-    struct v4l2_ext_control *controls, guint n_controls,
+    GstVideoCodecFrame *frame, guint64 timestamp_ns, const guint8 *bitstream,
+    gsize size, struct v4l2_ext_control *controls, guint n_controls,
     GstV4l2ElasticPicture **picture);
 
-GstFlowReturn gst_v4l2_elastic_decoder_output (
-    GstV4l2ElasticDecoder *self, GstVideoCodecFrame *frame);
+GstFlowReturn gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
+    GstVideoCodecFrame *frame, GstV4l2ElasticPicture *picture);
 
 guint64 gst_v4l2_elastic_decoder_frame_timestamp (GstVideoCodecFrame *frame);
 

@@ -268,6 +268,7 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
   control.ptr = &params;
 
   ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
+      gst_v4l2_elastic_decoder_frame_timestamp (frame),
       map.data + GST_V4L2_ELASTIC_FWHT_HEADER_SIZE, header.payload_size,
       &control, 1, &picture);
   gst_buffer_unmap (frame->input_buffer, &map);
@@ -279,9 +280,10 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
 
   gst_v4l2_elastic_fwht_state_end_frame (&self->state,
       gst_v4l2_elastic_picture_ref (picture), picture->timestamp_ns);
+  ret = gst_v4l2_elastic_decoder_output (
+      GST_V4L2_ELASTIC_DECODER (self), frame, picture);
   gst_v4l2_elastic_picture_unref (picture);
-  return gst_v4l2_elastic_decoder_output (
-      GST_V4L2_ELASTIC_DECODER (self), frame);
+  return ret;
 }
 
 static void

@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include <gst/codecparsers/gsth264parser.h>
 
@@ -115,7 +114,7 @@ push_output (GstV4l2ElasticH264Dec *self)
           self, "frame %u is gone, not output", pic->system_frame_number);
     } else if (ret == GST_FLOW_OK) {
       ret = gst_v4l2_elastic_decoder_output (
-          GST_V4L2_ELASTIC_DECODER (self), frame);
+          GST_V4L2_ELASTIC_DECODER (self), frame, pic->picture);
     } else {
       /* Downstream stopped: release the rest without pushing. */
       gst_video_decoder_release_frame (decoder, frame);
@@ -613,8 +612,8 @@ gst_v4l2_elastic_h264_dec_handle_frame (
   controls[3].ptr = &params_ctrl;
 
   ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
-      self->bitstream->data, self->bitstream->len, controls,
-      G_N_ELEMENTS (controls), &picture);
+      gst_v4l2_elastic_decoder_frame_timestamp (frame), self->bitstream->data,
+      self->bitstream->len, controls, G_N_ELEMENTS (controls), &picture);
   if (!picture) {
     /* The state planned this picture as decoded: output what was decoded
      * before it, then forget everything so that nothing predicts from a
@@ -632,8 +631,8 @@ gst_v4l2_elastic_h264_dec_handle_frame (
   pic = g_atomic_rc_box_new0 (H264Picture);
   pic->picture = picture;
   pic->system_frame_number = frame->system_frame_number;
-  /* The base class keeps the frame (with its CAPTURE buffer) until the
-   * state says it is its turn. */
+  /* The base class keeps the frame until the state says it is its turn;
+   * the picture keeps its CAPTURE buffer. */
   gst_video_codec_frame_unref (frame);
   gst_v4l2_elastic_h264_state_end_picture (
       self->state, pic, picture->timestamp_ns, self->output);
@@ -699,15 +698,12 @@ static gboolean
 menu_has (GstV4l2ElasticDevice *device, guint32 id, gint64 value)
 {
   struct v4l2_query_ext_ctrl query;
-  struct v4l2_querymenu menu = { 0 };
 
   if (!gst_v4l2_elastic_device_query_control (device, id, &query) ||
       query.type != V4L2_CTRL_TYPE_MENU || value < query.minimum ||
       value > query.maximum)
     return FALSE;
-  menu.id = id;
-  menu.index = value;
-  return ioctl (device->video_fd, VIDIOC_QUERYMENU, &menu) == 0;
+  return gst_v4l2_elastic_device_query_menu (device, id, value);
 }
 
 /* The controls must have the sizes of our ABI, and the driver must decode

@@ -253,7 +253,8 @@ gst_v4l2_elastic_vp8_dec_handle_frame (
 
   /* The driver gets the whole frame, frame tag and header included. */
   ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
-      map.data, map.size, &control, 1, &picture);
+      gst_v4l2_elastic_decoder_frame_timestamp (frame), map.data, map.size,
+      &control, 1, &picture);
   gst_buffer_unmap (frame->input_buffer, &map);
 
   if (!picture) {
@@ -265,16 +266,17 @@ gst_v4l2_elastic_vp8_dec_handle_frame (
 
   gst_v4l2_elastic_vp8_state_end_frame (&self->state, &hdr,
       gst_v4l2_elastic_picture_ref (picture), picture->timestamp_ns);
-  gst_v4l2_elastic_picture_unref (picture);
 
   if (!hdr.show_frame) {
     /* A hidden frame only serves as a reference. */
-    gst_buffer_replace (&frame->output_buffer, NULL);
+    gst_v4l2_elastic_picture_unref (picture);
     gst_video_decoder_release_frame (decoder, frame);
     return GST_FLOW_OK;
   }
-  return gst_v4l2_elastic_decoder_output (
-      GST_V4L2_ELASTIC_DECODER (self), frame);
+  ret = gst_v4l2_elastic_decoder_output (
+      GST_V4L2_ELASTIC_DECODER (self), frame, picture);
+  gst_v4l2_elastic_picture_unref (picture);
+  return ret;
 }
 
 static void

@@ -302,27 +302,23 @@ fill_compressed_control (const GstV4l2ElasticVp9CompressedHeader *c,
   COPY_FIELD (p, c, mv.hp);
 }
 
-/* Decodes one frame of a packet.  The base class names a decode by the
+/* Decodes one frame of a packet.  A decode is usually named by the
  * codec frame's system frame number; a hidden frame that shares its
- * packet (superframe) with the shown one needs a name of its own, so it is
- * decoded under a number of the hidden range for the duration of the
- * call.  Nothing else reads the number meanwhile: we hold the stream
- * lock. */
+ * packet (superframe) with the shown one needs a name of its own, taken
+ * from a range no frame number reaches. */
 static GstFlowReturn
 decode_one (GstV4l2ElasticVp9Dec *self, GstVideoCodecFrame *frame,
     gboolean hidden_in_superframe, const guint8 *data, gsize size,
     struct v4l2_ext_control *controls, GstV4l2ElasticPicture **picture)
 {
-  guint32 number = frame->system_frame_number;
-  GstFlowReturn ret;
+  guint64 timestamp = gst_v4l2_elastic_decoder_frame_timestamp (frame);
 
   if (hidden_in_superframe)
-    frame->system_frame_number =
-        HIDDEN_FRAME_BASE + (self->hidden_count++ & (HIDDEN_FRAME_BASE - 1));
-  ret = gst_v4l2_elastic_decoder_decode (
-      GST_V4L2_ELASTIC_DECODER (self), frame, data, size, controls, 2, picture);
-  frame->system_frame_number = number;
-  return ret;
+    timestamp = ((guint64) HIDDEN_FRAME_BASE +
+                    (self->hidden_count++ & (HIDDEN_FRAME_BASE - 1)) + 1) *
+        1000;
+  return gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self),
+      frame, timestamp, data, size, controls, 2, picture);
 }
 
 static GstFlowReturn
@@ -339,7 +335,7 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
   GstV4l2ElasticVp9Frames frames;
   GstFlowReturn ret = GST_FLOW_OK;
   GstMapInfo map;
-  gboolean shown = FALSE;
+  GstV4l2ElasticPicture *shown = NULL;
   guint i;
 
   if (!gst_buffer_map (frame->input_buffer, &map, GST_MAP_READ)) {
@@ -374,16 +370,11 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
         self->parser->bit_depth, self->parser->subsampling_x,
         self->parser->subsampling_y, &plan);
     switch (decision) {
-    case GST_V4L2_ELASTIC_VP9_SHOW_EXISTING: {
-      GstV4l2ElasticPicture *show = plan.show_picture;
-
-      /* A second buffer on the same memory: the pool keeps the kernel
-       * buffer until this copy is gone too. */
-      gst_buffer_replace (&frame->output_buffer, NULL);
-      frame->output_buffer = gst_buffer_copy (show->buffer);
-      shown = TRUE;
+    case GST_V4L2_ELASTIC_VP9_SHOW_EXISTING:
+      /* The slot's picture is shown again, at its own size. */
+      g_clear_pointer (&shown, gst_v4l2_elastic_picture_unref);
+      shown = gst_v4l2_elastic_picture_ref (plan.show_picture);
       continue;
-    }
     case GST_V4L2_ELASTIC_VP9_DROP:
       GST_DEBUG_OBJECT (self, "frame %u: no reference to predict from",
           frame->system_frame_number);
@@ -433,12 +424,12 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
     }
     gst_v4l2_elastic_vp9_state_end_frame (&self->state, &hdr,
         gst_v4l2_elastic_picture_ref (picture), picture->timestamp_ns);
-    gst_v4l2_elastic_picture_unref (picture);
     if (hdr.show_frame) {
-      shown = TRUE;
+      g_clear_pointer (&shown, gst_v4l2_elastic_picture_unref);
+      shown = picture;
     } else {
       /* Only a reference: the slots hold it. */
-      gst_buffer_replace (&frame->output_buffer, NULL);
+      gst_v4l2_elastic_picture_unref (picture);
     }
   }
   gst_buffer_unmap (frame->input_buffer, &map);
@@ -447,10 +438,13 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
     gst_video_decoder_release_frame (decoder, frame);
     return GST_FLOW_OK;
   }
-  return gst_v4l2_elastic_decoder_output (
-      GST_V4L2_ELASTIC_DECODER (self), frame);
+  ret = gst_v4l2_elastic_decoder_output (
+      GST_V4L2_ELASTIC_DECODER (self), frame, shown);
+  gst_v4l2_elastic_picture_unref (shown);
+  return ret;
 
 drop:
+  g_clear_pointer (&shown, gst_v4l2_elastic_picture_unref);
   gst_buffer_unmap (frame->input_buffer, &map);
   gst_video_decoder_drop_frame (decoder, frame);
   return ret;

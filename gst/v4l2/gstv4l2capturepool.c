@@ -4,12 +4,28 @@
  *
  * Life of a buffer ("slot", one per kernel index):
  *   created (CREATE_BUFS, EXPBUF, wrapped once) -> free
- *   free -> out (acquired: queued in the driver, held by the codec state
- *          or downstream, in any mix, counted as one)
- *   out -> free (last holder let go, same format, pool not above its floor)
- *   out/free -> removed (REMOVE_BUFS: surplus, or an older format)
+ *   free -> out (acquired: queued in the driver, then referenced by the
+ *          codec state, downstream and copies downstream made, in any mix)
+ *   out -> free (the GstBuffer came back to the pool AND every GstMemory
+ *          of the slot lost its last outside reference; same format, not
+ *          above the floor, memory not replaced downstream)
+ *   out/free -> removed (REMOVE_BUFS: surplus, an older format, or memory
+ *          replaced downstream)
  *   any -> orphaned (REQBUFS(0) on a format change the driver refuses
- *          while busy, or teardown: memory lives until the last holder)
+ *          while busy, or detach: the memory lives until the last user)
+ *
+ * Ownership: while a slot is free, the pool owns its memories.  Acquiring
+ * moves them into the slot's GstBuffer; from then on GStreamer's own
+ * reference counts decide.  Each memory's mini-object dispose hook brings
+ * it back here when its last reference drops (a copy made downstream
+ * shares the memory, so it keeps it out), so release is noticed when it
+ * happens, without polling.  A memory that is shared is not writable, so
+ * a downstream write into a frame the codec still references goes to a
+ * copy (GStreamer's own copy-on-write).
+ *
+ * Every ioctl the pool issues happens with its lock held and never after
+ * gst_v4l2_elastic_capture_pool_detach(): a pool released late by an
+ * application cannot touch a queue that a newer pool now uses.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -31,19 +47,27 @@ GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_capture_pool_debug);
  * the pool create and remove a buffer on every frame. */
 #define DEMAND_WINDOW 30
 
-typedef struct
+typedef struct _Slot Slot;
+
+struct _Slot
 {
+  GstV4l2ElasticCapturePool *pool; /* a reference while out */
   guint index;
-  guint epoch;       /* format generation it was created for */
-  gsize size;        /* bytes of all planes */
-  GstBuffer *buffer; /* wrapped once; owned by the pool when free */
-  gboolean free;
-  gboolean orphaned; /* no longer in the kernel queue */
-  /* Codec references (see gst_v4l2_elastic_capture_pool_hold()): a slot whose
-   * buffer came back is only settled once no reference holds it. */
-  guint holds;
-  gboolean returned;
-} Slot;
+  guint epoch; /* format generation it was created for */
+  gsize size;  /* bytes of all planes */
+  /* The wrapper handed out; it carries the memories only while out. */
+  GstBuffer *buffer;
+  GstMemory *mems[GST_VIDEO_MAX_PLANES];
+  guint n_mems;
+
+  gboolean out;        /* acquired and not settled yet */
+  gboolean buffer_out; /* the GstBuffer has not come back */
+  guint mems_out;      /* memories someone outside still refers to */
+  gboolean free;       /* in the free queue */
+  gboolean orphaned;   /* no longer in the kernel queue */
+  gboolean tainted;    /* downstream replaced or added memory */
+  gboolean doomed;     /* to be removed; REMOVE_BUFS has failed so far */
+};
 
 struct _GstV4l2ElasticCapturePool
 {
@@ -52,6 +76,7 @@ struct _GstV4l2ElasticCapturePool
   GstV4l2ElasticDevice *device;
   GstAllocator *allocator;
   gboolean elastic;
+  gboolean detached;
 
   GMutex lock;
   GCond cond;
@@ -63,22 +88,22 @@ struct _GstV4l2ElasticCapturePool
   GstVideoInfo info;
   gboolean have_format;
 
-  GPtrArray *slots; /* Slot*, indexed by kernel index */
+  GPtrArray *slots; /* Slot*, indexed by kernel index; the kernel has them */
   GQueue free;      /* Slot* of the current epoch */
-  GList *orphans;   /* Slot* out of the queue, still held */
-  GList *lingering; /* returned, memory still shared by a copy */
+  GList *orphans;   /* Slot* out of the queue, still referenced */
+  GList *doomed;    /* Slot* whose REMOVE_BUFS failed: retried */
 
   GstV4l2ElasticPoolDemand demand;
   guint target;
   guint max_buffers;
   guint64 memory_limit;
-  gboolean warned_at_bound;
 
   guint window_count;
   guint window_peak;
   guint last_window_peak;
 
-  /* Statistics. */
+  /* Statistics: buffers and bytes are what the kernel has allocated for
+   * us and not yet freed (orphans included). */
   guint buffers;
   guint64 bytes;
   guint peak_buffers;
@@ -87,6 +112,8 @@ struct _GstV4l2ElasticCapturePool
   guint removes;
   guint reallocations;
   guint waits;
+  guint discarded;
+  guint remove_failures;
 
   GArray *pending_events; /* events to emit once unlocked */
   GstV4l2ElasticPoolEventFunc event_func;
@@ -107,8 +134,6 @@ G_DEFINE_TYPE_WITH_CODE (GstV4l2ElasticCapturePool,
         "v4l2elastic-pool", 0, "elastic V4L2 CAPTURE pool"));
 
 static GQuark slot_quark;
-
-static void collect_lingering (GstV4l2ElasticCapturePool *self);
 
 /**
  * gst_v4l2_elastic_pool_target:
@@ -180,7 +205,8 @@ account_remove (GstV4l2ElasticCapturePool *self, Slot *slot)
   self->bytes -= slot->size;
 }
 
-/* Slots of the current format that the kernel still holds. */
+/* Slots of the current format that the kernel still holds and that are
+ * not on their way out. */
 static guint
 count_live (GstV4l2ElasticCapturePool *self)
 {
@@ -189,7 +215,7 @@ count_live (GstV4l2ElasticCapturePool *self)
   for (i = 0; i < self->slots->len; i++) {
     Slot *slot = g_ptr_array_index (self->slots, i);
 
-    if (slot && slot->epoch == self->epoch)
+    if (slot && slot->epoch == self->epoch && !slot->doomed)
       n++;
   }
   return n;
@@ -207,142 +233,95 @@ count_in_queue (GstV4l2ElasticCapturePool *self)
   return n;
 }
 
+/* Returns to the pool a memory whose last outside reference dropped.
+ * Runs in whatever thread let go; the memory is revived (its mapping and
+ * fd stay), owned by the slot again. */
+static gboolean slot_memory_dispose (GstMiniObject *obj);
+
+/* Frees a slot that nobody outside refers to: its memories (closing
+ * their DMABuf fds frees an orphaned or removed kernel buffer) and the
+ * wrapper.  No ioctl. */
 static void
 slot_free (Slot *slot)
 {
-  /* Dropping the buffer closes its DMABuf fds: that frees the memory of
-   * removed and orphaned buffers. */
+  guint i;
+
+  for (i = 0; i < slot->n_mems; i++) {
+    GstMiniObject *obj = GST_MINI_OBJECT_CAST (slot->mems[i]);
+
+    gst_mini_object_set_qdata (obj, slot_quark, NULL, NULL);
+    obj->dispose = NULL;
+    gst_memory_unref (slot->mems[i]);
+  }
   gst_mini_object_set_qdata (
       GST_MINI_OBJECT (slot->buffer), slot_quark, NULL, NULL);
   gst_buffer_unref (slot->buffer);
   g_free (slot);
 }
 
-static Slot *
-slot_wrap (GstV4l2ElasticCapturePool *self, guint index, GError **error)
+/* Forgets a slot the kernel no longer has (removed, or freed by
+ * REQBUFS(0) with no exported fd left). */
+static void
+slot_drop (GstV4l2ElasticCapturePool *self, Slot *slot)
 {
-  GstV4l2ElasticBufferInfo binfo;
-  GstVideoMeta *vmeta;
-  GstBuffer *buffer;
-  Slot *slot;
-  guint p;
-
-  if (!gst_v4l2_elastic_device_query_buffer (
-          self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, index, &binfo)) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-        "VIDIOC_QUERYBUF of CAPTURE buffer %u failed: %s", index,
-        g_strerror (errno));
-    return NULL;
-  }
-
-  buffer = gst_buffer_new ();
-  slot = g_new0 (Slot, 1);
-  slot->index = index;
-  slot->epoch = self->epoch;
-  for (p = 0; p < binfo.n_planes; p++) {
-    gint fd = gst_v4l2_elastic_device_export_buffer (
-        self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, index, p);
-
-    if (fd < 0) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-          "VIDIOC_EXPBUF of CAPTURE buffer %u failed: %s", index,
-          g_strerror (errno));
-      gst_buffer_unref (buffer);
-      g_free (slot);
-      return NULL;
-    }
-    gst_buffer_append_memory (buffer,
-        gst_dmabuf_allocator_alloc (self->allocator, fd, binfo.length[p]));
-    slot->size += binfo.length[p];
-  }
-
-  vmeta = gst_buffer_add_video_meta_full (buffer, GST_VIDEO_FRAME_FLAG_NONE,
-      GST_VIDEO_INFO_FORMAT (&self->info), GST_VIDEO_INFO_WIDTH (&self->info),
-      GST_VIDEO_INFO_HEIGHT (&self->info),
-      GST_VIDEO_INFO_N_PLANES (&self->info), self->info.offset,
-      self->info.stride);
-  /* Kept across returns to the pool: it describes the memory. */
-  GST_META_FLAG_SET (vmeta, GST_META_FLAG_POOLED);
-  GST_META_FLAG_SET (vmeta, GST_META_FLAG_LOCKED);
-
-  slot->buffer = buffer;
-  gst_mini_object_set_qdata (GST_MINI_OBJECT (buffer), slot_quark, slot, NULL);
-  if (self->slots->len <= index)
-    g_ptr_array_set_size (self->slots, index + 1);
-  g_ptr_array_index (self->slots, index) = slot;
-  account_add (self, slot);
-  return slot;
+  if (!slot->orphaned && slot->index < self->slots->len &&
+      g_ptr_array_index (self->slots, slot->index) == slot)
+    g_ptr_array_index (self->slots, slot->index) = NULL;
+  account_remove (self, slot);
+  slot_free (slot);
 }
 
-static gboolean
-create_one (GstV4l2ElasticCapturePool *self, Slot **out, GError **error)
-{
-  guint index, created;
-
-  if (!gst_v4l2_elastic_device_create_buffers (self->device,
-          GST_V4L2_ELASTIC_QUEUE_CAPTURE, &self->format, 1, &index, &created)) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT,
-        "VIDIOC_CREATE_BUFS failed: %s", g_strerror (errno));
-    return FALSE;
-  }
-  *out = slot_wrap (self, index, error);
-  if (!*out)
-    return FALSE;
-  self->creates++;
-  GST_DEBUG_OBJECT (self,
-      "created buffer %u (%" G_GSIZE_FORMAT " bytes): "
-      "%u buffers, %" G_GUINT64_FORMAT " bytes",
-      index, (*out)->size, self->buffers, self->bytes);
-  queue_event (self, GST_V4L2_ELASTIC_POOL_EVENT_GROW);
-  return TRUE;
-}
-
-/* Remove slots from the kernel queue, in as few REMOVE_BUFS calls as
- * contiguous indices allow.  Slots must be dequeued (free or returned). */
+/* Removes slots from the kernel queue, in as few REMOVE_BUFS calls as
+ * contiguous indices allow.  Slots must be dequeued and referenced by
+ * nobody outside.  A range the kernel refuses to remove stays allocated:
+ * its slots stay accounted, doomed, and are tried again later. */
 static void
 remove_slots (GstV4l2ElasticCapturePool *self, GPtrArray *victims)
 {
-  guint i = 0;
+  guint i = 0, removed = 0;
 
   while (i < victims->len) {
     Slot *first = g_ptr_array_index (victims, i);
     guint n = 1, k;
+    gboolean ok;
 
     while (i + n < victims->len &&
         ((Slot *) g_ptr_array_index (victims, i + n))->index ==
             first->index + n)
       n++;
 
-    if (!gst_v4l2_elastic_device_remove_buffers (
-            self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, first->index, n)) {
-      /* The kernel keeps them: keep them as orphans so that their memory
-       * is still accounted and freed with the queue. */
-      GST_WARNING_OBJECT (self, "could not remove buffers %u..%u: %s",
+    ok = self->detached ||
+        gst_v4l2_elastic_device_remove_buffers (
+            self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, first->index, n);
+    if (!ok) {
+      GST_WARNING_OBJECT (self,
+          "could not remove buffers %u..%u: %s; they stay allocated and "
+          "are tried again later",
           first->index, first->index + n - 1, g_strerror (errno));
+      self->remove_failures++;
     }
     for (k = 0; k < n; k++) {
       Slot *slot = g_ptr_array_index (victims, i + k);
 
-      g_ptr_array_index (self->slots, slot->index) = NULL;
-      account_remove (self, slot);
-      self->removes++;
-      slot_free (slot);
+      if (ok) {
+        if (slot->doomed)
+          self->doomed = g_list_remove (self->doomed, slot);
+        slot_drop (self, slot);
+        self->removes++;
+        removed++;
+      } else if (!slot->doomed) {
+        slot->doomed = TRUE;
+        self->doomed = g_list_prepend (self->doomed, slot);
+      }
     }
     i += n;
   }
-  if (victims->len > 0) {
+  if (removed > 0) {
     GST_DEBUG_OBJECT (self,
-        "removed %u buffers: %u buffers, %" G_GUINT64_FORMAT " bytes",
-        victims->len, self->buffers, self->bytes);
+        "removed %u buffers: %u buffers, %" G_GUINT64_FORMAT " bytes", removed,
+        self->buffers, self->bytes);
     queue_event (self, GST_V4L2_ELASTIC_POOL_EVENT_SHRINK);
   }
-}
-
-/* Below this many buffers of the current format, free ones are kept. */
-static guint
-shrink_floor (GstV4l2ElasticCapturePool *self)
-{
-  return MAX (self->target, MAX (self->window_peak, self->last_window_peak));
 }
 
 static gint
@@ -354,14 +333,50 @@ compare_slot_index (gconstpointer a, gconstpointer b)
 }
 
 static void
+remove_one (GstV4l2ElasticCapturePool *self, Slot *slot)
+{
+  GPtrArray *victims = g_ptr_array_new ();
+
+  g_ptr_array_add (victims, slot);
+  remove_slots (self, victims);
+  g_ptr_array_unref (victims);
+}
+
+/* Doomed slots whose removal failed before: try again. */
+static void
+retry_doomed (GstV4l2ElasticCapturePool *self)
+{
+  GPtrArray *victims;
+  GList *l;
+
+  if (!self->doomed)
+    return;
+  victims = g_ptr_array_new ();
+  for (l = self->doomed; l; l = l->next)
+    g_ptr_array_add (victims, l->data);
+  g_ptr_array_sort (victims, compare_slot_index);
+  remove_slots (self, victims);
+  g_ptr_array_unref (victims);
+}
+
+/* Below this many buffers of the current format, free ones are kept. */
+static guint
+shrink_floor (GstV4l2ElasticCapturePool *self)
+{
+  return MAX (self->target, MAX (self->window_peak, self->last_window_peak));
+}
+
+static void
 shrink_to_floor (GstV4l2ElasticCapturePool *self)
 {
   guint live, floor;
   GPtrArray *victims;
 
-  if (!self->elastic || !self->device->capture_caps.remove_bufs)
+  if (!self->elastic || self->detached ||
+      !self->device->capture_caps.remove_bufs)
     return;
 
+  retry_doomed (self);
   live = count_live (self);
   floor = shrink_floor (self);
   if (live <= floor || g_queue_is_empty (&self->free))
@@ -375,6 +390,7 @@ shrink_to_floor (GstV4l2ElasticCapturePool *self)
     for (l = self->free.head; l; l = l->next)
       if (!best || ((Slot *) l->data)->index > ((Slot *) best->data)->index)
         best = l;
+    ((Slot *) best->data)->free = FALSE;
     g_ptr_array_add (victims, best->data);
     g_queue_delete_link (&self->free, best);
     live--;
@@ -395,6 +411,96 @@ note_busy (GstV4l2ElasticCapturePool *self)
     self->window_peak = busy;
     self->window_count = 0;
   }
+}
+
+/* A new kernel buffer at @index: queried, exported plane by plane and
+ * wrapped.  On failure the kernel buffer is removed again (or, if even
+ * that fails, kept accounted and doomed), so that the accounting always
+ * equals what the kernel has. */
+static Slot *
+slot_wrap (GstV4l2ElasticCapturePool *self, guint index, GError **error)
+{
+  GstV4l2ElasticBufferInfo binfo;
+  GstVideoMeta *vmeta;
+  Slot *slot;
+  guint p;
+
+  slot = g_new0 (Slot, 1);
+  slot->index = index;
+  slot->epoch = self->epoch;
+  slot->buffer = gst_buffer_new ();
+  gst_mini_object_set_qdata (
+      GST_MINI_OBJECT (slot->buffer), slot_quark, slot, NULL);
+  if (self->slots->len <= index)
+    g_ptr_array_set_size (self->slots, index + 1);
+  g_ptr_array_index (self->slots, index) = slot;
+
+  if (!gst_v4l2_elastic_device_query_buffer (
+          self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, index, &binfo)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+        "VIDIOC_QUERYBUF of CAPTURE buffer %u failed: %s", index,
+        g_strerror (errno));
+    slot->size = gst_v4l2_elastic_format_total_size (&self->format);
+    goto failed;
+  }
+  for (p = 0; p < binfo.n_planes; p++)
+    slot->size += binfo.length[p];
+
+  for (p = 0; p < binfo.n_planes; p++) {
+    gint fd = gst_v4l2_elastic_device_export_buffer (
+        self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, index, p);
+    GstMemory *mem;
+
+    if (fd < 0) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+          "VIDIOC_EXPBUF of CAPTURE buffer %u failed: %s", index,
+          g_strerror (errno));
+      goto failed;
+    }
+    mem = gst_dmabuf_allocator_alloc (self->allocator, fd, binfo.length[p]);
+    gst_mini_object_set_qdata (GST_MINI_OBJECT (mem), slot_quark, slot, NULL);
+    GST_MINI_OBJECT_CAST (mem)->dispose = slot_memory_dispose;
+    slot->mems[slot->n_mems++] = mem;
+  }
+
+  vmeta = gst_buffer_add_video_meta_full (slot->buffer,
+      GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_INFO_FORMAT (&self->info),
+      GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info),
+      GST_VIDEO_INFO_N_PLANES (&self->info), self->info.offset,
+      self->info.stride);
+  /* Kept across returns to the pool: it describes the memory. */
+  GST_META_FLAG_SET (vmeta, GST_META_FLAG_POOLED);
+  GST_META_FLAG_SET (vmeta, GST_META_FLAG_LOCKED);
+  account_add (self, slot);
+  return slot;
+
+failed:
+  account_add (self, slot);
+  remove_one (self, slot);
+  return NULL;
+}
+
+static gboolean
+create_one (GstV4l2ElasticCapturePool *self, Slot **out, GError **error)
+{
+  guint index, created;
+
+  if (!gst_v4l2_elastic_device_create_buffers (self->device,
+          GST_V4L2_ELASTIC_QUEUE_CAPTURE, &self->format, 1, &index, &created)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT,
+        "VIDIOC_CREATE_BUFS failed: %s", g_strerror (errno));
+    return FALSE;
+  }
+  self->creates++;
+  *out = slot_wrap (self, index, error);
+  if (!*out)
+    return FALSE;
+  GST_DEBUG_OBJECT (self,
+      "created buffer %u (%" G_GSIZE_FORMAT " bytes): "
+      "%u buffers, %" G_GUINT64_FORMAT " bytes",
+      index, (*out)->size, self->buffers, self->bytes);
+  queue_event (self, GST_V4L2_ELASTIC_POOL_EVENT_GROW);
+  return TRUE;
 }
 
 /* A decode step needs its references and one picture to write. */
@@ -422,23 +528,63 @@ may_grow (GstV4l2ElasticCapturePool *self)
   return TRUE;
 }
 
-static void
-reset_buffer_state (GstBuffer *buffer)
+/* Everything outside let go of a slot: back to the free queue, or out of
+ * the kernel queue.  Returns TRUE when it settled the slot now: the caller
+ * then drops the pool reference the slot held while out, once unlocked. */
+static gboolean
+maybe_settle (GstV4l2ElasticCapturePool *self, Slot *slot)
 {
-  GST_BUFFER_PTS (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buffer) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_OFFSET (buffer) = GST_BUFFER_OFFSET_NONE;
-  GST_BUFFER_OFFSET_END (buffer) = GST_BUFFER_OFFSET_NONE;
-  GST_BUFFER_FLAGS (buffer) = 0;
+  if (!slot->out || slot->buffer_out || slot->mems_out > 0)
+    return FALSE;
+  slot->out = FALSE;
+
+  if (slot->orphaned) {
+    self->orphans = g_list_remove (self->orphans, slot);
+    account_remove (self, slot);
+    slot_free (slot);
+  } else if (slot->doomed) {
+    /* Its removal is pending since a failed REMOVE_BUFS. */
+    retry_doomed (self);
+  } else if (slot->tainted) {
+    GST_INFO_OBJECT (self,
+        "buffer %u came back with memory replaced or added downstream: "
+        "removing it",
+        slot->index);
+    self->discarded++;
+    remove_one (self, slot);
+  } else if (slot->epoch != self->epoch) {
+    GST_DEBUG_OBJECT (
+        self, "buffer %u is of an older format: removing", slot->index);
+    remove_one (self, slot);
+  } else {
+    slot->free = TRUE;
+    g_queue_push_tail (&self->free, slot);
+    shrink_to_floor (self);
+  }
+  g_cond_broadcast (&self->cond);
+  return TRUE;
 }
 
-/* Memory replaced or added by someone downstream: the buffer no longer
- * describes the kernel buffer. */
 static gboolean
-slot_is_tainted (Slot *slot)
+slot_memory_dispose (GstMiniObject *obj)
 {
-  return GST_BUFFER_FLAG_IS_SET (slot->buffer, GST_BUFFER_FLAG_TAG_MEMORY);
+  Slot *slot = gst_mini_object_get_qdata (obj, slot_quark);
+  GstV4l2ElasticCapturePool *self;
+  gboolean settled;
+
+  if (!slot)
+    return TRUE;
+  /* The slot owns it again: reviving keeps the fd and any mapping. */
+  gst_memory_ref (GST_MEMORY_CAST (obj));
+  self = slot->pool;
+  g_mutex_lock (&self->lock);
+  slot->mems_out--;
+  settled = maybe_settle (self, slot);
+  g_mutex_unlock (&self->lock);
+  flush_events (self);
+  if (settled)
+    gst_object_unref (self);
+  return FALSE;
 }
 
 /* --- GstBufferPool ------------------------------------------------------- */
@@ -452,6 +598,7 @@ gst_v4l2_elastic_capture_pool_acquire_buffer (
   gboolean waited = FALSE;
   GError *error = NULL;
   Slot *slot = NULL;
+  guint i;
 
   g_mutex_lock (&self->lock);
   while (!slot) {
@@ -459,13 +606,11 @@ gst_v4l2_elastic_capture_pool_acquire_buffer (
       ret = GST_FLOW_FLUSHING;
       break;
     }
-    if (!self->have_format) {
+    if (!self->have_format || self->detached) {
       ret = GST_FLOW_NOT_NEGOTIATED;
       break;
     }
 
-    if (self->lingering)
-      collect_lingering (self);
     slot = g_queue_pop_head (&self->free);
     if (slot)
       break;
@@ -502,16 +647,20 @@ gst_v4l2_elastic_capture_pool_acquire_buffer (
       g_mutex_lock (&self->lock);
       continue;
     }
-    if (self->lingering)
-      /* Copies do not call back when they die: look again soon. */
-      g_cond_wait_until (&self->cond, &self->lock,
-          g_get_monotonic_time () + 5 * G_TIME_SPAN_MILLISECOND);
-    else
-      g_cond_wait (&self->cond, &self->lock);
+    /* A buffer or memory coming back, a flush or new limits wake us. */
+    g_cond_wait (&self->cond, &self->lock);
   }
 
   if (slot) {
     slot->free = FALSE;
+    slot->out = TRUE;
+    slot->buffer_out = TRUE;
+    slot->mems_out = slot->n_mems;
+    slot->pool = gst_object_ref (self);
+    /* The memories go into the buffer with the pool's reference. */
+    for (i = 0; i < slot->n_mems; i++)
+      gst_buffer_append_memory (slot->buffer, slot->mems[i]);
+    GST_BUFFER_FLAG_UNSET (slot->buffer, GST_BUFFER_FLAG_TAG_MEMORY);
     *buffer = slot->buffer;
     note_busy (self);
   }
@@ -520,72 +669,32 @@ gst_v4l2_elastic_capture_pool_acquire_buffer (
   return ret;
 }
 
+/* Runs before release_buffer: notes whether downstream changed the
+ * memories, then lets GstBufferPool reset the rest (timestamps, flags, and
+ * every meta not marked POOLED: GstVideoDecoder copies the input's metas
+ * onto output frames, which must not pile up on a reused buffer). */
 static void
 gst_v4l2_elastic_capture_pool_reset_buffer (
     GstBufferPool *pool, GstBuffer *buffer)
 {
-  reset_buffer_state (buffer);
-}
+  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
+  Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
+  gboolean tainted;
+  guint i;
 
-/* Some other buffer (a downstream copy) still shares the memory. */
-static gboolean
-memory_is_shared (Slot *slot)
-{
-  guint i, n = gst_buffer_n_memory (slot->buffer);
-
-  for (i = 0; i < n; i++)
-    if (GST_MINI_OBJECT_REFCOUNT_VALUE (
-            gst_buffer_peek_memory (slot->buffer, i)) > 1)
-      return TRUE;
-  return FALSE;
-}
-
-/* With the lock held: the buffer came back and nothing holds it. */
-static void
-settle_slot (GstV4l2ElasticCapturePool *self, Slot *slot)
-{
-  slot->returned = FALSE;
-  if (slot->orphaned) {
-    self->orphans = g_list_remove (self->orphans, slot);
-    account_remove (self, slot);
-    slot_free (slot);
-  } else if (slot->epoch != self->epoch || slot_is_tainted (slot)) {
-    GPtrArray *victims = g_ptr_array_new ();
-
-    GST_DEBUG_OBJECT (
-        self, "buffer %u is of an older format: removing", slot->index);
-    g_ptr_array_add (victims, slot);
-    remove_slots (self, victims);
-    g_ptr_array_unref (victims);
-  } else if (memory_is_shared (slot)) {
-    /* A copy made downstream still reads this memory: not free yet. */
-    GST_DEBUG_OBJECT (self, "buffer %u still shared by a copy", slot->index);
-    self->lingering = g_list_prepend (self->lingering, slot);
-  } else {
-    reset_buffer_state (slot->buffer);
-    slot->free = TRUE;
-    g_queue_push_tail (&self->free, slot);
-    shrink_to_floor (self);
-  }
-  g_cond_broadcast (&self->cond);
-}
-
-/* With the lock held: lingering slots whose copies are gone become free. */
-static void
-collect_lingering (GstV4l2ElasticCapturePool *self)
-{
-  GList *l = self->lingering;
-
-  while (l) {
-    GList *next = l->next;
-    Slot *slot = l->data;
-
-    if (!memory_is_shared (slot)) {
-      self->lingering = g_list_delete_link (self->lingering, l);
-      settle_slot (self, slot);
+  if (slot) {
+    tainted = GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY) ||
+        gst_buffer_n_memory (buffer) != slot->n_mems;
+    for (i = 0; !tainted && i < slot->n_mems; i++)
+      tainted = gst_buffer_peek_memory (buffer, i) != slot->mems[i];
+    if (tainted) {
+      g_mutex_lock (&self->lock);
+      slot->tainted = TRUE;
+      g_mutex_unlock (&self->lock);
     }
-    l = next;
   }
+  GST_BUFFER_POOL_CLASS (gst_v4l2_elastic_capture_pool_parent_class)
+      ->reset_buffer (pool, buffer);
 }
 
 static void
@@ -594,6 +703,7 @@ gst_v4l2_elastic_capture_pool_release_buffer (
 {
   GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
   Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
+  gboolean settled;
 
   if (!slot) {
     gst_buffer_unref (buffer);
@@ -601,46 +711,19 @@ gst_v4l2_elastic_capture_pool_release_buffer (
   }
 
   g_mutex_lock (&self->lock);
-  slot->returned = TRUE;
-  if (slot->holds == 0)
-    settle_slot (self, slot);
+  slot->buffer_out = FALSE;
+  g_mutex_unlock (&self->lock);
+  /* Our memories come back through their dispose hook as their last
+   * reference drops: now, or when a copy made downstream dies. */
+  gst_buffer_remove_all_memory (buffer);
+  GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_TAG_MEMORY);
+
+  g_mutex_lock (&self->lock);
+  settled = maybe_settle (self, slot);
   g_mutex_unlock (&self->lock);
   flush_events (self);
-}
-
-/**
- * gst_v4l2_elastic_capture_pool_hold:
- *
- * The codec keeps @buffer as a reference: even once every GstBuffer
- * reference is gone (it was pushed and released downstream), the kernel
- * buffer is not reused until gst_v4l2_elastic_capture_pool_unhold().  This
- * keeps the buffer handed downstream writable (no copy by the base class) while
- * the codec still predicts from it.
- */
-void
-gst_v4l2_elastic_capture_pool_hold (
-    GstV4l2ElasticCapturePool *self, GstBuffer *buffer)
-{
-  Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
-
-  g_return_if_fail (slot != NULL);
-  g_mutex_lock (&self->lock);
-  slot->holds++;
-  g_mutex_unlock (&self->lock);
-}
-
-void
-gst_v4l2_elastic_capture_pool_unhold (
-    GstV4l2ElasticCapturePool *self, GstBuffer *buffer)
-{
-  Slot *slot = gst_mini_object_get_qdata (GST_MINI_OBJECT (buffer), slot_quark);
-
-  g_return_if_fail (slot != NULL && slot->holds > 0);
-  g_mutex_lock (&self->lock);
-  if (--slot->holds == 0 && slot->returned)
-    settle_slot (self, slot);
-  g_mutex_unlock (&self->lock);
-  flush_events (self);
+  if (settled)
+    gst_object_unref (self);
 }
 
 static void
@@ -675,21 +758,35 @@ gst_v4l2_elastic_capture_pool_start (GstBufferPool *pool)
   return TRUE;
 }
 
+/* Deactivation may complete late (when an application releases the last
+ * buffer): the kernel side is handled by detach, never here. */
 static gboolean
 gst_v4l2_elastic_capture_pool_stop (GstBufferPool *pool)
 {
-  GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (pool);
-
-  gst_v4l2_elastic_capture_pool_orphan_all (self);
   return TRUE;
 }
 
+/* Only slots nobody refers to are left (an out slot holds a reference on
+ * the pool).  No ioctl: the queue may belong to another pool by now. */
 static void
 gst_v4l2_elastic_capture_pool_finalize (GObject *object)
 {
   GstV4l2ElasticCapturePool *self = GST_V4L2_ELASTIC_CAPTURE_POOL (object);
+  guint i;
 
-  gst_v4l2_elastic_capture_pool_orphan_all (self);
+  if (!self->detached && self->slots->len > 0)
+    GST_DEBUG_OBJECT (self,
+        "finalized without detach: the kernel buffers "
+        "are freed when the device is closed");
+  for (i = 0; i < self->slots->len; i++) {
+    Slot *slot = g_ptr_array_index (self->slots, i);
+
+    if (slot)
+      slot_free (slot);
+  }
+  g_queue_clear (&self->free);
+  g_list_free (self->doomed);
+  g_warn_if_fail (self->orphans == NULL);
   if (self->event_notify)
     self->event_notify (self->event_data);
   g_array_unref (self->pending_events);
@@ -863,50 +960,49 @@ gst_v4l2_elastic_capture_pool_set_format (GstV4l2ElasticCapturePool *self,
   self->format = *fmt;
   self->info = *info;
   self->have_format = TRUE;
-  while ((slot = g_queue_pop_head (&self->free)))
+  while ((slot = g_queue_pop_head (&self->free))) {
+    slot->free = FALSE;
     g_ptr_array_add (victims, slot);
+  }
   g_ptr_array_sort (victims, compare_slot_index);
   remove_slots (self, victims);
   g_ptr_array_unref (victims);
+  retry_doomed (self);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   flush_events (self);
   return TRUE;
 }
 
-/* With the lock held: take every buffer out of the kernel's hands. */
+/* With the lock held: take every buffer out of the kernel's hands.  Free
+ * and doomed slots go now; out ones live on as orphans until the last
+ * reference is gone.  REQBUFS(0) unless detached. */
 static void
 orphan_all_locked (GstV4l2ElasticCapturePool *self)
 {
   guint i, zero = 0;
   Slot *slot;
 
-  /* The free ones go now (and lingering ones: their memory lives on in
-   * the copies that share it); the others live until their holders let
-   * go. */
-  while ((slot = g_queue_pop_head (&self->free))) {
-    g_ptr_array_index (self->slots, slot->index) = NULL;
-    account_remove (self, slot);
-    slot_free (slot);
-  }
-  while (self->lingering) {
-    slot = self->lingering->data;
-    self->lingering = g_list_delete_link (self->lingering, self->lingering);
-    g_ptr_array_index (self->slots, slot->index) = NULL;
-    account_remove (self, slot);
-    slot_free (slot);
+  while ((slot = g_queue_pop_head (&self->free)))
+    slot_drop (self, slot);
+  while (self->doomed) {
+    slot = self->doomed->data;
+    self->doomed = g_list_delete_link (self->doomed, self->doomed);
+    if (!slot->out)
+      slot_drop (self, slot);
   }
   for (i = 0; i < self->slots->len; i++) {
     slot = g_ptr_array_index (self->slots, i);
     if (!slot)
       continue;
     slot->orphaned = TRUE;
+    slot->doomed = FALSE;
     self->orphans = g_list_prepend (self->orphans, slot);
     g_ptr_array_index (self->slots, i) = NULL;
   }
   g_ptr_array_set_size (self->slots, 0);
 
-  if (gst_v4l2_elastic_device_is_open (self->device))
+  if (!self->detached && gst_v4l2_elastic_device_is_open (self->device))
     gst_v4l2_elastic_device_request_buffers (
         self->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE, &zero);
 }
@@ -915,14 +1011,38 @@ orphan_all_locked (GstV4l2ElasticCapturePool *self)
  * gst_v4l2_elastic_capture_pool_orphan_all:
  *
  * REQBUFS(0) on the CAPTURE queue (the caller stopped it): buffers that
- * are still held stay valid (the driver's orphaned buffers) and are freed
- * when their last holder lets go.
+ * are still referenced stay valid (the driver's orphaned buffers) and are
+ * freed when their last user lets go.  The pool goes on with new buffers.
  */
 void
 gst_v4l2_elastic_capture_pool_orphan_all (GstV4l2ElasticCapturePool *self)
 {
   g_mutex_lock (&self->lock);
   orphan_all_locked (self);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * gst_v4l2_elastic_capture_pool_detach:
+ *
+ * The decoder is done with this pool (stop, or a new pool replaces it):
+ * every buffer leaves the kernel queue with one REQBUFS(0), and from now
+ * on the pool issues no ioctl at all.  Buffers released later (an
+ * application holding frames across a restart or a seek) are freed as
+ * orphans.  Only the first call does anything.
+ */
+void
+gst_v4l2_elastic_capture_pool_detach (GstV4l2ElasticCapturePool *self)
+{
+  g_mutex_lock (&self->lock);
+  if (!self->detached) {
+    orphan_all_locked (self);
+    self->detached = TRUE;
+    self->have_format = FALSE;
+    GST_DEBUG_OBJECT (self, "detached: %u buffers still referenced",
+        g_list_length (self->orphans));
+  }
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 }
@@ -944,6 +1064,10 @@ gst_v4l2_elastic_capture_pool_reallocate (GstV4l2ElasticCapturePool *self,
   guint count, i;
 
   g_mutex_lock (&self->lock);
+  if (self->detached) {
+    g_mutex_unlock (&self->lock);
+    return FALSE;
+  }
   /* The first allocation of a classic pool is not a reallocation. */
   initial = !self->have_format;
   orphan_all_locked (self);
@@ -965,15 +1089,16 @@ gst_v4l2_elastic_capture_pool_reallocate (GstV4l2ElasticCapturePool *self,
     } else {
       for (i = 0; i < count; i++) {
         GError *error = NULL;
-        Slot *slot = slot_wrap (self, i, &error);
+        Slot *slot;
 
+        self->creates++;
+        slot = slot_wrap (self, i, &error);
         if (!slot) {
           GST_ERROR_OBJECT (self, "%s", error->message);
           g_clear_error (&error);
           ret = FALSE;
-          break;
+          continue;
         }
-        self->creates++;
         slot->free = TRUE;
         g_queue_push_tail (&self->free, slot);
       }
@@ -1008,8 +1133,9 @@ gst_v4l2_elastic_capture_pool_buffer_index (GstBuffer *buffer)
  *
  * Returns: (transfer full): buffers and bytes alive now (including
  * orphaned ones still held), their peaks, counts of creates, removes,
- * reallocations and waits, and the buffers and bytes of older formats
- * (stale) still alive.
+ * reallocations and waits, buffers discarded because downstream replaced
+ * their memory, failed removals, and the buffers and bytes of older
+ * formats (stale) still alive.
  */
 GstStructure *
 gst_v4l2_elastic_capture_pool_get_stats (GstV4l2ElasticCapturePool *self)
@@ -1042,7 +1168,9 @@ gst_v4l2_elastic_capture_pool_get_stats (GstV4l2ElasticCapturePool *self)
       self->reallocations, "waits", G_TYPE_UINT, self->waits, "target",
       G_TYPE_UINT, self->target, "elastic", G_TYPE_BOOLEAN, self->elastic,
       "stale-buffers", G_TYPE_UINT, stale_buffers, "stale-bytes", G_TYPE_UINT64,
-      stale_bytes, NULL);
+      stale_bytes, "discarded", G_TYPE_UINT, self->discarded, "remove-failures",
+      G_TYPE_UINT, self->remove_failures, "in-queue", G_TYPE_UINT,
+      count_in_queue (self), NULL);
   g_mutex_unlock (&self->lock);
   return s;
 }

@@ -4,8 +4,9 @@
  * VIDIOC_CREATE_BUFS when every buffer is busy and removed with
  * VIDIOC_REMOVE_BUFS when free buffers exceed what the stream needs, or
  * when they belong to a format that is no longer decoded.  Each kernel
- * buffer is exported as DMABuf and wrapped once in a GstBuffer; it comes
- * back here when its last holder (driver, codec state, downstream) lets go.
+ * buffer is exported as DMABuf and wrapped once; it comes back here when
+ * the last GstBuffer and the last GstMemory that refer to it are gone
+ * (the codec state, downstream and any copy downstream made all let go).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -68,11 +69,7 @@ gboolean gst_v4l2_elastic_capture_pool_reallocate (
     GstV4l2ElasticCapturePool *self, const struct v4l2_format *fmt,
     const GstVideoInfo *info);
 void gst_v4l2_elastic_capture_pool_orphan_all (GstV4l2ElasticCapturePool *self);
-
-void gst_v4l2_elastic_capture_pool_hold (
-    GstV4l2ElasticCapturePool *self, GstBuffer *buffer);
-void gst_v4l2_elastic_capture_pool_unhold (
-    GstV4l2ElasticCapturePool *self, GstBuffer *buffer);
+void gst_v4l2_elastic_capture_pool_detach (GstV4l2ElasticCapturePool *self);
 
 gboolean gst_v4l2_elastic_capture_pool_is_elastic (
     GstV4l2ElasticCapturePool *self);

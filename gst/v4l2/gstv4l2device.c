@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/media.h>
 
@@ -769,4 +770,52 @@ gst_v4l2_elastic_device_alloc_request (GstV4l2ElasticDevice *self)
     return -1;
   }
   return fd;
+}
+
+/**
+ * gst_v4l2_elastic_device_query_menu:
+ *
+ * Whether menu control @id offers @value (VIDIOC_QUERYMENU).
+ */
+gboolean
+gst_v4l2_elastic_device_query_menu (
+    GstV4l2ElasticDevice *self, guint32 id, gint64 value)
+{
+  struct v4l2_querymenu menu = { 0 };
+
+  menu.id = id;
+  menu.index = (guint32) value;
+  if (xioctl (self->video_fd, VIDIOC_QUERYMENU, &menu) < 0) {
+    gint err = errno;
+
+    GST_DEBUG_OBJECT (self, "VIDIOC_QUERYMENU 0x%x[%" G_GINT64_FORMAT "]: %s",
+        id, value, g_strerror (err));
+    errno = err;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * gst_v4l2_elastic_device_map_buffer:
+ *
+ * Maps one plane of an MMAP buffer (as VIDIOC_QUERYBUF described it) for
+ * reading and writing.  Returns %NULL with errno set on failure.
+ */
+gpointer
+gst_v4l2_elastic_device_map_buffer (GstV4l2ElasticDevice *self,
+    const GstV4l2ElasticBufferInfo *info, guint plane)
+{
+  gpointer data = mmap (NULL, info->length[plane], PROT_READ | PROT_WRITE,
+      MAP_SHARED, self->video_fd, info->mem_offset[plane]);
+
+  if (data == MAP_FAILED) {
+    gint err = errno;
+
+    GST_ERROR_OBJECT (self, "mmap of buffer %u plane %u failed: %s",
+        info->index, plane, g_strerror (err));
+    errno = err;
+    return NULL;
+  }
+  return data;
 }

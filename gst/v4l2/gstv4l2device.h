@@ -123,6 +123,11 @@ gboolean gst_v4l2_elastic_device_stream_off (
     GstV4l2ElasticDevice *self, GstV4l2ElasticQueue queue);
 gint gst_v4l2_elastic_device_poll (GstV4l2ElasticDevice *self, gint timeout_ms);
 
+gpointer gst_v4l2_elastic_device_map_buffer (GstV4l2ElasticDevice *self,
+    const GstV4l2ElasticBufferInfo *info, guint plane);
+gboolean gst_v4l2_elastic_device_query_menu (
+    GstV4l2ElasticDevice *self, guint32 id, gint64 value);
+
 /* Media requests */
 gint gst_v4l2_elastic_device_alloc_request (GstV4l2ElasticDevice *self);
 
