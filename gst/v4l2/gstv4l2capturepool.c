@@ -657,9 +657,15 @@ gst_v4l2_elastic_capture_pool_acquire_buffer (
     slot->buffer_out = TRUE;
     slot->mems_out = slot->n_mems;
     slot->pool = gst_object_ref (self);
-    /* The memories go into the buffer with the pool's reference. */
-    for (i = 0; i < slot->n_mems; i++)
-      gst_buffer_append_memory (slot->buffer, slot->mems[i]);
+    /* The memories go into the buffer with the pool's reference, whole
+     * again if someone downstream resized them. */
+    for (i = 0; i < slot->n_mems; i++) {
+      GstMemory *mem = slot->mems[i];
+
+      if (mem->offset != 0 || mem->size != mem->maxsize)
+        gst_memory_resize (mem, -(gssize) mem->offset, mem->maxsize);
+      gst_buffer_append_memory (slot->buffer, mem);
+    }
     GST_BUFFER_FLAG_UNSET (slot->buffer, GST_BUFFER_FLAG_TAG_MEMORY);
     *buffer = slot->buffer;
     note_busy (self);
@@ -670,9 +676,13 @@ gst_v4l2_elastic_capture_pool_acquire_buffer (
 }
 
 /* Runs before release_buffer: notes whether downstream changed the
- * memories, then lets GstBufferPool reset the rest (timestamps, flags, and
- * every meta not marked POOLED: GstVideoDecoder copies the input's metas
- * onto output frames, which must not pile up on a reused buffer). */
+ * memories, takes ours out of the buffer (they come back through their
+ * dispose hook as their last reference drops: now, or when a copy made
+ * downstream dies), then lets GstBufferPool reset the rest: timestamps,
+ * flags, and every meta not marked POOLED (GstVideoDecoder copies the
+ * input's metas onto output frames; they must not pile up on a reused
+ * buffer).  The memories leave first because GstBufferPool also resizes
+ * the buffer to its configured size, which is none here. */
 static void
 gst_v4l2_elastic_capture_pool_reset_buffer (
     GstBufferPool *pool, GstBuffer *buffer)
@@ -692,6 +702,8 @@ gst_v4l2_elastic_capture_pool_reset_buffer (
       slot->tainted = TRUE;
       g_mutex_unlock (&self->lock);
     }
+    gst_buffer_remove_all_memory (buffer);
+    GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_TAG_MEMORY);
   }
   GST_BUFFER_POOL_CLASS (gst_v4l2_elastic_capture_pool_parent_class)
       ->reset_buffer (pool, buffer);
@@ -712,13 +724,6 @@ gst_v4l2_elastic_capture_pool_release_buffer (
 
   g_mutex_lock (&self->lock);
   slot->buffer_out = FALSE;
-  g_mutex_unlock (&self->lock);
-  /* Our memories come back through their dispose hook as their last
-   * reference drops: now, or when a copy made downstream dies. */
-  gst_buffer_remove_all_memory (buffer);
-  GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_TAG_MEMORY);
-
-  g_mutex_lock (&self->lock);
   settled = maybe_settle (self, slot);
   g_mutex_unlock (&self->lock);
   flush_events (self);
