@@ -24,12 +24,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_h264_dec_debug);
 #define GST_CAT_DEFAULT gst_v4l2_elastic_h264_dec_debug
 
-/* Bitstream buffers are sized for the largest access unit we accept: the
- * raw picture size (an I frame of x264 at low QP stays far below it), and
- * never below 1 MiB so that a small first sequence leaves room for the
- * next ones on drivers that keep the OUTPUT buffers across a change. */
-#define MIN_BITSTREAM_SIZE (1024 * 1024)
-
 typedef struct
 {
   GstV4l2ElasticDecoder parent;
@@ -395,7 +389,6 @@ new_sequence (GstV4l2ElasticH264Dec *self, const GstH264SPS *sps,
     const GstV4l2ElasticH264PicturePlan *plan)
 {
   GstV4l2ElasticSequence seq = { 0 };
-  guint raw;
 
   if (plan->bit_depth_luma != 8 || plan->bit_depth_chroma != 8) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unsupported H.264 bit depth."),
@@ -425,8 +418,9 @@ new_sequence (GstV4l2ElasticH264Dec *self, const GstH264SPS *sps,
   seq.visible.y = plan->visible_y;
   seq.visible.w = plan->visible_width;
   seq.visible.h = plan->visible_height;
-  raw = plan->width * plan->height * 3 / 2;
-  seq.output_sizeimage = MAX (raw, MIN_BITSTREAM_SIZE);
+  /* Bitstream buffers: the base class' first guess from the coded size;
+   * a larger access unit grows them. */
+  seq.output_sizeimage = 0;
   seq.demand.references = plan->dpb_size;
   seq.demand.reorder = plan->reorder;
   GST_DEBUG_OBJECT (self,

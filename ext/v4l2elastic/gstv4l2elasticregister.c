@@ -67,8 +67,14 @@ probe_src_caps (GstV4l2ElasticDevice *device, guint32 coded_fourcc)
   /* The CAPTURE list depends on the OUTPUT format. */
   gst_v4l2_elastic_device_format_init (
       device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt, coded_fourcc, 640, 480, 0);
-  gst_v4l2_elastic_device_set_format (
-      device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt);
+  if (!gst_v4l2_elastic_device_set_format (
+          device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt)) {
+    /* Without it the CAPTURE list would be another codec's. */
+    GST_WARNING ("%s: VIDIOC_S_FMT to %" GST_FOURCC_FORMAT
+                 " on OUTPUT failed: %s",
+        device->video_path, GST_FOURCC_ARGS (coded_fourcc), g_strerror (errno));
+    return caps;
+  }
   fourccs = gst_v4l2_elastic_device_enum_formats (
       device, GST_V4L2_ELASTIC_QUEUE_CAPTURE);
   for (i = 0; i < fourccs->len; i++) {
@@ -103,6 +109,7 @@ gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
   static gsize debug_once = 0;
   GstV4l2ElasticDecoderCData *cdata;
   GstV4l2ElasticDevice *device;
+  GstCaps *src_caps;
   GError *error = NULL;
   gchar *type_name, *name, *basename;
   gboolean ok;
@@ -127,10 +134,18 @@ gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
     return FALSE;
   }
 
+  src_caps = probe_src_caps (device, codec->coded_fourcc);
+  if (gst_caps_is_empty (src_caps)) {
+    GST_INFO ("%s writes no raw format we know for %s", node->video_path,
+        codec->codec);
+    gst_caps_unref (src_caps);
+    gst_object_unref (device);
+    return FALSE;
+  }
   cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
   cdata->media_path = g_strdup (node->media_path);
   cdata->video_path = g_strdup (node->video_path);
-  cdata->src_caps = probe_src_caps (device, codec->coded_fourcc);
+  cdata->src_caps = src_caps;
   GST_MINI_OBJECT_FLAG_SET (
       cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
   if (codec->probe_sink_caps) {
