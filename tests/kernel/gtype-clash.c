@@ -15,10 +15,14 @@
  * the v4l2 device provider) and then v4l2elasticfwhtdec decodes
  * DIR/single.fwht (made by tests/media/fwht-streams.sh) to EOS, or the
  * other way round.  Asserted: the device provider really registered its
- * types in that process (else nothing was tested), no GLib warning or
- * critical of any domain was logged (a log handler counts them, and the
- * child runs with G_DEBUG=fatal-warnings so one also aborts it), and the
- * decode delivers every frame to EOS.
+ * types in that process (else nothing was tested); every GstV4l2* type
+ * the decode added is GstV4l2Elastic* (gst-plugins-good registers some of
+ * its GstV4l2* types, GstV4l2Device among them, only when it lists a
+ * device, which the memory-to-memory vicodec and visl never give it: the
+ * namespace check catches what the clash itself would need a camera for);
+ * no GLib warning or critical of any domain was logged (a log handler
+ * counts them, and the child runs with G_DEBUG=fatal-warnings so one also
+ * aborts it); the decode delivers every frame to EOS.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -43,6 +47,34 @@ count_log (const gchar *domain, GLogLevelFlags level, const gchar *message,
 }
 
 static guint frames;
+
+static void
+collect_types (GType type, GHashTable *set)
+{
+  guint n, i;
+  GType *children = g_type_children (type, &n);
+
+  g_hash_table_add (set, (gpointer) g_type_name (type));
+  for (i = 0; i < n; i++)
+    collect_types (children[i], set);
+  g_free (children);
+}
+
+/* Every type registered so far, by name. */
+static GHashTable *
+all_types (void)
+{
+  GHashTable *set = g_hash_table_new (g_str_hash, g_str_equal);
+  guint i;
+
+  for (i = 1; i <= G_TYPE_FUNDAMENTAL_MAX >> G_TYPE_FUNDAMENTAL_SHIFT; i++) {
+    GType f = G_TYPE_MAKE_FUNDAMENTAL (i);
+
+    if (g_type_name (f))
+      collect_types (f, set);
+  }
+  return set;
+}
 
 static void
 on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer data)
@@ -119,25 +151,50 @@ static gint
 child (const gchar *order, const gchar *fwht)
 {
   gboolean monitor_first = g_str_equal (order, "monitor-first");
+  GHashTable *before, *after;
+  GHashTableIter iter;
+  GString *foreign = g_string_new ("");
+  gpointer name;
+  guint ours = 0;
   gboolean eos;
   gint devices;
 
   g_log_set_default_handler (count_log, NULL);
-  if (monitor_first) {
+  if (monitor_first)
     devices = monitor ();
-    eos = decode (fwht);
-  } else {
-    eos = decode (fwht);
+  before = all_types ();
+  eos = decode (fwht);
+  after = all_types ();
+  if (!monitor_first)
     devices = monitor ();
+  /* gst-plugins-good's v4l2 plugin names its types GstV4l2*, and registers
+   * some (GstV4l2Device, its buffer pool and allocator) only once it
+   * lists a device or streams, which vicodec and visl (memory-to-memory
+   * devices) never make it do here: the types our plugin added must all
+   * stay out of that namespace, under GstV4l2Elastic. */
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &name, NULL)) {
+    if (g_hash_table_contains (before, name) ||
+        !g_str_has_prefix (name, "GstV4l2"))
+      continue;
+    if (g_str_has_prefix (name, "GstV4l2Elastic"))
+      ours++;
+    else
+      g_string_append_printf (
+          foreign, "%s%s", foreign->len ? "," : "", (const gchar *) name);
   }
+  g_hash_table_unref (before);
+  g_hash_table_unref (after);
   /* The provider's type comes with its plugin, its device type with the
    * first device it lists. */
   printf ("summary provider-types=%s device-type=%s devices=%d eos=%d "
-          "frames=%u logged=%u\n",
+          "frames=%u logged=%u our-types=%u foreign-types=%s\n",
       g_type_from_name ("GstV4l2DeviceProvider") ? "yes" : "no",
       g_type_from_name ("GstV4l2Device") ? "yes" : "no", devices, eos, frames,
-      logged);
-  return eos && logged == 0 ? 0 : 1;
+      logged, ours, foreign->len ? foreign->str : "none");
+  ours = eos && logged == 0 ? 0 : 1;
+  g_string_free (foreign, TRUE);
+  return ours;
 }
 
 int
@@ -200,6 +257,11 @@ main (int argc, char **argv)
     ktest_result (provider,
         "gtype-clash %s: gst-plugins-good's v4l2 device provider is loaded "
         "in the process",
+        orders[i]);
+    ktest_result (summary && strstr (summary, "foreign-types=none") &&
+            !strstr (summary, "our-types=0 "),
+        "gtype-clash %s: every GstV4l2* type the decode added is "
+        "GstV4l2Elastic*, out of gst-plugins-good's namespace",
         orders[i]);
     ktest_result (g_spawn_check_wait_status (status, NULL) && summary &&
             strstr (summary, "logged=0") && strstr (summary, "eos=1") && !clash,
