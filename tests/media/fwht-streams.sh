@@ -3,7 +3,7 @@
 # stateful encoder (driven by v4l2-ctl), with their reference decodes from
 # vicodec's stateful decoder.
 #
-#   fwht-streams.sh OUTDIR NAME FRAMES WxH[,WxH...]
+#   fwht-streams.sh OUTDIR NAME FRAMES WxH[,WxH...] [PATTERN]
 #
 # Writes OUTDIR/NAME.fwht (the segments concatenated: each starts with an
 # intra frame, so every size change is at an intra frame), OUTDIR/NAME.yuv
@@ -12,9 +12,13 @@
 # decoder and must equal, bit for bit, what v4l2-ctl's own stateless FWHT
 # client decodes from the same frames: two independent references.  The
 # encoder and decoder nodes are found by their names, never by number.
+# PATTERN (a videotestsrc pattern) replaces the per-segment patterns: a
+# static textured one (circular) makes vicodec's encoder code nearly every
+# block of the inter frames as a delta from the reference, where flat
+# areas (ball, smpte) are coded intra.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu
-out=$1 name=$2 frames=$3 sizes=$4
+out=$1 name=$2 frames=$3 sizes=$4 pattern=${5:-}
 
 node() {
   for d in /sys/class/video4linux/video*; do
@@ -47,7 +51,7 @@ for s in $(echo "$sizes" | tr ',' ' '); do
   tmp=$out/.$name.$seg
   # A different pattern per segment, so a frame decoded from the wrong
   # segment cannot match by accident.
-  step "raw $w x $h source" gst-launch-1.0 -q videotestsrc num-buffers="$frames" pattern=$((seg % 3 == 0 ? 18 : seg % 3 == 1 ? 0 : 1)) \
+  step "raw $w x $h source" gst-launch-1.0 -q videotestsrc num-buffers="$frames" pattern="${pattern:-$((seg % 3 == 0 ? 18 : seg % 3 == 1 ? 0 : 1))}" \
     ! video/x-raw,format=I420,width="$w",height="$h",framerate=30/1 \
     ! filesink location="$tmp.in.yuv"
   step "stateful encode" v4l2-ctl -d "$enc" --set-fmt-video-out=width="$w",height="$h",pixelformat=YU12 \
