@@ -319,13 +319,16 @@ picture_video_info (GstV4l2ElasticPicture *picture, GstVideoInfo *info)
 
 /**
  * gst_v4l2_elastic_decoder_output:
- * @picture: what @frame shows (its own decode, or an earlier picture)
+ * @picture: (transfer full): what @frame shows (its own decode, or an
+ *   earlier picture); the caller's reference is taken
  *
- * Finishes @frame with @picture: the picture's buffer goes downstream
- * (shared with the codec state while it is a reference: GstVideoDecoder
- * then pushes a shallow copy, and a write downstream goes to a copy of
- * the memory); where downstream cannot read our layout it is copied into
- * downstream's memory.  The caps follow the picture's size.
+ * Finishes @frame with @picture: the picture's buffer goes downstream.
+ * While the codec state still references the picture, the buffer is
+ * shared (GstVideoDecoder pushes a shallow copy, and a write downstream
+ * goes to a copy of the memory); once it is not a reference any more (the
+ * caller's was the last), downstream gets the pool's own writable buffer.
+ * Where downstream cannot read our layout it is copied into downstream's
+ * memory.  The caps follow the picture's size.
  */
 GstFlowReturn
 gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
@@ -339,6 +342,7 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
   gboolean copied = FALSE;
 
   if (!gst_v4l2_elastic_decoder_negotiate_picture (self, picture)) {
+    gst_v4l2_elastic_picture_unref (picture);
     gst_video_decoder_release_frame (decoder, frame);
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Negotiation failed."),
         ("downstream refused %s %ux%u",
@@ -347,6 +351,7 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
     return GST_FLOW_NOT_NEGOTIATED;
   }
   if (!picture_video_info (picture, &info)) {
+    gst_v4l2_elastic_picture_unref (picture);
     gst_video_decoder_release_frame (decoder, frame);
     GST_ELEMENT_ERROR (
         self, CORE, FAILED, ("A picture lost its layout."), (NULL));
@@ -356,11 +361,13 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
   gst_buffer_replace (&frame->output_buffer, NULL);
   if (can_push_directly (self, &info)) {
     frame->output_buffer = gst_buffer_ref (picture->buffer);
+    gst_v4l2_elastic_picture_unref (picture);
     return gst_video_decoder_finish_frame (decoder, frame);
   }
 
   ret = gst_video_decoder_allocate_output_frame (decoder, frame);
   if (ret != GST_FLOW_OK) {
+    gst_v4l2_elastic_picture_unref (picture);
     gst_video_decoder_release_frame (decoder, frame);
     return ret;
   }
@@ -375,6 +382,7 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
     gst_video_frame_unmap (&src);
   }
   gst_video_codec_state_unref (state);
+  gst_v4l2_elastic_picture_unref (picture);
 
   if (!copied) {
     gst_video_decoder_release_frame (decoder, frame);

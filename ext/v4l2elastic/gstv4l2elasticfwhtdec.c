@@ -280,10 +280,8 @@ gst_v4l2_elastic_fwht_dec_handle_frame (
 
   gst_v4l2_elastic_fwht_state_end_frame (&self->state,
       gst_v4l2_elastic_picture_ref (picture), picture->timestamp_ns);
-  ret = gst_v4l2_elastic_decoder_output (
+  return gst_v4l2_elastic_decoder_output (
       GST_V4L2_ELASTIC_DECODER (self), frame, picture);
-  gst_v4l2_elastic_picture_unref (picture);
-  return ret;
 }
 
 static void

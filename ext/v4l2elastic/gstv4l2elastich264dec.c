@@ -99,21 +99,27 @@ push_output (GstV4l2ElasticH264Dec *self)
 
   for (i = 0; i < self->output->len; i++) {
     H264Picture *pic = g_ptr_array_index (self->output, i);
-    GstVideoCodecFrame *frame =
-        gst_video_decoder_get_frame (decoder, pic->system_frame_number);
+    guint32 number = pic->system_frame_number;
+    GstVideoCodecFrame *frame = gst_video_decoder_get_frame (decoder, number);
+    GstV4l2ElasticPicture *picture =
+        gst_v4l2_elastic_picture_ref (pic->picture);
+
+    /* Once the DPB no longer keeps it, our reference is the last: the
+     * buffer goes downstream writable. */
+    h264_picture_unref (pic);
 
     if (!frame) {
       /* Flushed by the base class meanwhile: nothing left to show. */
-      GST_DEBUG_OBJECT (
-          self, "frame %u is gone, not output", pic->system_frame_number);
+      GST_DEBUG_OBJECT (self, "frame %u is gone, not output", number);
+      gst_v4l2_elastic_picture_unref (picture);
     } else if (ret == GST_FLOW_OK) {
       ret = gst_v4l2_elastic_decoder_output (
-          GST_V4L2_ELASTIC_DECODER (self), frame, pic->picture);
+          GST_V4L2_ELASTIC_DECODER (self), frame, picture);
     } else {
       /* Downstream stopped: release the rest without pushing. */
+      gst_v4l2_elastic_picture_unref (picture);
       gst_video_decoder_release_frame (decoder, frame);
     }
-    h264_picture_unref (pic);
   }
   g_ptr_array_set_size (self->output, 0);
   return ret;

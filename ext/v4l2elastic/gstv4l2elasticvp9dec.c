@@ -438,10 +438,8 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
     gst_video_decoder_release_frame (decoder, frame);
     return GST_FLOW_OK;
   }
-  ret = gst_v4l2_elastic_decoder_output (
+  return gst_v4l2_elastic_decoder_output (
       GST_V4L2_ELASTIC_DECODER (self), frame, shown);
-  gst_v4l2_elastic_picture_unref (shown);
-  return ret;
 
 drop:
   g_clear_pointer (&shown, gst_v4l2_elastic_picture_unref);
