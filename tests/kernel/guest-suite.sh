@@ -197,6 +197,16 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # REMOVE_BUFS down to the target, a size change keeps held frames,
     # latency = reorder delay (kernel ioctl log + element).
     run_tap h264-elastic sh "$src/tests/kernel/h264-elastic-visl.sh" "$build"
+    # Players pick our elements over upstream's v4l2sl*dec (rank policy in
+    # ext/v4l2elastic/plugin.c): playbin, playbin3, gst-play-1.0,
+    # uridecodebin3 and parsebin on MP4/Matroska/WebM/raw H.264 files muxed
+    # on the host (tests/media/player-streams.sh), every frame, seeks.
+    players="$build/tests/kernel/player-streams"
+    if [ ! -s "$players/frames" ]; then
+      players=/tmp/player-streams
+      sh "$src/tests/media/player-streams.sh" "$players" 60 >/dev/null 2>&1
+    fi
+    run_tap players-visl /usr/bin/python3 "$src/tests/kernel/players-visl.py" "$players" /tmp/players-visl
     ;;
 esac
 
