@@ -10,6 +10,36 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/**
+ * SECTION:element-v4l2elastich264dec
+ * @title: v4l2elastich264dec
+ * @short_description: H.264 through a V4L2 stateless decoder, elastic pool
+ *
+ * Decodes H.264 (8-bit 4:2:0 and 4:2:2 frame pictures; field pictures are
+ * refused with an error) through a V4L2 stateless decoder in frame-based,
+ * Annex-B mode.  The input is one access unit per buffer, as h264parse
+ * gives it: stream-format byte-stream, avc (SPS/PPS in the caps'
+ * codec_data, e.g. from qtdemux or matroskademux) or avc3; avc is turned
+ * into Annex B inside the element, not by a second parser.  The CAPTURE
+ * pool grows with CREATE_BUFS and shrinks with REMOVE_BUFS as the DPB and
+ * downstream need (see max-capture-buffers, capture-memory-limit,
+ * pool-stats and the element messages).
+ *
+ * Registered as v4l2elastich264dec for the first decoder found, and
+ * v4l2elastic<node>h264dec for further ones; rank PRIMARY + 2 where the
+ * CAPTURE queue has VIDIOC_REMOVE_BUFS, PRIMARY otherwise.
+ *
+ * ## Example launch line
+ * |[
+ * gst-play-1.0 clip.mp4
+ * gst-launch-1.0 playbin3 uri=file:///path/to/clip.mp4
+ * gst-launch-1.0 filesrc location=clip.mp4 ! parsebin ! v4l2elastich264dec \
+ *     ! videoconvert ! autovideosink
+ * gst-launch-1.0 filesrc location=clip.h264 ! h264parse ! v4l2elastich264dec \
+ *     ! videoconvert ! autovideosink
+ * ]|
+ */
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

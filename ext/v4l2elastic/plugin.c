@@ -28,6 +28,58 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/**
+ * SECTION:element-v4l2elasticfwhtdec
+ * @title: v4l2elasticfwhtdec
+ * @short_description: FWHT through vicodec's stateless decoder, elastic pool
+ *
+ * Decodes the FWHT byte stream of the kernel's vicodec driver (as its
+ * stateful encoder writes it; the element frames it itself) through
+ * vicodec's stateless decoder.  A size change is crossed without drain or
+ * STREAMOFF where the driver accepts a new format while busy.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=clip.fwht ! video/x-fwht \
+ *     ! v4l2elasticfwhtdec ! videoconvert ! autovideosink
+ * gst-launch-1.0 -m filesrc location=clip.fwht ! video/x-fwht \
+ *     ! v4l2elasticfwhtdec capture-memory-limit=8000000 ! fakesink
+ * ]|
+ */
+
+/**
+ * SECTION:element-v4l2elasticvp8dec
+ * @title: v4l2elasticvp8dec
+ * @short_description: VP8 through a V4L2 stateless decoder, elastic pool
+ *
+ * Decodes VP8 frames (one per buffer: ivfparse, matroskademux) through a
+ * V4L2 stateless decoder (V4L2_PIX_FMT_VP8_FRAME).
+ *
+ * ## Example launch line
+ * |[
+ * gst-play-1.0 clip.webm
+ * gst-launch-1.0 filesrc location=clip.webm ! matroskademux \
+ *     ! v4l2elasticvp8dec ! videoconvert ! autovideosink
+ * ]|
+ */
+
+/**
+ * SECTION:element-v4l2elasticvp9dec
+ * @title: v4l2elasticvp9dec
+ * @short_description: VP9 through a V4L2 stateless decoder, elastic pool
+ *
+ * Decodes VP9 profile 0 (superframes split here) through a V4L2 stateless
+ * decoder (V4L2_PIX_FMT_VP9_FRAME), including frame size changes on inter
+ * frames where the driver accepts them while busy.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 playbin3 uri=file:///path/to/clip.mkv
+ * gst-launch-1.0 filesrc location=clip.ivf ! ivfparse \
+ *     ! v4l2elasticvp9dec ! videoconvert ! autovideosink
+ * ]|
+ */
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
