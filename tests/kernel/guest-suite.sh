@@ -207,6 +207,13 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
       sh "$src/tests/media/player-streams.sh" "$players" 60 >/dev/null 2>&1
     fi
     run_tap players-visl /usr/bin/python3 "$src/tests/kernel/players-visl.py" "$players" /tmp/players-visl
+    # GstHarness element tests: negotiation, allocation, latency, flush,
+    # drain, pool statistics and messages, bounds while PLAYING, garbage;
+    # H.264 on visl, FWHT on vicodec (streams made above) when present.
+    fwht_arg=
+    [ -s /tmp/fwht-streams/resize.fwht ] && fwht_arg="--fwht /tmp/fwht-streams"
+    # shellcheck disable=SC2086
+    run_tap harness "$build/tests/kernel/v4l2elastic-harness" --h264 "$players" $fwht_arg
     ;;
 esac
 

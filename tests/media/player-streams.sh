@@ -20,12 +20,18 @@ gst-launch-1.0 -q $src ! x264enc bframes=2 key-int-max=15 speed-preset=ultrafast
 gst-launch-1.0 -q $src ! x264enc bframes=2 key-int-max=15 speed-preset=ultrafast \
   ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au \
   ! filesink location="$out/h264.h264"
+# A second size for renegotiation (tests/kernel/harness.c): 10 frames.
+gst-launch-1.0 -q videotestsrc num-buffers=10 pattern=ball \
+  ! video/x-raw,format=I420,width=176,height=144,framerate=30/1 \
+  ! x264enc bframes=2 key-int-max=15 speed-preset=ultrafast \
+  ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au \
+  ! filesink location="$out/h264-176.h264"
 gst-launch-1.0 -q $src ! vp9enc keyframe-max-dist=15 deadline=1 \
   ! matroskamux ! filesink location="$out/vp9.mkv"
 gst-launch-1.0 -q $src ! vp8enc keyframe-max-dist=15 deadline=1 \
   ! webmmux ! filesink location="$out/vp8.webm"
 echo "$frames" >"$out/frames"
-for f in h264.mp4 h264.h264 vp9.mkv vp8.webm; do
+for f in h264.mp4 h264.h264 h264-176.h264 vp9.mkv vp8.webm; do
   [ -s "$out/$f" ] || { echo "player-streams: $f not made" >&2; exit 1; }
 done
 [ -z "$stamp" ] || touch "$stamp"
