@@ -134,6 +134,7 @@ if echo "$expect" | grep -q vicodec; then
     sh "$src/tests/media/fwht-streams.sh" "$streams" resize 8 \
       1280x720,640x480,1280x720 2>&1); then
     ok "vicodec FWHT streams and reference decodes generated"
+    fwht_streams=$streams
   else
     not_ok "vicodec FWHT streams and reference decodes generated"
     echo "$gen" | sed 's/^/# /'
@@ -209,9 +210,9 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     run_tap players-visl /usr/bin/python3 "$src/tests/kernel/players-visl.py" "$players" /tmp/players-visl
     # GstHarness element tests: negotiation, allocation, latency, flush,
     # drain, pool statistics and messages, bounds while PLAYING, garbage;
-    # H.264 on visl, FWHT on vicodec (streams made above) when present.
+    # H.264 on visl, FWHT on vicodec when its streams were made above.
     fwht_arg=
-    [ -s /tmp/fwht-streams/resize.fwht ] && fwht_arg="--fwht /tmp/fwht-streams"
+    [ -n "${fwht_streams:-}" ] && fwht_arg="--fwht $fwht_streams"
     # shellcheck disable=SC2086
     run_tap harness "$build/tests/kernel/v4l2elastic-harness" --h264 "$players" $fwht_arg
     ;;
