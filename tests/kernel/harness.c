@@ -8,12 +8,12 @@
  * 60 frames of 320x240 with B-frames; h264-176.h264: 10 frames of
  * 176x144); DIR for --fwht the FWHT streams of tests/media/fwht-streams.sh
  * (single.fwht, resize.fwht with their .sizes).  Cases: caps negotiation
- * and renegotiation at a new size, EOS drains the reorder queue, the
- * allocation query with a downstream minimum that downstream really holds
- * and with a downstream that offers no pool, the latency query (the
- * reorder delay), FLUSH_START/FLUSH_STOP with frames in the reorder queue
- * then the whole stream again, pool-stats and the pool's element messages,
- * max-capture-buffers and capture-memory-limit changed while PLAYING,
+ * and renegotiation at a new size, stream-format avc and avc3 input, EOS drains
+ * the reorder queue, the allocation query with a downstream minimum that
+ * downstream really holds and with a downstream that offers no pool, the
+ * latency query (the reorder delay), FLUSH_START/FLUSH_STOP with frames in the
+ * reorder queue then the whole stream again, pool-stats and the pool's element
+ * messages, max-capture-buffers and capture-memory-limit changed while PLAYING,
  * garbage input (an error message, no crash).  Emits TAP.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -537,6 +537,43 @@ test_h264_garbage (GBytes *big)
   fixture_clear (&f);
 }
 
+/* The same stream as stream-format avc (parameter sets only in
+ * codec_data: h264parse moves them there) and avc3 (in the stream):
+ * every frame, in the same order as from the byte stream. */
+static void
+test_h264_stream_format (GBytes *big, const gchar *format)
+{
+  Fixture f;
+  Collect c = { 0 };
+  gchar *launch, *err = NULL;
+  GstCaps *caps;
+  GstPad *sink;
+  const gchar *got = NULL;
+
+  watch ("h264 stream-format");
+  launch = g_strdup_printf ("h264parse ! video/x-h264,stream-format=%s,"
+                            "alignment=au ! v4l2elastich264dec name=dec",
+      format);
+  fixture_init (&f, launch, "video/x-h264,stream-format=byte-stream");
+  push_all (f.h, big, &c);
+  gst_harness_push_event (f.h, gst_event_new_eos ());
+  drain_available (f.h, &c);
+  sink = gst_element_get_static_pad (f.dec, "sink");
+  caps = gst_pad_get_current_caps (sink);
+  if (caps)
+    got = gst_structure_get_string (
+        gst_caps_get_structure (caps, 0), "stream-format");
+  ktest_result (
+      c.n == 60 && g_strcmp0 (got, format) == 0 && !bus_error (f.bus, &err),
+      "h264: stream-format %s input (%s): %u of 60 frames (%s)", format,
+      got ? got : "no caps", c.n, err ? err : "no error");
+  gst_clear_caps (&caps);
+  gst_object_unref (sink);
+  g_free (err);
+  g_free (launch);
+  fixture_clear (&f);
+}
+
 /* --- FWHT on vicodec ---------------------------------------------------------
  */
 
@@ -693,6 +730,8 @@ main (int argc, char **argv)
       ktest_result (FALSE, "h264: streams in %s", h264_dir);
     } else {
       test_h264_negotiation (big, small);
+      test_h264_stream_format (big, "avc");
+      test_h264_stream_format (big, "avc3");
       test_h264_allocation (big, 6, FALSE);
       test_h264_allocation (big, 0, TRUE);
       test_h264_latency (big);
