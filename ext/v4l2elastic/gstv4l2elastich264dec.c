@@ -1,12 +1,43 @@
 /* gst-v4l2-elastic
  *
- * v4l2elastich264dec: H.264 access units (byte-stream, one AU per buffer,
- * as h264parse gives them) decoded frame by frame through a V4L2
- * stateless decoder with Annex-B start codes.  The H.264 codec state
- * (gsth264state) decides references and output order; this file only
- * turns its plan and the parsed headers into the V4L2 H.264 controls.
+ * v4l2elastich264dec: H.264 access units (one AU per buffer, as h264parse
+ * gives them; stream-format byte-stream, or avc/avc3 as MP4 and Matroska
+ * carry it, which is turned into Annex B here by gsth264avc) decoded frame
+ * by frame through a V4L2 stateless decoder with Annex-B start codes.  The
+ * H.264 codec state (gsth264state) decides references and output order; this
+ * file only turns its plan and the parsed headers into the V4L2 H.264 controls.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-v4l2elastich264dec
+ * @title: v4l2elastich264dec
+ * @short_description: H.264 through a V4L2 stateless decoder, elastic pool
+ *
+ * Decodes H.264 (8-bit 4:2:0 and 4:2:2 frame pictures; field pictures are
+ * refused with an error) through a V4L2 stateless decoder in frame-based,
+ * Annex-B mode.  The input is one access unit per buffer, as h264parse
+ * gives it: stream-format byte-stream, avc (SPS/PPS in the caps'
+ * codec_data, e.g. from qtdemux or matroskademux) or avc3; avc is turned
+ * into Annex B inside the element, not by a second parser.  The CAPTURE
+ * pool grows with CREATE_BUFS and shrinks with REMOVE_BUFS as the DPB and
+ * downstream need (see max-capture-buffers, capture-memory-limit,
+ * pool-stats and the element messages).
+ *
+ * Registered as v4l2elastich264dec for the first decoder found, and
+ * v4l2elastic<node>h264dec for further ones; rank PRIMARY + 2 where the
+ * CAPTURE queue has VIDIOC_REMOVE_BUFS, PRIMARY otherwise.
+ *
+ * ## Example launch line
+ * |[
+ * gst-play-1.0 clip.mp4
+ * gst-launch-1.0 playbin3 uri=file:///path/to/clip.mp4
+ * gst-launch-1.0 filesrc location=clip.mp4 ! parsebin ! v4l2elastich264dec \
+ *     ! videoconvert ! autovideosink
+ * gst-launch-1.0 filesrc location=clip.h264 ! h264parse ! v4l2elastich264dec \
+ *     ! videoconvert ! autovideosink
+ * ]|
  */
 
 #ifdef HAVE_CONFIG_H
@@ -15,6 +46,7 @@
 
 #include "gstv4l2elastich264dec.h"
 #include "gsth264state.h"
+#include "gsth264avc.h"
 
 #include <errno.h>
 #include <string.h>
@@ -24,6 +56,12 @@
 GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_h264_dec_debug);
 #define GST_CAT_DEFAULT gst_v4l2_elastic_h264_dec_debug
 
+/* Byte-stream first: h264parse keeps avc input as avc when we take it, and
+ * converts anything else to what we list first. */
+#define SINK_CAPS                                                              \
+  "video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, "        \
+  "alignment = (string) au"
+
 typedef struct
 {
   GstV4l2ElasticDecoder parent;
@@ -32,6 +70,11 @@ typedef struct
   GstV4l2ElasticH264State *state;
   GPtrArray *output; /* H264Picture, filled by the state */
   GByteArray *bitstream;
+
+  /* stream-format avc/avc3: the NAL length size (else 0) and each access
+   * unit turned into Annex B. */
+  guint nal_length_size;
+  GByteArray *annexb;
 
   /* From the input caps, for the latency. */
   gint fps_n, fps_d;
@@ -355,12 +398,97 @@ gst_v4l2_elastic_h264_dec_start (GstVideoDecoder *decoder)
   return GST_VIDEO_DECODER_CLASS (parent_class)->start (decoder);
 }
 
+/* Parameter sets in Annex B (from an avcC record) go to the parser, as
+ * the same NAL units in the stream would. */
+static gboolean
+parse_parameter_sets (
+    GstV4l2ElasticH264Dec *self, const guint8 *data, gsize size)
+{
+  GstH264ParserResult pres;
+  GstH264NalUnit nalu;
+  guint offset = 0;
+
+  while (offset < size) {
+    pres =
+        gst_h264_parser_identify_nalu (self->parser, data, offset, size, &nalu);
+    if (pres == GST_H264_PARSER_NO_NAL_END)
+      pres = GST_H264_PARSER_OK;
+    if (pres == GST_H264_PARSER_NO_NAL)
+      break;
+    if (pres != GST_H264_PARSER_OK)
+      return FALSE;
+    offset = nalu.offset + nalu.size;
+    if (gst_h264_parser_parse_nal (self->parser, &nalu) != GST_H264_PARSER_OK)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* stream-format avc (parameter sets in codec_data) or avc3 (in the
+ * stream, codec_data optional): the record's NAL length size for every
+ * access unit, its SPS and PPS to the parser. */
+static gboolean
+set_stream_format (GstV4l2ElasticH264Dec *self, GstCaps *caps)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  const GValue *value = gst_structure_get_value (s, "codec_data");
+  GstV4l2ElasticH264AvcConfig config;
+  GByteArray *sets;
+  GError *error = NULL;
+  GstMapInfo map;
+  gboolean ok;
+
+  self->nal_length_size = 0;
+  if (g_strcmp0 (format, "avc") != 0 && g_strcmp0 (format, "avc3") != 0)
+    return TRUE;
+  if (!value || !GST_VALUE_HOLDS_BUFFER (value)) {
+    if (g_strcmp0 (format, "avc") == 0) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("H.264 stream-format avc without codec_data."), (NULL));
+      return FALSE;
+    }
+    /* avc3 without a record: 4-byte lengths, as every muxer writes. */
+    self->nal_length_size = 4;
+    return TRUE;
+  }
+
+  if (!gst_buffer_map (gst_value_get_buffer (value), &map, GST_MAP_READ))
+    return FALSE;
+  sets = g_byte_array_new ();
+  ok = gst_v4l2_elastic_h264_avcc_parse (
+      map.data, map.size, &config, sets, &error);
+  gst_buffer_unmap (gst_value_get_buffer (value), &map);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Invalid H.264 codec_data (avcC)."), ("%s", error->message));
+    g_clear_error (&error);
+    g_byte_array_unref (sets);
+    return FALSE;
+  }
+  GST_DEBUG_OBJECT (self,
+      "%s: NAL length size %u, %u SPS, %u PPS, profile_idc %u, level_idc %u",
+      format, config.nal_length_size, config.n_sps, config.n_pps,
+      config.profile_idc, config.level_idc);
+  if (!parse_parameter_sets (self, sets->data, sets->len)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Invalid H.264 parameter set in codec_data."), (NULL));
+    g_byte_array_unref (sets);
+    return FALSE;
+  }
+  g_byte_array_unref (sets);
+  self->nal_length_size = config.nal_length_size;
+  return TRUE;
+}
+
 static gboolean
 gst_v4l2_elastic_h264_dec_set_format (
     GstVideoDecoder *decoder, GstVideoCodecState *state)
 {
   GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
 
+  if (!state->caps || !set_stream_format (self, state->caps))
+    return FALSE;
   self->fps_n = GST_VIDEO_INFO_FPS_N (&state->info);
   self->fps_d = GST_VIDEO_INFO_FPS_D (&state->info);
   update_latency (self);
@@ -485,19 +613,39 @@ gst_v4l2_elastic_h264_dec_handle_frame (
   gboolean have_slice = FALSE, has_p = FALSE, has_b = FALSE;
   GstFlowReturn ret;
   GstMapInfo map;
+  const guint8 *data;
+  gsize size;
   guint offset = 0;
 
   if (!gst_buffer_map (frame->input_buffer, &map, GST_MAP_READ)) {
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_ERROR;
   }
+  data = map.data;
+  size = map.size;
+  if (self->nal_length_size) {
+    GError *error = NULL;
+
+    g_byte_array_set_size (self->annexb, 0);
+    if (!gst_v4l2_elastic_h264_avc_to_annexb (
+            map.data, map.size, self->nal_length_size, self->annexb, &error)) {
+      GST_WARNING_OBJECT (
+          self, "frame %u: %s", frame->system_frame_number, error->message);
+      g_clear_error (&error);
+      gst_buffer_unmap (frame->input_buffer, &map);
+      return decode_error (
+          self, frame, "broken NAL unit length", GST_H264_PARSER_ERROR);
+    }
+    data = self->annexb->data;
+    size = self->annexb->len;
+  }
 
   /* Parameter sets go to the parser; the slices of the primary picture
    * go into the bitstream, each behind a start code. */
   g_byte_array_set_size (self->bitstream, 0);
-  while (offset < map.size) {
-    pres = gst_h264_parser_identify_nalu (
-        self->parser, map.data, offset, map.size, &nalu);
+  while (offset < size) {
+    pres =
+        gst_h264_parser_identify_nalu (self->parser, data, offset, size, &nalu);
     if (pres == GST_H264_PARSER_NO_NAL_END)
       pres = GST_H264_PARSER_OK; /* the last NAL of the access unit */
     if (pres == GST_H264_PARSER_NO_NAL)
@@ -648,6 +796,7 @@ gst_v4l2_elastic_h264_dec_finalize (GObject *object)
   gst_v4l2_elastic_h264_state_free (self->state);
   g_ptr_array_unref (self->output);
   g_byte_array_unref (self->bitstream);
+  g_byte_array_unref (self->annexb);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -661,10 +810,8 @@ gst_v4l2_elastic_h264_dec_class_init (
       GST_V4L2_ELASTIC_DECODER_CLASS (klass);
   parent_class = g_type_class_peek_parent (klass);
   /* The probed sink caps (profiles of this device) replace these. */
-  gst_v4l2_elastic_decoder_class_install (v4l2_class, class_data,
-      gst_caps_new_simple ("video/x-h264", "stream-format", G_TYPE_STRING,
-          "byte-stream", "alignment", G_TYPE_STRING, "au", NULL),
-      "H.264");
+  gst_v4l2_elastic_decoder_class_install (
+      v4l2_class, class_data, gst_caps_from_string (SINK_CAPS), "H.264");
 
   object_class->finalize = gst_v4l2_elastic_h264_dec_finalize;
   decoder_class->open = gst_v4l2_elastic_h264_dec_open;
@@ -688,6 +835,7 @@ gst_v4l2_elastic_h264_dec_init (GTypeInstance *instance, gpointer g_class)
       gst_v4l2_elastic_h264_state_new (h264_picture_ref, h264_picture_unref);
   self->output = g_ptr_array_new ();
   self->bitstream = g_byte_array_new ();
+  self->annexb = g_byte_array_new ();
 }
 
 /* --- registration ------------------------------------------------------------
@@ -796,8 +944,7 @@ probe_sink_caps (GstV4l2ElasticDevice *device)
       gst_value_list_append_value (&list, &item);
     }
   }
-  caps = gst_caps_new_simple ("video/x-h264", "stream-format", G_TYPE_STRING,
-      "byte-stream", "alignment", G_TYPE_STRING, "au", NULL);
+  caps = gst_caps_from_string (SINK_CAPS);
   gst_caps_set_value (caps, "profile", &list);
   g_value_unset (&item);
   g_value_unset (&list);

@@ -91,6 +91,12 @@ probe_src_caps (GstV4l2ElasticDevice *device, guint32 coded_fourcc)
   return gst_caps_simplify (caps);
 }
 
+/* The raw formats any of our elements can write (documentation mode: the
+ * real list is the device's). */
+#define DOC_SRC_CAPS                                                           \
+  "video/x-raw, format = (string) { NV12, I420, NV21, YV12, NV16, Y42B }, "    \
+  "width = (int) [ 1, MAX ], height = (int) [ 1, MAX ]"
+
 /**
  * gst_v4l2_elastic_decoder_register:
  * @type_info: the codec's class and instance sizes and init functions;
@@ -99,7 +105,9 @@ probe_src_caps (GstV4l2ElasticDevice *device, guint32 coded_fourcc)
  * Registers v4l2elastic<codec>dec for the first device that can decode
  * the codec, and v4l2elastic<node><codec>dec for further ones (the node
  * is the video node's name, e.g. video3).  The device is opened once to
- * check the codec's controls and list its raw formats.
+ * check the codec's controls and list its raw formats.  A NULL @node
+ * registers v4l2elastic<codec>dec without a device, with documented caps
+ * (GST_V4L2_ELASTIC_DOC).
  */
 gboolean
 gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
@@ -119,6 +127,24 @@ gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
     GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_register_debug,
         "v4l2elastic-register", 0, "V4L2 elastic decoder registration");
     g_once_init_leave (&debug_once, 1);
+  }
+
+  if (!node) {
+    cdata = g_new0 (GstV4l2ElasticDecoderCData, 1);
+    cdata->src_caps = gst_caps_from_string (DOC_SRC_CAPS);
+    GST_MINI_OBJECT_FLAG_SET (
+        cdata->src_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+    type_info->class_data = cdata;
+    type_name = g_strdup_printf ("GstV4l2Elastic%sDec", codec->type_stem);
+    name = g_strdup_printf ("v4l2elastic%sdec", codec->codec);
+    type = g_type_from_name (type_name);
+    if (!type)
+      type = g_type_register_static (
+          GST_TYPE_V4L2_ELASTIC_DECODER, type_name, type_info, 0);
+    ok = gst_element_register (plugin, name, rank, type);
+    g_free (name);
+    g_free (type_name);
+    return ok;
   }
 
   device = gst_v4l2_elastic_device_new (node->media_path, node->video_path);

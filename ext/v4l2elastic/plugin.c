@@ -5,7 +5,79 @@
  * really do.  A machine without any decoder gets a plugin that loads and
  * registers nothing; the registry is re-scanned when /dev/media* changes.
  *
+ * Rank policy (what playbin, playbin3, decodebin and gst-play-1.0 pick):
+ *
+ * - The device's CAPTURE queue offers VIDIOC_REMOVE_BUFS: rank
+ *   GST_RANK_PRIMARY + 2, above upstream's v4l2sl*dec (PRIMARY + 1) and the
+ *   software decoders (avdec_*, vp8dec, vp9dec: PRIMARY).  Here the pool
+ *   grows and shrinks without STREAMOFF: the reason this plugin exists.
+ * - Without REMOVE_BUFS: GST_RANK_PRIMARY, below upstream.  The pool can
+ *   still grow by CREATE_BUFS, but it cannot give buffers back without a
+ *   drain and a full reallocation, which is upstream's fixed pool with more
+ *   moving parts; where upstream is installed it should decode.  At
+ *   PRIMARY we tie with the software decoders, and GStreamer breaks ties
+ *   by feature name (avdec_h264 sorts before us, vp8dec/vp9dec after).
+ *
+ * GST_PLUGIN_FEATURE_RANK (e.g. v4l2elastich264dec:258 or
+ * v4l2elastich264dec:none) overrides either, as for any element.
+ *
+ * GST_V4L2_ELASTIC_DOC=1 registers the four elements without any device
+ * (rank none, documented caps), for gst-inspect-1.0 and documentation on
+ * machines without decoders; such elements cannot decode.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-v4l2elasticfwhtdec
+ * @title: v4l2elasticfwhtdec
+ * @short_description: FWHT through vicodec's stateless decoder, elastic pool
+ *
+ * Decodes the FWHT byte stream of the kernel's vicodec driver (as its
+ * stateful encoder writes it; the element frames it itself) through
+ * vicodec's stateless decoder.  A size change is crossed without drain or
+ * STREAMOFF where the driver accepts a new format while busy.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=clip.fwht ! video/x-fwht \
+ *     ! v4l2elasticfwhtdec ! videoconvert ! autovideosink
+ * gst-launch-1.0 -m filesrc location=clip.fwht ! video/x-fwht \
+ *     ! v4l2elasticfwhtdec capture-memory-limit=8000000 ! fakesink
+ * ]|
+ */
+
+/**
+ * SECTION:element-v4l2elasticvp8dec
+ * @title: v4l2elasticvp8dec
+ * @short_description: VP8 through a V4L2 stateless decoder, elastic pool
+ *
+ * Decodes VP8 frames (one per buffer: ivfparse, matroskademux) through a
+ * V4L2 stateless decoder (V4L2_PIX_FMT_VP8_FRAME).
+ *
+ * ## Example launch line
+ * |[
+ * gst-play-1.0 clip.webm
+ * gst-launch-1.0 filesrc location=clip.webm ! matroskademux \
+ *     ! v4l2elasticvp8dec ! videoconvert ! autovideosink
+ * ]|
+ */
+
+/**
+ * SECTION:element-v4l2elasticvp9dec
+ * @title: v4l2elasticvp9dec
+ * @short_description: VP9 through a V4L2 stateless decoder, elastic pool
+ *
+ * Decodes VP9 profile 0 (superframes split here) through a V4L2 stateless
+ * decoder (V4L2_PIX_FMT_VP9_FRAME), including frame size changes on inter
+ * frames where the driver accepts them while busy.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 playbin3 uri=file:///path/to/clip.mkv
+ * gst-launch-1.0 filesrc location=clip.ivf ! ivfparse \
+ *     ! v4l2elasticvp9dec ! videoconvert ! autovideosink
+ * ]|
  */
 
 #ifdef HAVE_CONFIG_H
@@ -24,12 +96,19 @@
 GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
 #define GST_CAT_DEFAULT gst_v4l2_elastic_debug
 
+/* Above upstream v4l2sl*dec (GST_RANK_PRIMARY + 1) where we can shrink. */
+#define RANK_ELASTIC (GST_RANK_PRIMARY + 2)
+/* Below upstream where the CAPTURE queue cannot remove buffers. */
+#define RANK_GROW_ONLY (GST_RANK_PRIMARY)
+
+#define DOC_ENV "GST_V4L2_ELASTIC_DOC"
+
 static void
 register_decoder (GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node)
 {
   GstV4l2ElasticDecoderCaps *caps;
   GError *error = NULL;
-  guint i;
+  guint i, rank;
 
   caps = gst_v4l2_elastic_probe_decoder (node->video_path, &error);
   if (!caps) {
@@ -44,28 +123,29 @@ register_decoder (GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node)
     goto done;
   }
 
+  rank = caps->capture.remove_bufs ? RANK_ELASTIC : RANK_GROW_ONLY;
   for (i = 0; i < caps->coded_formats->len; i++) {
     guint32 coded = g_array_index (caps->coded_formats, guint32, i);
     gchar *fourcc = gst_v4l2_elastic_fourcc_to_string (coded);
 
-    GST_INFO ("%s (%s): stateless %s, CREATE_BUFS %s, REMOVE_BUFS %s",
+    GST_INFO ("%s (%s): stateless %s, CREATE_BUFS %s, REMOVE_BUFS %s, rank %u",
         node->video_path, caps->card, fourcc,
         caps->capture.create_bufs ? "yes" : "no",
-        caps->capture.remove_bufs ? "yes" : "no");
+        caps->capture.remove_bufs ? "yes" : "no", rank);
     g_free (fourcc);
 
     switch (coded) {
     case V4L2_PIX_FMT_FWHT_STATELESS:
-      gst_v4l2_elastic_fwht_dec_register (plugin, node, GST_RANK_NONE);
+      gst_v4l2_elastic_fwht_dec_register (plugin, node, rank);
       break;
     case V4L2_PIX_FMT_VP8_FRAME:
-      gst_v4l2_elastic_vp8_dec_register (plugin, node, GST_RANK_NONE);
+      gst_v4l2_elastic_vp8_dec_register (plugin, node, rank);
       break;
     case V4L2_PIX_FMT_VP9_FRAME:
-      gst_v4l2_elastic_vp9_dec_register (plugin, node, GST_RANK_NONE);
+      gst_v4l2_elastic_vp9_dec_register (plugin, node, rank);
       break;
     case V4L2_PIX_FMT_H264_SLICE:
-      gst_v4l2_elastic_h264_dec_register (plugin, node, GST_RANK_NONE);
+      gst_v4l2_elastic_h264_dec_register (plugin, node, rank);
       break;
     default:
       break;
@@ -76,19 +156,39 @@ done:
   gst_v4l2_elastic_decoder_caps_free (caps);
 }
 
+/* Documentation mode: every element, no device, never autoplugged. */
+static void
+register_documentation (GstPlugin *plugin)
+{
+  gst_v4l2_elastic_fwht_dec_register (plugin, NULL, GST_RANK_NONE);
+  gst_v4l2_elastic_h264_dec_register (plugin, NULL, GST_RANK_NONE);
+  gst_v4l2_elastic_vp8_dec_register (plugin, NULL, GST_RANK_NONE);
+  gst_v4l2_elastic_vp9_dec_register (plugin, NULL, GST_RANK_NONE);
+}
+
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
+  static const gchar *env[] = { DOC_ENV, NULL };
   static const gchar *paths[] = { "/dev", NULL };
   static const gchar *names[] = { "media", NULL };
+  const gchar *doc;
   GList *nodes, *l;
 
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_debug, "v4l2elastic", 0,
       "V4L2 elastic stateless decoders");
 
-  /* Re-scan the plugin when media devices appear or vanish. */
-  gst_plugin_add_dependency (plugin, NULL, paths, names,
+  /* Re-scan the plugin when media devices appear or vanish, and when the
+   * documentation mode is switched. */
+  gst_plugin_add_dependency (plugin, env, paths, names,
       GST_PLUGIN_DEPENDENCY_FLAG_FILE_NAME_IS_PREFIX);
+
+  doc = g_getenv (DOC_ENV);
+  if (doc && *doc && g_strcmp0 (doc, "0") != 0) {
+    GST_INFO ("%s set: registering every element without a device", DOC_ENV);
+    register_documentation (plugin);
+    return TRUE;
+  }
 
   nodes = gst_v4l2_elastic_media_find_decoders ();
   for (l = nodes; l; l = l->next)

@@ -146,6 +146,7 @@ if echo "$expect" | grep -q vicodec; then
   done
   if [ "$gen_ok" = yes ]; then
     ok "vicodec FWHT streams and reference decodes generated"
+    fwht_streams=$streams
   else
     not_ok "vicodec FWHT streams and reference decodes generated"
     echo "$gen" | sed 's/^/# /'
@@ -253,6 +254,23 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     run_tap scribble-vp9 "$build/tests/kernel/v4l2elastic-buffer-ownership" \
       --scribble-visl vp9 --expect-frames "$(od -An -tu4 -j24 -N4 "$vp9" | tr -d ' ')" "$vp9"
     run_tap bitstream-size sh "$src/tests/kernel/bitstream-size-visl.sh" "$build"
+    # Players pick our elements over upstream's v4l2sl*dec (rank policy in
+    # ext/v4l2elastic/plugin.c): playbin, playbin3, gst-play-1.0,
+    # uridecodebin3 and parsebin on MP4/Matroska/WebM/raw H.264 files muxed
+    # on the host (tests/media/player-streams.sh), every frame, seeks.
+    players="$build/tests/kernel/player-streams"
+    if [ ! -s "$players/frames" ]; then
+      players=/tmp/player-streams
+      sh "$src/tests/media/player-streams.sh" "$players" 60 >/dev/null 2>&1
+    fi
+    run_tap players-visl /usr/bin/python3 "$src/tests/kernel/players-visl.py" "$players" /tmp/players-visl
+    # GstHarness element tests: negotiation, allocation, latency, flush,
+    # drain, pool statistics and messages, bounds while PLAYING, garbage;
+    # H.264 on visl, FWHT on vicodec when its streams were made above.
+    fwht_arg=
+    [ -n "${fwht_streams:-}" ] && fwht_arg="--fwht $fwht_streams"
+    # shellcheck disable=SC2086
+    run_tap harness "$build/tests/kernel/v4l2elastic-harness" --h264 "$players" $fwht_arg
     ;;
 esac
 

@@ -1,0 +1,37 @@
+#!/bin/sh
+# gst-v4l2-elastic: the files of tests/kernel/players-visl.py, muxed as
+# players find them: H.264 in MP4 (stream-format avc, B-frames), VP9 in
+# Matroska, VP8 in WebM, and a raw H.264 byte stream.  Every file has
+# FRAMES frames of 320x240 at 30/1 with a key frame every 15 frames;
+# FRAMES is written to OUT/frames.
+#
+#   player-streams.sh OUT FRAMES [STAMP]
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -eu
+out=$1
+frames=$2
+stamp=${3:-}
+mkdir -p "$out"
+src="videotestsrc num-buffers=$frames pattern=ball ! video/x-raw,format=I420,width=320,height=240,framerate=30/1"
+
+gst-launch-1.0 -q $src ! x264enc bframes=2 key-int-max=15 speed-preset=ultrafast \
+  ! h264parse ! mp4mux ! filesink location="$out/h264.mp4"
+gst-launch-1.0 -q $src ! x264enc bframes=2 key-int-max=15 speed-preset=ultrafast \
+  ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au \
+  ! filesink location="$out/h264.h264"
+# A second size for renegotiation (tests/kernel/harness.c): 10 frames.
+gst-launch-1.0 -q videotestsrc num-buffers=10 pattern=ball \
+  ! video/x-raw,format=I420,width=176,height=144,framerate=30/1 \
+  ! x264enc bframes=2 key-int-max=15 speed-preset=ultrafast \
+  ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au \
+  ! filesink location="$out/h264-176.h264"
+gst-launch-1.0 -q $src ! vp9enc keyframe-max-dist=15 deadline=1 \
+  ! matroskamux ! filesink location="$out/vp9.mkv"
+gst-launch-1.0 -q $src ! vp8enc keyframe-max-dist=15 deadline=1 \
+  ! webmmux ! filesink location="$out/vp8.webm"
+echo "$frames" >"$out/frames"
+for f in h264.mp4 h264.h264 h264-176.h264 vp9.mkv vp8.webm; do
+  [ -s "$out/$f" ] || { echo "player-streams: $f not made" >&2; exit 1; }
+done
+[ -z "$stamp" ] || touch "$stamp"
