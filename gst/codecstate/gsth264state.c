@@ -17,6 +17,7 @@
 #endif
 
 #include "gsth264state.h"
+#include "gstcodeclimits.h"
 
 #include <string.h>
 
@@ -853,6 +854,27 @@ drop (GstV4l2ElasticH264PicturePlan *plan, GstV4l2ElasticH264DropReason reason)
   return GST_V4L2_ELASTIC_H264_DROP;
 }
 
+/* What the rest of the state computes with, in range: the picture size
+ * (gstcodeclimits.h; pic_width_in_mbs_minus1 + 1 can wrap to 0 and
+ * PicWidthInMbs * FrameHeightInMbs to 0, a division by zero in
+ * sequence_dpb_size()), and the syntax ranges of 7.4.2.1.1 behind
+ * shifts.  NULL, or why not. */
+static const gchar *
+sps_out_of_range (const GstH264SPS *sps)
+{
+  guint64 width = ((guint64) sps->pic_width_in_mbs_minus1 + 1) * 16;
+  guint64 height = ((guint64) sps->pic_height_in_map_units_minus1 + 1) *
+      (2 - !!sps->frame_mbs_only_flag) * 16;
+
+  if (width > GST_V4L2_ELASTIC_MAX_DIMENSION ||
+      height > GST_V4L2_ELASTIC_MAX_DIMENSION)
+    return "SPS picture size out of range (more than 16384 pixels)";
+  if (sps->log2_max_frame_num_minus4 > 12 ||
+      sps->log2_max_pic_order_cnt_lsb_minus4 > 12)
+    return "SPS field out of its syntax range";
+  return NULL;
+}
+
 /* Activates the SPS of an IDR; returns whether the sequence changed. */
 static gboolean
 activate_sps (GstV4l2ElasticH264State *state, const GstH264SPS *sps)
@@ -893,6 +915,7 @@ gst_v4l2_elastic_h264_state_begin_picture (GstV4l2ElasticH264State *state,
   const GstH264SPS *sps;
   H264Current *cur = &state->cur;
   gboolean idr = nalu->type == GST_H264_NAL_SLICE_IDR;
+  const gchar *message;
 
   memset (plan, 0, sizeof (*plan));
   memset (cur, 0, sizeof (*cur));
@@ -902,6 +925,8 @@ gst_v4l2_elastic_h264_state_begin_picture (GstV4l2ElasticH264State *state,
   if (!slice->pps || !slice->pps->sequence)
     return refuse (plan, "slice without a PPS or SPS");
   sps = slice->pps->sequence;
+  if ((message = sps_out_of_range (sps)))
+    return refuse (plan, message);
   if (slice->field_pic_flag)
     return refuse_unsupported (plan, "field pictures (PAFF) are not supported");
   if (slice->redundant_pic_cnt > 0)

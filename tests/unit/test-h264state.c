@@ -911,6 +911,67 @@ test_refused_and_dropped (void)
   g_assert_cmpuint (freed, ==, 3);
 }
 
+/* An SPS size out of range is refused before anything computes with it:
+ * PicWidthInMbs * FrameHeightInMbs of 65536 * 65536 wraps to 0 in 32
+ * bits (it was a division by zero: SIGFPE), pic_width_in_mbs_minus1 + 1
+ * wraps to 0 on its own (tests/fuzz/regressions/h264/sps-mbs-wrap-0.h264
+ * is the first as a stream). */
+static void
+test_sps_size_out_of_range (void)
+{
+  static const struct
+  {
+    guint32 width_minus1, height_minus1;
+    gboolean frame_mbs_only;
+    gboolean ok;
+  } cases[] = {
+    { 65535, 65535, TRUE, FALSE },   /* 2^32 macroblocks: 0 in 32 bits */
+    { G_MAXUINT32, 0, TRUE, FALSE }, /* PicWidthInMbs wraps to 0 */
+    { 0, G_MAXUINT32, TRUE, FALSE }, /* so does the height */
+    { 1024, 0, TRUE, FALSE },        /* 16400 pixels wide */
+    { 1023, 1023, TRUE, TRUE },      /* 16384x16384: the bound */
+    { 1023, 511, FALSE, TRUE },      /* 16384x16384 in field pairs */
+    { 1023, 512, FALSE, FALSE },     /* 16416 high in field pairs */
+  };
+  Ctx ctx;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstV4l2ElasticH264Decision decision;
+
+    ctx_init (&ctx);
+    sps_init (&ctx.sps, 0, 2);
+    ctx.sps.pic_width_in_mbs_minus1 = cases[i].width_minus1;
+    ctx.sps.pic_height_in_map_units_minus1 = cases[i].height_minus1;
+    ctx.sps.frame_mbs_only_flag = cases[i].frame_mbs_only;
+    decision = feed (&ctx, TRUE, 1, 0, 0, 1);
+    if (cases[i].ok) {
+      g_assert_cmpint (decision, ==, GST_V4L2_ELASTIC_H264_DECODE);
+      g_assert_cmpuint (ctx.plan.width, ==, 16384);
+      g_assert_cmpuint (ctx.plan.height, ==, 16384);
+      g_assert_cmpuint (ctx.plan.dpb_size, >=, 1);
+    } else {
+      g_assert_cmpint (decision, ==, GST_V4L2_ELASTIC_H264_ERROR);
+      g_assert_false (ctx.plan.unsupported);
+      g_assert_nonnull (strstr (ctx.plan.message, "out of range"));
+      /* A later non-IDR picture of that SPS is refused the same way. */
+      g_assert_cmpint (
+          feed (&ctx, FALSE, 1, 1, 2, 2), ==, GST_V4L2_ELASTIC_H264_ERROR);
+      g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 0);
+    }
+    drain (&ctx);
+    ctx_clear (&ctx);
+  }
+
+  /* Syntax ranges behind shifts: log2_max_frame_num_minus4 is 0..12. */
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 2);
+  ctx.sps.log2_max_frame_num_minus4 = 28;
+  g_assert_cmpint (
+      feed (&ctx, TRUE, 1, 0, 0, 1), ==, GST_V4L2_ELASTIC_H264_ERROR);
+  ctx_clear (&ctx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -935,5 +996,7 @@ main (int argc, char **argv)
   g_test_add_func ("/h264state/new-sequence", test_new_sequence);
   g_test_add_func ("/h264state/cropping", test_cropping);
   g_test_add_func ("/h264state/refused-and-dropped", test_refused_and_dropped);
+  g_test_add_func (
+      "/h264state/sps-size-out-of-range", test_sps_size_out_of_range);
   return g_test_run ();
 }
