@@ -10,6 +10,7 @@
 #endif
 
 #include "gstvp8state.h"
+#include "gstcodeclimits.h"
 
 #include <string.h>
 
@@ -55,6 +56,18 @@ gst_v4l2_elastic_vp8_state_begin_frame (GstV4l2ElasticVp8State *state,
   plan->key_frame = hdr->key_frame != 0;
 
   if (plan->key_frame) {
+    /* The size is 14 bits: 0 is the one out of range
+     * (gstcodeclimits.h).  Such a key frame cannot be decoded, and what
+     * it should have refreshed must not be predicted from either. */
+    if (hdr->width == 0 || hdr->height == 0 ||
+        hdr->width > GST_V4L2_ELASTIC_MAX_DIMENSION ||
+        hdr->height > GST_V4L2_ELASTIC_MAX_DIMENSION) {
+      GST_WARNING ("key frame of size %ux%u: dropped, waiting for the next "
+                   "key frame",
+          hdr->width, hdr->height);
+      gst_v4l2_elastic_vp8_state_reset (state);
+      return GST_V4L2_ELASTIC_VP8_DROP;
+    }
     /* Only key frames code the size: a new one starts a new sequence. */
     plan->new_sequence = !state->have_sequence || state->width != hdr->width ||
         state->height != hdr->height;

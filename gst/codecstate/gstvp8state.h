@@ -51,7 +51,9 @@ typedef struct
 typedef enum
 {
   GST_V4L2_ELASTIC_VP8_DECODE,
-  GST_V4L2_ELASTIC_VP8_DROP, /* inter frame before any key frame */
+  GST_V4L2_ELASTIC_VP8_DROP, /* inter frame before any key frame, or a
+                                key frame of a size out of range (the
+                                state is reset) */
 } GstV4l2ElasticVp8Decision;
 
 typedef struct

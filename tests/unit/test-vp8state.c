@@ -162,11 +162,51 @@ test_refresh_and_copy (void)
   g_clear_pointer (&freed, g_list_free);
 }
 
+/* A key frame of width or height 0 (14-bit fields: the one value out of
+ * range) is dropped and the references are forgotten: the inter frames
+ * after it would predict from what it should have replaced
+ * (tests/fuzz/regressions/vp8/key-width-0.ivf as a stream). */
+static void
+test_key_frame_size_0 (void)
+{
+  GstV4l2ElasticVp8State s;
+  GstVp8FrameHdr h;
+  GstV4l2ElasticVp8FramePlan plan;
+
+  gst_v4l2_elastic_vp8_state_init (&s, record_free);
+  key_hdr (&h, 176, 144);
+  decode (&s, &h, 1, &plan);
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  decode (&s, &h, 2, &plan);
+
+  key_hdr (&h, 0, 144);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (&s, &h, &plan), ==,
+      GST_V4L2_ELASTIC_VP8_DROP);
+  g_assert_cmpuint (gst_v4l2_elastic_vp8_state_distinct_pictures (&s), ==, 0);
+  g_assert_nonnull (g_list_find (freed, PIC (1)));
+  g_assert_nonnull (g_list_find (freed, PIC (2)));
+  key_hdr (&h, 176, 0);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (&s, &h, &plan), ==,
+      GST_V4L2_ELASTIC_VP8_DROP);
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (&s, &h, &plan), ==,
+      GST_V4L2_ELASTIC_VP8_DROP);
+
+  /* The next valid key frame starts a new sequence. */
+  key_hdr (&h, 176, 144);
+  decode (&s, &h, 3, &plan);
+  g_assert_true (plan.new_sequence);
+  gst_v4l2_elastic_vp8_state_reset (&s);
+  g_list_free (freed);
+  freed = NULL;
+}
+
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vp8state/refresh-and-copy", test_refresh_and_copy);
+  g_test_add_func ("/vp8state/key-frame-size-0", test_key_frame_size_0);
   return g_test_run ();
 }
