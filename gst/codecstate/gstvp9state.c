@@ -10,6 +10,7 @@
 #endif
 
 #include "gstvp9state.h"
+#include "gstcodeclimits.h"
 
 #include <string.h>
 
@@ -210,6 +211,18 @@ gst_v4l2_elastic_vp9_state_begin_frame (GstV4l2ElasticVp9State *state,
     plan->width = state->slots[slot]->width;
     plan->height = state->slots[slot]->height;
     return GST_V4L2_ELASTIC_VP9_SHOW_EXISTING;
+  }
+
+  /* VP9 codes sizes up to 65536 (gstcodeclimits.h).  The frame cannot
+   * be decoded, and what it should have refreshed must not be predicted
+   * from either. */
+  if (hdr->width == 0 || hdr->height == 0 ||
+      hdr->width > GST_V4L2_ELASTIC_MAX_DIMENSION ||
+      hdr->height > GST_V4L2_ELASTIC_MAX_DIMENSION) {
+    GST_WARNING ("frame of size %ux%u: dropped, waiting for a key frame",
+        hdr->width, hdr->height);
+    gst_v4l2_elastic_vp9_state_reset (state);
+    return GST_V4L2_ELASTIC_VP9_DROP;
   }
 
   plan->intra = key || hdr->intra_only;

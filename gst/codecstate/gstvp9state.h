@@ -68,7 +68,9 @@ typedef enum
   GST_V4L2_ELASTIC_VP9_DECODE,
   GST_V4L2_ELASTIC_VP9_SHOW_EXISTING, /* output plan.show_picture again, decode
                                          nothing */
-  GST_V4L2_ELASTIC_VP9_DROP,          /* nothing (valid) to predict from */
+  GST_V4L2_ELASTIC_VP9_DROP,          /* nothing (valid) to predict from, or
+                                         a size out of range (the state is
+                                         reset) */
 } GstV4l2ElasticVp9Decision;
 
 typedef struct

@@ -301,6 +301,45 @@ test_parse_show_existing (void)
   gst_vp9_parser_free (parser);
 }
 
+/* VP9 codes sizes up to 65536: beyond GST_V4L2_ELASTIC_MAX_DIMENSION a
+ * frame is dropped and the references are forgotten
+ * (tests/fuzz/regressions/vp9/key-width-65536.ivf as a stream). */
+static void
+test_size_out_of_range (void)
+{
+  GstV4l2ElasticVp9State s;
+  GstVp9FrameHdr h;
+  GstV4l2ElasticVp9FramePlan plan;
+
+  n_freed = 0;
+  gst_v4l2_elastic_vp9_state_init (&s, count_free);
+  key_hdr (&h, 65536, 48);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  key_hdr (&h, 16384, 16384); /* the bound itself is fine */
+  decode (&s, &h, 1, &plan);
+  g_assert_true (plan.new_sequence);
+
+  /* An inter frame of a size out of range (VP9 lets inter frames change
+   * the size): dropped, and the slots emptied. */
+  inter_hdr (&h, 16385, 16384, 1, 0, 1, 2);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_distinct_pictures (&s), ==, 0);
+  g_assert_cmpuint (n_freed, ==, 1);
+  inter_hdr (&h, 16384, 16384, 1, 0, 1, 2);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  key_hdr (&h, 64, 0);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  gst_v4l2_elastic_vp9_state_reset (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -310,5 +349,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vp9state/slots", test_slots);
   g_test_add_func ("/vp9state/persistent", test_persistent);
   g_test_add_func ("/vp9state/parse-show-existing", test_parse_show_existing);
+  g_test_add_func ("/vp9state/size-out-of-range", test_size_out_of_range);
   return g_test_run ();
 }
