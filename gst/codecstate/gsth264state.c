@@ -366,9 +366,9 @@ output_frame (
   }
 }
 
-/* Outputs the frame with the smallest POC that waits for output. */
-static gboolean
-bump (GstV4l2ElasticH264State *state, GPtrArray *output)
+/* The frame with the smallest POC that waits for output, or NULL. */
+static H264Frame *
+next_output (GstV4l2ElasticH264State *state)
 {
   H264Frame *best = NULL;
   guint i;
@@ -380,6 +380,15 @@ bump (GstV4l2ElasticH264State *state, GPtrArray *output)
         (!best || frame_poc (frame) < frame_poc (best)))
       best = frame;
   }
+  return best;
+}
+
+/* Outputs the frame with the smallest POC that waits for output. */
+static gboolean
+bump (GstV4l2ElasticH264State *state, GPtrArray *output)
+{
+  H264Frame *best = next_output (state);
+
   if (!best)
     return FALSE;
   GST_LOG ("output POC %d id %" G_GUINT64_FORMAT, frame_poc (best), best->id);
@@ -397,16 +406,6 @@ waiting_for_output (const GstV4l2ElasticH264State *state)
     if (((H264Frame *) g_ptr_array_index (state->dpb, i))->needed_for_output)
       n++;
   return n;
-}
-
-/* Bumps until a frame buffer is free; FALSE if only references remain. */
-static gboolean
-make_room (GstV4l2ElasticH264State *state, GPtrArray *output)
-{
-  while (state->dpb->len >= state->dpb_size)
-    if (!bump (state, output))
-      return FALSE;
-  return TRUE;
 }
 
 /* Empties the DPB: outputs everything (or, with no_output_of_prior_pics,
@@ -712,13 +711,38 @@ has_mmco5 (const GstH264DecRefPicMarking *marking)
 
 /* ---- Frame insertion (C.4.4, C.4.5) ---- */
 
+/* C.4.5.1, C.4.5.2: bumps until a frame buffer is free for @frame, then
+ * stores it.  The spec's bumping looks at the DPB only, without @frame:
+ * for a conforming stream that never outputs a picture after one with a
+ * larger POC, but a broken one (a DPB full of references, a reorder depth
+ * too small) would get its output order wrong.  So when @frame waits for
+ * output and comes no later than the next picture waiting, @frame goes
+ * out first: a non-reference picture straight out and gone (C.4.5.2
+ * does that much), a reference one stays as a reference only.  A DPB of
+ * references only overflows (the warning): a broken stream. */
 static void
 store_frame (
     GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
 {
-  if (!make_room (state, output))
-    GST_WARNING ("DPB overflow: %u references in a DPB of %u",
-        count_references (state), state->dpb_size);
+  while (state->dpb->len >= state->dpb_size) {
+    H264Frame *next = next_output (state);
+
+    if (frame->needed_for_output &&
+        (!next || frame_poc (frame) <= frame_poc (next))) {
+      output_frame (state, frame, output);
+      if (!frame_is_reference (frame)) {
+        h264_frame_free (state, frame);
+        return;
+      }
+      continue;
+    }
+    if (!next) {
+      GST_WARNING ("DPB overflow: %u references in a DPB of %u",
+          count_references (state), state->dpb_size);
+      break;
+    }
+    bump (state, output);
+  }
   g_ptr_array_add (state->dpb, frame);
 }
 
@@ -1043,32 +1067,6 @@ update_prev (GstV4l2ElasticH264State *state, gboolean mmco5)
   }
 }
 
-/* C.4.5.2: a non-reference picture with a smaller POC than everything
- * waiting goes straight out when the DPB is full. */
-static void
-store_non_reference (
-    GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
-{
-  guint i;
-
-  if (state->dpb->len >= state->dpb_size) {
-    gboolean smallest = TRUE;
-
-    for (i = 0; i < state->dpb->len; i++) {
-      H264Frame *other = g_ptr_array_index (state->dpb, i);
-
-      if (other->needed_for_output && frame_poc (other) < frame_poc (frame))
-        smallest = FALSE;
-    }
-    if (smallest) {
-      output_frame (state, frame, output);
-      h264_frame_free (state, frame);
-      return;
-    }
-  }
-  store_frame (state, frame, output);
-}
-
 /**
  * gst_v4l2_elastic_h264_state_end_picture:
  * @picture: (transfer full): the decoded picture
@@ -1104,10 +1102,7 @@ gst_v4l2_elastic_h264_state_end_picture (GstV4l2ElasticH264State *state,
   frame->bottom_poc = cur->bottom_poc;
   update_prev (state, mmco5);
 
-  if (cur->reference)
-    store_frame (state, frame, output);
-  else
-    store_non_reference (state, frame, output);
+  store_frame (state, frame, output);
 
   while (waiting_for_output (state) > state->reorder)
     bump (state, output);

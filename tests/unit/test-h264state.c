@@ -972,6 +972,38 @@ test_sps_size_out_of_range (void)
   ctx_clear (&ctx);
 }
 
+/* A DPB full of references (a broken stream: DPB 2, reorder 2, two
+ * references waiting) and a non-reference picture whose POC lies between
+ * theirs: the spec's bumping, which does not look at the current picture,
+ * output POC 8 before POC 6.  Output order stays POC order
+ * (tests/fuzz/regressions/h264/dpb-full-output-order.h264, found by
+ * fuzz-h264). */
+static void
+test_dpb_full_of_references_output_order (void)
+{
+  Ctx ctx;
+
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 2);
+  sps_vui (&ctx.sps, 2, 2);
+  g_assert_cmpint (
+      feed (&ctx, TRUE, 1, 0, 8, 8), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 1, 1, 4, 4), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  g_assert_cmpuint (ctx.out->len, ==, 0);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 0, 2, 6, 6), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  drain (&ctx);
+  g_assert_cmpuint (ctx.out->len, ==, 3);
+  g_assert_cmpuint (out_at (&ctx, 0), ==, 4);
+  g_assert_cmpuint (out_at (&ctx, 1), ==, 6);
+  g_assert_cmpuint (out_at (&ctx, 2), ==, 8);
+  /* The references stay; every picture is freed with the state. */
+  g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 2);
+  ctx_clear (&ctx);
+  g_assert_cmpuint (freed, ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -998,5 +1030,7 @@ main (int argc, char **argv)
   g_test_add_func ("/h264state/refused-and-dropped", test_refused_and_dropped);
   g_test_add_func (
       "/h264state/sps-size-out-of-range", test_sps_size_out_of_range);
+  g_test_add_func ("/h264state/dpb-full-of-references-output-order",
+      test_dpb_full_of_references_output_order);
   return g_test_run ();
 }
