@@ -50,8 +50,11 @@ for c in "${codecs[@]}"; do targets+=("fuzz-$c"); done
 meson compile -C "$build" "${targets[@]}" >"$probe/compile" 2>&1 ||
   { cat "$probe/compile"; echo "run-fuzz: build failed"; exit 1; }
 
-# Every sanitizer report is fatal; a leak is a finding too.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+# Every sanitizer report is fatal; a leak is a finding too.  Full stacks
+# on malloc: GStreamer's libraries have no frame pointers, and the
+# suppressions (leaks inside GStreamer's parsers) need their frames.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/tests/fuzz/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 for c in "${codecs[@]}"; do
