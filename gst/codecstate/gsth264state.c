@@ -718,8 +718,13 @@ has_mmco5 (const GstH264DecRefPicMarking *marking)
  * too small) would get its output order wrong.  So when @frame waits for
  * output and comes no later than the next picture waiting, @frame goes
  * out first: a non-reference picture straight out and gone (C.4.5.2
- * does that much), a reference one stays as a reference only.  A DPB of
- * references only overflows (the warning): a broken stream. */
+ * does that much), a reference one stays as a reference only.
+ *
+ * A DPB of references only is a broken stream (more references than
+ * max_num_ref_frames allows, e.g. long-term ones the sliding window does
+ * not touch, or an SPS announcing more than 16): the reference decoded
+ * first stops being one, so that the DPB never holds more than dpb_size
+ * frames, which is what the CAPTURE pool and the driver were promised. */
 static void
 store_frame (
     GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
@@ -737,9 +742,14 @@ store_frame (
       continue;
     }
     if (!next) {
-      GST_WARNING ("DPB overflow: %u references in a DPB of %u",
-          count_references (state), state->dpb_size);
-      break;
+      H264Frame *oldest = g_ptr_array_index (state->dpb, 0);
+
+      GST_WARNING ("DPB overflow: %u references in a DPB of %u, frame_num "
+                   "%u dropped",
+          count_references (state), state->dpb_size, oldest->frame_num);
+      oldest->short_term = oldest->long_term = FALSE;
+      remove_unused (state);
+      continue;
     }
     bump (state, output);
   }

@@ -1004,6 +1004,41 @@ test_dpb_full_of_references_output_order (void)
   g_assert_cmpuint (freed, ==, 3);
 }
 
+/* A long-term IDR in a DPB of 1, then a frame_num gap: the sliding
+ * window leaves long-term references alone, so the gap frame made two
+ * references in a DPB of one (tests/fuzz/regressions/h264/
+ * dpb-overflow-long-term.h264, found by fuzz-h264).  The DPB never holds
+ * more than its size: the reference decoded first goes. */
+static void
+test_dpb_overflow_long_term (void)
+{
+  Ctx ctx;
+  GstH264SliceHdr slice;
+
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 1);
+  sps_vui (&ctx.sps, 1, 0);
+  ctx.sps.gaps_in_frame_num_value_allowed_flag = 1;
+  slice_init (&ctx, &slice, 0, 0);
+  slice.dec_ref_pic_marking.long_term_reference_flag = 1;
+  g_assert_cmpint (
+      feed_slice (&ctx, TRUE, 1, &slice, 1), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  g_assert_cmpuint (ctx.plan.dpb_size, ==, 1);
+
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 0, 2, 4, 2), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  g_assert_cmpuint (ctx.plan.n_gap_frames, ==, 1);
+  g_assert_cmpuint (ctx.plan.n_dpb, <=, ctx.plan.dpb_size);
+  g_assert_cmpuint (ctx.plan.n_dpb, ==, 1);
+  g_assert_true (
+      ctx.plan.dpb[0].flags & GST_V4L2_ELASTIC_H264_DPB_NON_EXISTING);
+  g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), <=, 1);
+  drain (&ctx);
+  g_assert_cmpuint (ctx.out->len, ==, 2);
+  ctx_clear (&ctx);
+  g_assert_cmpuint (freed, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1032,5 +1067,7 @@ main (int argc, char **argv)
       "/h264state/sps-size-out-of-range", test_sps_size_out_of_range);
   g_test_add_func ("/h264state/dpb-full-of-references-output-order",
       test_dpb_full_of_references_output_order);
+  g_test_add_func (
+      "/h264state/dpb-overflow-long-term", test_dpb_overflow_long_term);
   return g_test_run ();
 }
