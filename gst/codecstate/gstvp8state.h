@@ -83,6 +83,9 @@ guint64 gst_v4l2_elastic_vp8_state_slot_id (
 guint gst_v4l2_elastic_vp8_state_distinct_pictures (
     const GstV4l2ElasticVp8State *state);
 
+gboolean gst_v4l2_elastic_vp8_frame_layout_valid (
+    const GstVp8FrameHdr *hdr, gsize frame_size);
+
 G_END_DECLS
 
 #endif /* __GST_VP8_STATE_H__ */

@@ -129,8 +129,11 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     FuzzPic *pic;
     guint i;
 
+    /* What the element must do: a header that does not parse and one
+     * whose layout does not fit the frame are the same corruption. */
     if (gst_vp8_parser_parse_frame_header (&parser, &hdr, frame, frame_size) !=
-        GST_VP8_PARSER_OK) {
+            GST_VP8_PARSER_OK ||
+        !gst_v4l2_elastic_vp8_frame_layout_valid (&hdr, frame_size)) {
       gst_v4l2_elastic_vp8_state_reset (&state);
       continue;
     }
