@@ -39,6 +39,8 @@ h264 intra-refresh 64 48 10 high speed-preset=fast intra-refresh=true \
   key-int-max=5 bframes=0
 h264 refs16 48 32 20 high speed-preset=slow ref=16 bframes=3 \
   key-int-max=20
+# What x264 never writes: POC type 1, adaptive marking, long-term refs.
+python3 "$here/h264-craft.py" "$out/h264"
 
 # VP8 and VP9 in IVF (avmux_ivf), the format the targets read.
 vpx() { # CODEC NAME WIDTH HEIGHT FRAMES ENCODER-PROPERTIES...
