@@ -445,6 +445,18 @@ gst_v4l2_elastic_h264_state_drain (
 
 /* ---- Picture order count (8.2.1) ---- */
 
+/* POC arithmetic is done in 64 bits and saturated to 32: the SPS and
+ * slice fields behind it are 32-bit each (offset_for_ref_frame,
+ * delta_pic_order_cnt...), so a broken stream overflows 32-bit sums
+ * (undefined behaviour in C).  A conforming stream keeps every POC in
+ * range (8.2.1), where this changes nothing; a broken one gets POCs that
+ * at least keep their order. */
+static gint32
+poc_clamp (gint64 value)
+{
+  return (gint32) CLAMP (value, G_MININT32, G_MAXINT32);
+}
+
 static void
 poc_type0 (GstV4l2ElasticH264State *state, const GstH264SliceHdr *slice,
     H264Current *cur)
@@ -456,14 +468,15 @@ poc_type0 (GstV4l2ElasticH264State *state, const GstH264SliceHdr *slice,
   gint32 prev_lsb = cur->idr ? 0 : (gint32) state->prev_poc_lsb;
 
   if (lsb < prev_lsb && prev_lsb - lsb >= max_lsb / 2)
-    cur->poc_msb = prev_msb + max_lsb;
+    cur->poc_msb = poc_clamp ((gint64) prev_msb + max_lsb);
   else if (lsb > prev_lsb && lsb - prev_lsb > max_lsb / 2)
-    cur->poc_msb = prev_msb - max_lsb;
+    cur->poc_msb = poc_clamp ((gint64) prev_msb - max_lsb);
   else
     cur->poc_msb = prev_msb;
   cur->poc_lsb = lsb;
-  cur->top_poc = cur->poc_msb + lsb;
-  cur->bottom_poc = cur->top_poc + slice->delta_pic_order_cnt_bottom;
+  cur->top_poc = poc_clamp ((gint64) cur->poc_msb + lsb);
+  cur->bottom_poc =
+      poc_clamp ((gint64) cur->top_poc + slice->delta_pic_order_cnt_bottom);
 }
 
 static gint32
@@ -473,7 +486,8 @@ frame_num_offset (
   if (idr)
     return 0;
   if (state->prev_frame_num > frame_num)
-    return state->prev_frame_num_offset + max_frame_num (&state->sps);
+    return poc_clamp (
+        (gint64) state->prev_frame_num_offset + max_frame_num (&state->sps));
   return state->prev_frame_num_offset;
 }
 
@@ -485,44 +499,45 @@ poc_type1 (const GstV4l2ElasticH264State *state, gboolean reference,
 {
   const GstH264SPS *sps = &state->sps;
   guint n = sps->num_ref_frames_in_pic_order_cnt_cycle;
-  gint32 abs_frame_num = 0, expected = 0;
+  gint64 abs_frame_num = 0, expected = 0;
   guint i;
 
   if (n != 0)
-    abs_frame_num = cur->frame_num_offset + cur->frame_num;
+    abs_frame_num = (gint64) cur->frame_num_offset + cur->frame_num;
   if (!reference && abs_frame_num > 0)
     abs_frame_num--;
 
   if (abs_frame_num > 0) {
-    gint32 cycle = (abs_frame_num - 1) / n;
+    /* At most 2^31 + 2^16 cycles of at most 2^31: fits 64 bits. */
+    gint64 cycle = (abs_frame_num - 1) / n;
     guint in_cycle = (abs_frame_num - 1) % n;
-    gint32 per_cycle = 0;
+    gint64 per_cycle = 0;
 
     for (i = 0; i < n; i++)
       per_cycle += sps->offset_for_ref_frame[i];
-    expected = cycle * per_cycle;
+    expected = cycle * poc_clamp (per_cycle);
     for (i = 0; i <= in_cycle; i++)
       expected += sps->offset_for_ref_frame[i];
   }
   if (!reference)
     expected += sps->offset_for_non_ref_pic;
 
-  cur->top_poc = expected + delta[0];
-  cur->bottom_poc =
-      cur->top_poc + sps->offset_for_top_to_bottom_field + delta[1];
+  cur->top_poc = poc_clamp (expected + delta[0]);
+  cur->bottom_poc = poc_clamp (
+      (gint64) cur->top_poc + sps->offset_for_top_to_bottom_field + delta[1]);
 }
 
 static void
 poc_type2 (gboolean reference, H264Current *cur)
 {
-  gint32 temp = 0;
+  gint64 temp = 0;
 
   if (!cur->idr) {
-    temp = 2 * (cur->frame_num_offset + (gint32) cur->frame_num);
+    temp = 2 * ((gint64) cur->frame_num_offset + cur->frame_num);
     if (!reference)
       temp--;
   }
-  cur->top_poc = cur->bottom_poc = temp;
+  cur->top_poc = cur->bottom_poc = poc_clamp (temp);
 }
 
 static void
@@ -1040,8 +1055,8 @@ mark_references (
       gint32 temp = MIN (cur->top_poc, cur->bottom_poc);
 
       flush_dpb (state, marking->no_output_of_prior_pics_flag, output);
-      cur->top_poc -= temp;
-      cur->bottom_poc -= temp;
+      cur->top_poc = poc_clamp ((gint64) cur->top_poc - temp);
+      cur->bottom_poc = poc_clamp ((gint64) cur->bottom_poc - temp);
       cur->frame_num = 0;
     }
     /* A broken stream may still overflow max_num_ref_frames. */

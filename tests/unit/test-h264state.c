@@ -1039,6 +1039,54 @@ test_dpb_overflow_long_term (void)
   g_assert_cmpuint (freed, ==, 2);
 }
 
+/* POCs from 32-bit fields whose sums overflow 32 bits (undefined
+ * behaviour before, found by UndefinedBehaviorSanitizer in fuzz-h264 on
+ * tests/fuzz/regressions/h264/poc-type1-overflow.h264 and
+ * poc-type0-overflow.h264): they saturate, so they keep their order. */
+static void
+test_poc_overflow (void)
+{
+  Ctx ctx;
+  GstH264SliceHdr slice;
+
+  /* Type 1: a cycle of two offsets of 2^31 - 1. */
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 1, 2);
+  ctx.sps.num_ref_frames_in_pic_order_cnt_cycle = 2;
+  ctx.sps.offset_for_ref_frame[0] = G_MAXINT32;
+  ctx.sps.offset_for_ref_frame[1] = G_MAXINT32;
+  ctx.sps.offset_for_top_to_bottom_field = G_MAXINT32;
+  slice_init (&ctx, &slice, 0, 0);
+  feed_slice (&ctx, TRUE, 1, &slice, 0);
+  g_assert_cmpint (ctx.plan.bottom_field_order_cnt, ==, G_MAXINT32);
+  slice_init (&ctx, &slice, 1, 0);
+  slice.delta_pic_order_cnt[0] = G_MAXINT32;
+  feed_slice (&ctx, FALSE, 1, &slice, 1);
+  g_assert_cmpint (ctx.plan.top_field_order_cnt, ==, G_MAXINT32);
+  /* absFrameNum 3: one cycle (2^32 - 2) and one more offset. */
+  slice_init (&ctx, &slice, 2, 0);
+  feed_slice (&ctx, FALSE, 1, &slice, 2);
+  slice_init (&ctx, &slice, 3, 0);
+  feed_slice (&ctx, FALSE, 1, &slice, 3);
+  g_assert_cmpint (ctx.plan.top_field_order_cnt, ==, G_MAXINT32);
+  g_assert_cmpint (ctx.plan.pic_order_cnt, ==, G_MAXINT32);
+  ctx_clear (&ctx);
+
+  /* Type 0: delta_pic_order_cnt_bottom of -(2^31 - 1) below a negative
+   * top. */
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 2);
+  slice_init (&ctx, &slice, 0, 0);
+  feed_slice (&ctx, TRUE, 1, &slice, 0);
+  slice_init (&ctx, &slice, 1, 14); /* POC -2 */
+  slice.delta_pic_order_cnt_bottom = -G_MAXINT32;
+  feed_slice (&ctx, FALSE, 1, &slice, 1);
+  g_assert_cmpint (ctx.plan.top_field_order_cnt, ==, -2);
+  g_assert_cmpint (ctx.plan.bottom_field_order_cnt, ==, G_MININT32);
+  g_assert_cmpint (ctx.plan.pic_order_cnt, ==, G_MININT32);
+  ctx_clear (&ctx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1069,5 +1117,6 @@ main (int argc, char **argv)
       test_dpb_full_of_references_output_order);
   g_test_add_func (
       "/h264state/dpb-overflow-long-term", test_dpb_overflow_long_term);
+  g_test_add_func ("/h264state/poc-overflow", test_poc_overflow);
   return g_test_run ();
 }
