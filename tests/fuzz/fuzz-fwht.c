@@ -60,6 +60,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   guint64 last_decoded = 0;
   gsize pos = 0;
 
+  data = fuzz_guarded_copy (data, size);
   fuzz_pics_begin ();
   gst_v4l2_elastic_fwht_state_init (&state, fuzz_pic_unref);
 

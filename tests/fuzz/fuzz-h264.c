@@ -54,6 +54,10 @@ typedef struct
   GstH264SliceHdr first_slice;
   gboolean has_p, has_b;
   gsize bitstream_size;
+  /* The sequence of the last decoded picture (what the pool was set up
+   * for): a plan that differs must say new_sequence. */
+  gboolean have_sequence;
+  GstV4l2ElasticH264PicturePlan sequence;
 } Ctx;
 
 /* ---- the controls, as the element fills them ---- */
@@ -280,6 +284,22 @@ check_plan (
   }
 }
 
+/* What the CAPTURE pool depends on (gsth264state.h, new_sequence). */
+static gboolean
+same_sequence (const GstV4l2ElasticH264PicturePlan *a,
+    const GstV4l2ElasticH264PicturePlan *b)
+{
+  return a->width == b->width && a->height == b->height &&
+      a->visible_x == b->visible_x && a->visible_y == b->visible_y &&
+      a->visible_width == b->visible_width &&
+      a->visible_height == b->visible_height &&
+      a->bit_depth_luma == b->bit_depth_luma &&
+      a->bit_depth_chroma == b->bit_depth_chroma &&
+      a->chroma_format_idc == b->chroma_format_idc &&
+      a->frame_mbs_only == b->frame_mbs_only && a->dpb_size == b->dpb_size &&
+      a->reorder == b->reorder;
+}
+
 static gboolean
 has_mmco5 (const GstH264SliceHdr *slice)
 {
@@ -334,6 +354,12 @@ finish_access_unit (Ctx *ctx)
         plan.frame_num, plan.pic_order_cnt, plan.n_dpb, plan.dpb_size,
         plan.reorder);
   check_plan (&plan, slice);
+  FUZZ_CHECK (plan.new_sequence ||
+          (ctx->have_sequence && same_sequence (&ctx->sequence, &plan)),
+      "the sequence changed (%ux%u DPB %u) without new_sequence", plan.width,
+      plan.height, plan.dpb_size);
+  ctx->sequence = plan;
+  ctx->have_sequence = TRUE;
 
   fill_sps (&sps_ctrl, slice->pps->sequence);
   fill_pps (&pps_ctrl, slice->pps);
@@ -371,6 +397,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   if (size > G_MAXUINT)
     return 0;
   verbose = g_getenv ("FUZZ_VERBOSE") != NULL;
+  data = fuzz_guarded_copy (data, size);
   fuzz_pics_begin ();
   ctx.parser = gst_h264_nal_parser_new ();
   ctx.state = gst_v4l2_elastic_h264_state_new (fuzz_pic_ref, fuzz_pic_unref);

@@ -129,6 +129,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     FuzzPic *pic;
     guint i;
 
+    frame = fuzz_guarded_copy (frame, frame_size);
     /* What the element must do: a header that does not parse and one
      * whose layout does not fit the frame are the same corruption. */
     if (gst_vp8_parser_parse_frame_header (&parser, &hdr, frame, frame_size) !=
@@ -145,6 +146,10 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     FUZZ_CHECK (plan.width >= 1 && plan.width <= FUZZ_MAX_DIMENSION &&
             plan.height >= 1 && plan.height <= FUZZ_MAX_DIMENSION,
         "size %ux%u", plan.width, plan.height);
+    FUZZ_CHECK (plan.new_sequence ||
+            (plan.width == key_width && plan.height == key_height),
+        "%ux%u after %ux%u without new_sequence", plan.width, plan.height,
+        key_width, key_height);
     if (plan.key_frame) {
       key_width = plan.width;
       key_height = plan.height;
