@@ -72,6 +72,37 @@ single:
   return TRUE;
 }
 
+/* No uncompressed header is longer than this (all of its fields, every
+ * optional one present, take about 600 bits), and GstVp9Parser 1.22
+ * reads at most 7 bytes behind the end of a frame that ends inside its
+ * header: a frame shorter than SHORT_FRAME is parsed from a zero-padded
+ * copy, a longer one where it is. */
+#define SHORT_FRAME 256
+#define SHORT_FRAME_PADDING 64
+
+/**
+ * gst_v4l2_elastic_vp9_parse_frame_header:
+ *
+ * gst_vp9_parser_parse_frame_header() on one frame (not a superframe),
+ * never reading outside @data.  GstVp9Parser 1.22 reads up to 7 bytes
+ * past the end of a frame that ends inside its uncompressed header
+ * (found by tests/fuzz/fuzz-vp9: a 33-byte key frame; the bytes behind a
+ * mapped GstBuffer may be unmapped memory).
+ */
+GstVp9ParserResult
+gst_v4l2_elastic_vp9_parse_frame_header (
+    GstVp9Parser *parser, GstVp9FrameHdr *hdr, const guint8 *data, gsize size)
+{
+  guint8 copy[SHORT_FRAME + SHORT_FRAME_PADDING];
+
+  if (size >= SHORT_FRAME)
+    return gst_vp9_parser_parse_frame_header (parser, hdr, data, size);
+  memset (copy, 0, sizeof (copy));
+  if (size > 0)
+    memcpy (copy, data, size);
+  return gst_vp9_parser_parse_frame_header (parser, hdr, copy, size);
+}
+
 /* setup_past_independence (7.2): loop filter deltas back to their
  * defaults, segmentation features cleared. */
 static void

@@ -106,10 +106,21 @@ check_persistent (const GstV4l2ElasticVp9Persistent *ps)
 
 /* One frame of a packet; FALSE when the element would drop the rest of
  * the packet. */
+/* The size, depth and subsampling of the last decoded frame (what the
+ * pool was set up for). */
+typedef struct
+{
+  guint width, height, bit_depth;
+  gint subsampling_x, subsampling_y;
+} Sequence;
+
+static Sequence last;
+
 static gboolean
 handle_frame (GstV4l2ElasticVp9State *state, GstVp9Parser *parser,
     const guint8 *frame, gsize frame_size)
 {
+  Sequence now;
   GstVp9FrameHdr hdr;
   GstV4l2ElasticVp9FramePlan plan;
   GstV4l2ElasticVp9CompressedHeader chdr;
@@ -118,8 +129,9 @@ handle_frame (GstV4l2ElasticVp9State *state, GstVp9Parser *parser,
   FuzzPic *pic;
   guint i, n;
 
-  if (gst_vp9_parser_parse_frame_header (parser, &hdr, frame, frame_size) !=
-      GST_VP9_PARSER_OK) {
+  frame = fuzz_guarded_copy (frame, frame_size);
+  if (gst_v4l2_elastic_vp9_parse_frame_header (
+          parser, &hdr, frame, frame_size) != GST_VP9_PARSER_OK) {
     gst_v4l2_elastic_vp9_state_reset (state);
     return FALSE;
   }
@@ -143,6 +155,17 @@ handle_frame (GstV4l2ElasticVp9State *state, GstVp9Parser *parser,
       "plan %ux%u, header %ux%u", plan.width, plan.height, hdr.width,
       hdr.height);
   check_persistent (&plan.persistent);
+  now.width = plan.width;
+  now.height = plan.height;
+  now.bit_depth = parser->bit_depth;
+  now.subsampling_x = parser->subsampling_x;
+  now.subsampling_y = parser->subsampling_y;
+  FUZZ_CHECK (plan.new_sequence || memcmp (&now, &last, sizeof (now)) == 0,
+      "%ux%u %u-bit after %ux%u %u-bit without new_sequence", now.width,
+      now.height, now.bit_depth, last.width, last.height, last.bit_depth);
+  FUZZ_CHECK (
+      !plan.resize || (!plan.intra || hdr.intra_only), "resize on a key frame");
+  last = now;
   if (plan.intra) {
     for (i = 0; i < GST_VP9_REFS_PER_FRAME; i++)
       FUZZ_CHECK (plan.ref_id[i] == 0, "intra frame names reference %u", i);
@@ -212,6 +235,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   gsize packet_size;
 
   fuzz_pics_begin ();
+  memset (&last, 0, sizeof (last));
   gst_v4l2_elastic_vp9_state_init (&state, fuzz_pic_unref);
   parser = gst_vp9_parser_new ();
   fuzz_ivf_init (&ivf, data, size);

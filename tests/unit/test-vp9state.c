@@ -9,6 +9,8 @@
  */
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <gst/gst.h>
 
@@ -340,6 +342,41 @@ test_size_out_of_range (void)
   gst_v4l2_elastic_vp9_state_reset (&s);
 }
 
+/* GstVp9Parser 1.22 reads up to 7 bytes past a frame that ends inside
+ * its uncompressed header; gst_v4l2_elastic_vp9_parse_frame_header()
+ * does not.  The frame (of tests/fuzz/regressions/vp9/
+ * truncated-header-overread.ivf, found by fuzz-vp9) is put right before
+ * an inaccessible page: reading past it is a SIGSEGV. */
+static void
+test_parse_truncated_header (void)
+{
+  static const guint8 frame[] = { 0x82, 0x49, 0x83, 0x42, 0x20, 0x03, 0xf0,
+    0x02, 0xf6, 0x06, 0x34, 0x24, 0x1c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xb8, 0x32 };
+  long page = sysconf (_SC_PAGESIZE);
+  guint8 *area = mmap (NULL, 2 * page, PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  guint8 *data = area + page - sizeof (frame);
+  GstVp9Parser *parser = gst_vp9_parser_new ();
+  GstVp9FrameHdr hdr;
+  gsize n;
+
+  g_assert_true (area != MAP_FAILED);
+  g_assert_cmpint (mprotect (area + page, page, PROT_NONE), ==, 0);
+  memcpy (data, frame, sizeof (frame));
+  g_assert_cmpint (gst_v4l2_elastic_vp9_parse_frame_header (
+                       parser, &hdr, data, sizeof (frame)),
+      !=, GST_VP9_PARSER_OK);
+  /* Every shorter cut of it too. */
+  for (n = 0; n < sizeof (frame); n++) {
+    memmove (area + page - n, frame, n);
+    gst_v4l2_elastic_vp9_parse_frame_header (parser, &hdr, area + page - n, n);
+  }
+  gst_vp9_parser_free (parser);
+  munmap (area, 2 * page);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -350,5 +387,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vp9state/persistent", test_persistent);
   g_test_add_func ("/vp9state/parse-show-existing", test_parse_show_existing);
   g_test_add_func ("/vp9state/size-out-of-range", test_size_out_of_range);
+  g_test_add_func (
+      "/vp9state/parse-truncated-header", test_parse_truncated_header);
   return g_test_run ();
 }
