@@ -10,6 +10,7 @@
 #endif
 
 #include "gstfwhtstate.h"
+#include "gstcodeclimits.h"
 
 #include <string.h>
 
@@ -22,7 +23,7 @@ static const guint8 fwht_magic[8] = { 0x4f, 0x4f, 0x4f, 0x4f, 0xff, 0xff, 0xff,
 /* The largest frame vicodec handles is 4096x2160 4:4:4 with alpha,
  * uncompressed: anything bigger is a corrupt size field. */
 #define FWHT_MAX_PAYLOAD (4096u * 2160u * 4u + 4096u)
-#define FWHT_MAX_DIMENSION 16384u
+#define FWHT_MAX_DIMENSION GST_V4L2_ELASTIC_MAX_DIMENSION
 
 /**
  * gst_v4l2_elastic_fwht_find_sync:

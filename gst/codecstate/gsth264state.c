@@ -17,6 +17,7 @@
 #endif
 
 #include "gsth264state.h"
+#include "gstcodeclimits.h"
 
 #include <string.h>
 
@@ -365,9 +366,9 @@ output_frame (
   }
 }
 
-/* Outputs the frame with the smallest POC that waits for output. */
-static gboolean
-bump (GstV4l2ElasticH264State *state, GPtrArray *output)
+/* The frame with the smallest POC that waits for output, or NULL. */
+static H264Frame *
+next_output (GstV4l2ElasticH264State *state)
 {
   H264Frame *best = NULL;
   guint i;
@@ -379,6 +380,15 @@ bump (GstV4l2ElasticH264State *state, GPtrArray *output)
         (!best || frame_poc (frame) < frame_poc (best)))
       best = frame;
   }
+  return best;
+}
+
+/* Outputs the frame with the smallest POC that waits for output. */
+static gboolean
+bump (GstV4l2ElasticH264State *state, GPtrArray *output)
+{
+  H264Frame *best = next_output (state);
+
   if (!best)
     return FALSE;
   GST_LOG ("output POC %d id %" G_GUINT64_FORMAT, frame_poc (best), best->id);
@@ -396,16 +406,6 @@ waiting_for_output (const GstV4l2ElasticH264State *state)
     if (((H264Frame *) g_ptr_array_index (state->dpb, i))->needed_for_output)
       n++;
   return n;
-}
-
-/* Bumps until a frame buffer is free; FALSE if only references remain. */
-static gboolean
-make_room (GstV4l2ElasticH264State *state, GPtrArray *output)
-{
-  while (state->dpb->len >= state->dpb_size)
-    if (!bump (state, output))
-      return FALSE;
-  return TRUE;
 }
 
 /* Empties the DPB: outputs everything (or, with no_output_of_prior_pics,
@@ -445,6 +445,18 @@ gst_v4l2_elastic_h264_state_drain (
 
 /* ---- Picture order count (8.2.1) ---- */
 
+/* POC arithmetic is done in 64 bits and saturated to 32: the SPS and
+ * slice fields behind it are 32-bit each (offset_for_ref_frame,
+ * delta_pic_order_cnt...), so a broken stream overflows 32-bit sums
+ * (undefined behaviour in C).  A conforming stream keeps every POC in
+ * range (8.2.1), where this changes nothing; a broken one gets POCs that
+ * at least keep their order. */
+static gint32
+poc_clamp (gint64 value)
+{
+  return (gint32) CLAMP (value, G_MININT32, G_MAXINT32);
+}
+
 static void
 poc_type0 (GstV4l2ElasticH264State *state, const GstH264SliceHdr *slice,
     H264Current *cur)
@@ -456,14 +468,15 @@ poc_type0 (GstV4l2ElasticH264State *state, const GstH264SliceHdr *slice,
   gint32 prev_lsb = cur->idr ? 0 : (gint32) state->prev_poc_lsb;
 
   if (lsb < prev_lsb && prev_lsb - lsb >= max_lsb / 2)
-    cur->poc_msb = prev_msb + max_lsb;
+    cur->poc_msb = poc_clamp ((gint64) prev_msb + max_lsb);
   else if (lsb > prev_lsb && lsb - prev_lsb > max_lsb / 2)
-    cur->poc_msb = prev_msb - max_lsb;
+    cur->poc_msb = poc_clamp ((gint64) prev_msb - max_lsb);
   else
     cur->poc_msb = prev_msb;
   cur->poc_lsb = lsb;
-  cur->top_poc = cur->poc_msb + lsb;
-  cur->bottom_poc = cur->top_poc + slice->delta_pic_order_cnt_bottom;
+  cur->top_poc = poc_clamp ((gint64) cur->poc_msb + lsb);
+  cur->bottom_poc =
+      poc_clamp ((gint64) cur->top_poc + slice->delta_pic_order_cnt_bottom);
 }
 
 static gint32
@@ -473,7 +486,8 @@ frame_num_offset (
   if (idr)
     return 0;
   if (state->prev_frame_num > frame_num)
-    return state->prev_frame_num_offset + max_frame_num (&state->sps);
+    return poc_clamp (
+        (gint64) state->prev_frame_num_offset + max_frame_num (&state->sps));
   return state->prev_frame_num_offset;
 }
 
@@ -485,44 +499,45 @@ poc_type1 (const GstV4l2ElasticH264State *state, gboolean reference,
 {
   const GstH264SPS *sps = &state->sps;
   guint n = sps->num_ref_frames_in_pic_order_cnt_cycle;
-  gint32 abs_frame_num = 0, expected = 0;
+  gint64 abs_frame_num = 0, expected = 0;
   guint i;
 
   if (n != 0)
-    abs_frame_num = cur->frame_num_offset + cur->frame_num;
+    abs_frame_num = (gint64) cur->frame_num_offset + cur->frame_num;
   if (!reference && abs_frame_num > 0)
     abs_frame_num--;
 
   if (abs_frame_num > 0) {
-    gint32 cycle = (abs_frame_num - 1) / n;
+    /* At most 2^31 + 2^16 cycles of at most 2^31: fits 64 bits. */
+    gint64 cycle = (abs_frame_num - 1) / n;
     guint in_cycle = (abs_frame_num - 1) % n;
-    gint32 per_cycle = 0;
+    gint64 per_cycle = 0;
 
     for (i = 0; i < n; i++)
       per_cycle += sps->offset_for_ref_frame[i];
-    expected = cycle * per_cycle;
+    expected = cycle * poc_clamp (per_cycle);
     for (i = 0; i <= in_cycle; i++)
       expected += sps->offset_for_ref_frame[i];
   }
   if (!reference)
     expected += sps->offset_for_non_ref_pic;
 
-  cur->top_poc = expected + delta[0];
-  cur->bottom_poc =
-      cur->top_poc + sps->offset_for_top_to_bottom_field + delta[1];
+  cur->top_poc = poc_clamp (expected + delta[0]);
+  cur->bottom_poc = poc_clamp (
+      (gint64) cur->top_poc + sps->offset_for_top_to_bottom_field + delta[1]);
 }
 
 static void
 poc_type2 (gboolean reference, H264Current *cur)
 {
-  gint32 temp = 0;
+  gint64 temp = 0;
 
   if (!cur->idr) {
-    temp = 2 * (cur->frame_num_offset + (gint32) cur->frame_num);
+    temp = 2 * ((gint64) cur->frame_num_offset + cur->frame_num);
     if (!reference)
       temp--;
   }
-  cur->top_poc = cur->bottom_poc = temp;
+  cur->top_poc = cur->bottom_poc = poc_clamp (temp);
 }
 
 static void
@@ -711,13 +726,48 @@ has_mmco5 (const GstH264DecRefPicMarking *marking)
 
 /* ---- Frame insertion (C.4.4, C.4.5) ---- */
 
+/* C.4.5.1, C.4.5.2: bumps until a frame buffer is free for @frame, then
+ * stores it.  The spec's bumping looks at the DPB only, without @frame:
+ * for a conforming stream that never outputs a picture after one with a
+ * larger POC, but a broken one (a DPB full of references, a reorder depth
+ * too small) would get its output order wrong.  So when @frame waits for
+ * output and comes no later than the next picture waiting, @frame goes
+ * out first: a non-reference picture straight out and gone (C.4.5.2
+ * does that much), a reference one stays as a reference only.
+ *
+ * A DPB of references only is a broken stream (more references than
+ * max_num_ref_frames allows, e.g. long-term ones the sliding window does
+ * not touch, or an SPS announcing more than 16): the reference decoded
+ * first stops being one, so that the DPB never holds more than dpb_size
+ * frames, which is what the CAPTURE pool and the driver were promised. */
 static void
 store_frame (
     GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
 {
-  if (!make_room (state, output))
-    GST_WARNING ("DPB overflow: %u references in a DPB of %u",
-        count_references (state), state->dpb_size);
+  while (state->dpb->len >= state->dpb_size) {
+    H264Frame *next = next_output (state);
+
+    if (frame->needed_for_output &&
+        (!next || frame_poc (frame) <= frame_poc (next))) {
+      output_frame (state, frame, output);
+      if (!frame_is_reference (frame)) {
+        h264_frame_free (state, frame);
+        return;
+      }
+      continue;
+    }
+    if (!next) {
+      H264Frame *oldest = g_ptr_array_index (state->dpb, 0);
+
+      GST_WARNING ("DPB overflow: %u references in a DPB of %u, frame_num "
+                   "%u dropped",
+          count_references (state), state->dpb_size, oldest->frame_num);
+      oldest->short_term = oldest->long_term = FALSE;
+      remove_unused (state);
+      continue;
+    }
+    bump (state, output);
+  }
   g_ptr_array_add (state->dpb, frame);
 }
 
@@ -853,6 +903,27 @@ drop (GstV4l2ElasticH264PicturePlan *plan, GstV4l2ElasticH264DropReason reason)
   return GST_V4L2_ELASTIC_H264_DROP;
 }
 
+/* What the rest of the state computes with, in range: the picture size
+ * (gstcodeclimits.h; pic_width_in_mbs_minus1 + 1 can wrap to 0 and
+ * PicWidthInMbs * FrameHeightInMbs to 0, a division by zero in
+ * sequence_dpb_size()), and the syntax ranges of 7.4.2.1.1 behind
+ * shifts.  NULL, or why not. */
+static const gchar *
+sps_out_of_range (const GstH264SPS *sps)
+{
+  guint64 width = ((guint64) sps->pic_width_in_mbs_minus1 + 1) * 16;
+  guint64 height = ((guint64) sps->pic_height_in_map_units_minus1 + 1) *
+      (2 - !!sps->frame_mbs_only_flag) * 16;
+
+  if (width > GST_V4L2_ELASTIC_MAX_DIMENSION ||
+      height > GST_V4L2_ELASTIC_MAX_DIMENSION)
+    return "SPS picture size out of range (more than 16384 pixels)";
+  if (sps->log2_max_frame_num_minus4 > 12 ||
+      sps->log2_max_pic_order_cnt_lsb_minus4 > 12)
+    return "SPS field out of its syntax range";
+  return NULL;
+}
+
 /* Activates the SPS of an IDR; returns whether the sequence changed. */
 static gboolean
 activate_sps (GstV4l2ElasticH264State *state, const GstH264SPS *sps)
@@ -893,6 +964,7 @@ gst_v4l2_elastic_h264_state_begin_picture (GstV4l2ElasticH264State *state,
   const GstH264SPS *sps;
   H264Current *cur = &state->cur;
   gboolean idr = nalu->type == GST_H264_NAL_SLICE_IDR;
+  const gchar *message;
 
   memset (plan, 0, sizeof (*plan));
   memset (cur, 0, sizeof (*cur));
@@ -902,6 +974,8 @@ gst_v4l2_elastic_h264_state_begin_picture (GstV4l2ElasticH264State *state,
   if (!slice->pps || !slice->pps->sequence)
     return refuse (plan, "slice without a PPS or SPS");
   sps = slice->pps->sequence;
+  if ((message = sps_out_of_range (sps)))
+    return refuse (plan, message);
   if (slice->field_pic_flag)
     return refuse_unsupported (plan, "field pictures (PAFF) are not supported");
   if (slice->redundant_pic_cnt > 0)
@@ -981,8 +1055,8 @@ mark_references (
       gint32 temp = MIN (cur->top_poc, cur->bottom_poc);
 
       flush_dpb (state, marking->no_output_of_prior_pics_flag, output);
-      cur->top_poc -= temp;
-      cur->bottom_poc -= temp;
+      cur->top_poc = poc_clamp ((gint64) cur->top_poc - temp);
+      cur->bottom_poc = poc_clamp ((gint64) cur->bottom_poc - temp);
       cur->frame_num = 0;
     }
     /* A broken stream may still overflow max_num_ref_frames. */
@@ -1016,32 +1090,6 @@ update_prev (GstV4l2ElasticH264State *state, gboolean mmco5)
     state->prev_poc_msb = cur->poc_msb;
     state->prev_poc_lsb = cur->poc_lsb;
   }
-}
-
-/* C.4.5.2: a non-reference picture with a smaller POC than everything
- * waiting goes straight out when the DPB is full. */
-static void
-store_non_reference (
-    GstV4l2ElasticH264State *state, H264Frame *frame, GPtrArray *output)
-{
-  guint i;
-
-  if (state->dpb->len >= state->dpb_size) {
-    gboolean smallest = TRUE;
-
-    for (i = 0; i < state->dpb->len; i++) {
-      H264Frame *other = g_ptr_array_index (state->dpb, i);
-
-      if (other->needed_for_output && frame_poc (other) < frame_poc (frame))
-        smallest = FALSE;
-    }
-    if (smallest) {
-      output_frame (state, frame, output);
-      h264_frame_free (state, frame);
-      return;
-    }
-  }
-  store_frame (state, frame, output);
 }
 
 /**
@@ -1079,10 +1127,7 @@ gst_v4l2_elastic_h264_state_end_picture (GstV4l2ElasticH264State *state,
   frame->bottom_poc = cur->bottom_poc;
   update_prev (state, mmco5);
 
-  if (cur->reference)
-    store_frame (state, frame, output);
-  else
-    store_non_reference (state, frame, output);
+  store_frame (state, frame, output);
 
   while (waiting_for_output (state) > state->reorder)
     bump (state, output);

@@ -51,7 +51,9 @@ typedef enum
   GST_V4L2_ELASTIC_H264_DECODE,
   GST_V4L2_ELASTIC_H264_DROP,  /* skip this picture, the stream goes on (see
                                   reason) */
-  GST_V4L2_ELASTIC_H264_ERROR, /* unsupported or broken: see plan->message */
+  GST_V4L2_ELASTIC_H264_ERROR, /* unsupported or broken (e.g. an SPS size
+                                  beyond GST_V4L2_ELASTIC_MAX_DIMENSION):
+                                  see plan->message */
 } GstV4l2ElasticH264Decision;
 
 typedef enum

@@ -10,6 +10,7 @@
 #endif
 
 #include "gstvp8state.h"
+#include "gstcodeclimits.h"
 
 #include <string.h>
 
@@ -55,6 +56,18 @@ gst_v4l2_elastic_vp8_state_begin_frame (GstV4l2ElasticVp8State *state,
   plan->key_frame = hdr->key_frame != 0;
 
   if (plan->key_frame) {
+    /* The size is 14 bits: 0 is the one out of range
+     * (gstcodeclimits.h).  Such a key frame cannot be decoded, and what
+     * it should have refreshed must not be predicted from either. */
+    if (hdr->width == 0 || hdr->height == 0 ||
+        hdr->width > GST_V4L2_ELASTIC_MAX_DIMENSION ||
+        hdr->height > GST_V4L2_ELASTIC_MAX_DIMENSION) {
+      GST_WARNING ("key frame of size %ux%u: dropped, waiting for the next "
+                   "key frame",
+          hdr->width, hdr->height);
+      gst_v4l2_elastic_vp8_state_reset (state);
+      return GST_V4L2_ELASTIC_VP8_DROP;
+    }
     /* Only key frames code the size: a new one starts a new sequence. */
     plan->new_sequence = !state->have_sequence || state->width != hdr->width ||
         state->height != hdr->height;
@@ -163,4 +176,48 @@ gst_v4l2_elastic_vp8_state_distinct_pictures (
 {
   return gst_v4l2_elastic_slot_picture_count_distinct (
       state->slots, GST_V4L2_ELASTIC_VP8_N_REFS);
+}
+
+/**
+ * gst_v4l2_elastic_vp8_frame_layout_valid:
+ * @hdr: the frame's header as GstVp8Parser parsed it
+ * @frame_size: the bytes of the frame (the buffer the driver gets)
+ *
+ * Whether the layout the V4L2 frame control describes lies inside the
+ * frame (RFC 6386, 9.1 and 9.5): the frame tag (3 bytes; 10 on key
+ * frames, with the start code and the size), the first partition, the
+ * header bits the parser read inside that partition, the 3-byte sizes of
+ * the DCT partitions but the last, and the DCT partitions.  GstVp8Parser
+ * 1.22 reads a header longer than first_part_size declares without
+ * complaint (the boolean decoder goes on into the bytes behind it):
+ * V4L2_CID_STATELESS_VP8_FRAME would then send first_part_header_bits
+ * beyond the first partition, and a driver would read past it.  A frame
+ * for which this is FALSE is corrupt: drop it like one whose header does
+ * not parse.
+ */
+gboolean
+gst_v4l2_elastic_vp8_frame_layout_valid (
+    const GstVp8FrameHdr *hdr, gsize frame_size)
+{
+  guint64 first = (hdr->key_frame ? 10 : 3) + (guint64) hdr->first_part_size;
+  guint n = 1u << hdr->log2_nbr_of_dct_partitions;
+  guint64 end = first + 3 * (guint64) (n - 1);
+  guint i;
+
+  if (hdr->log2_nbr_of_dct_partitions > 3 || first > frame_size ||
+      hdr->header_size > 8 * (guint64) hdr->first_part_size) {
+    GST_DEBUG ("first partition of %u bytes (header %u bits) does not fit "
+               "a frame of %" G_GSIZE_FORMAT " bytes",
+        hdr->first_part_size, hdr->header_size, frame_size);
+    return FALSE;
+  }
+  for (i = 0; i < n; i++)
+    end += hdr->partition_size[i];
+  if (end > frame_size) {
+    GST_DEBUG ("%u DCT partitions end at %" G_GUINT64_FORMAT
+               " of %" G_GSIZE_FORMAT " bytes",
+        n, end, frame_size);
+    return FALSE;
+  }
+  return TRUE;
 }

@@ -51,7 +51,9 @@ typedef struct
 typedef enum
 {
   GST_V4L2_ELASTIC_VP8_DECODE,
-  GST_V4L2_ELASTIC_VP8_DROP, /* inter frame before any key frame */
+  GST_V4L2_ELASTIC_VP8_DROP, /* inter frame before any key frame, or a
+                                key frame of a size out of range (the
+                                state is reset) */
 } GstV4l2ElasticVp8Decision;
 
 typedef struct
@@ -80,6 +82,9 @@ guint64 gst_v4l2_elastic_vp8_state_slot_id (
     const GstV4l2ElasticVp8State *state, GstV4l2ElasticVp8Ref ref);
 guint gst_v4l2_elastic_vp8_state_distinct_pictures (
     const GstV4l2ElasticVp8State *state);
+
+gboolean gst_v4l2_elastic_vp8_frame_layout_valid (
+    const GstVp8FrameHdr *hdr, gsize frame_size);
 
 G_END_DECLS
 

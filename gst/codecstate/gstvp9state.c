@@ -10,6 +10,7 @@
 #endif
 
 #include "gstvp9state.h"
+#include "gstcodeclimits.h"
 
 #include <string.h>
 
@@ -69,6 +70,37 @@ single:
   frames->offset[0] = 0;
   frames->size[0] = size;
   return TRUE;
+}
+
+/* No uncompressed header is longer than this (all of its fields, every
+ * optional one present, take about 600 bits), and GstVp9Parser 1.22
+ * reads at most 7 bytes behind the end of a frame that ends inside its
+ * header: a frame shorter than SHORT_FRAME is parsed from a zero-padded
+ * copy, a longer one where it is. */
+#define SHORT_FRAME 256
+#define SHORT_FRAME_PADDING 64
+
+/**
+ * gst_v4l2_elastic_vp9_parse_frame_header:
+ *
+ * gst_vp9_parser_parse_frame_header() on one frame (not a superframe),
+ * never reading outside @data.  GstVp9Parser 1.22 reads up to 7 bytes
+ * past the end of a frame that ends inside its uncompressed header
+ * (found by tests/fuzz/fuzz-vp9: a 33-byte key frame; the bytes behind a
+ * mapped GstBuffer may be unmapped memory).
+ */
+GstVp9ParserResult
+gst_v4l2_elastic_vp9_parse_frame_header (
+    GstVp9Parser *parser, GstVp9FrameHdr *hdr, const guint8 *data, gsize size)
+{
+  guint8 copy[SHORT_FRAME + SHORT_FRAME_PADDING];
+
+  if (size >= SHORT_FRAME)
+    return gst_vp9_parser_parse_frame_header (parser, hdr, data, size);
+  memset (copy, 0, sizeof (copy));
+  if (size > 0)
+    memcpy (copy, data, size);
+  return gst_vp9_parser_parse_frame_header (parser, hdr, copy, size);
 }
 
 /* setup_past_independence (7.2): loop filter deltas back to their
@@ -210,6 +242,18 @@ gst_v4l2_elastic_vp9_state_begin_frame (GstV4l2ElasticVp9State *state,
     plan->width = state->slots[slot]->width;
     plan->height = state->slots[slot]->height;
     return GST_V4L2_ELASTIC_VP9_SHOW_EXISTING;
+  }
+
+  /* VP9 codes sizes up to 65536 (gstcodeclimits.h).  The frame cannot
+   * be decoded, and what it should have refreshed must not be predicted
+   * from either. */
+  if (hdr->width == 0 || hdr->height == 0 ||
+      hdr->width > GST_V4L2_ELASTIC_MAX_DIMENSION ||
+      hdr->height > GST_V4L2_ELASTIC_MAX_DIMENSION) {
+    GST_WARNING ("frame of size %ux%u: dropped, waiting for a key frame",
+        hdr->width, hdr->height);
+    gst_v4l2_elastic_vp9_state_reset (state);
+    return GST_V4L2_ELASTIC_VP9_DROP;
   }
 
   plan->intra = key || hdr->intra_only;

@@ -48,6 +48,9 @@ typedef struct
 gboolean gst_v4l2_elastic_vp9_split_superframe (
     const guint8 *data, gsize size, GstV4l2ElasticVp9Frames *frames);
 
+GstVp9ParserResult gst_v4l2_elastic_vp9_parse_frame_header (
+    GstVp9Parser *parser, GstVp9FrameHdr *hdr, const guint8 *data, gsize size);
+
 /* A picture named by the reference slots (see gstslotpicture.h). */
 typedef GstV4l2ElasticSlotPicture GstV4l2ElasticVp9StatePicture;
 
@@ -68,7 +71,9 @@ typedef enum
   GST_V4L2_ELASTIC_VP9_DECODE,
   GST_V4L2_ELASTIC_VP9_SHOW_EXISTING, /* output plan.show_picture again, decode
                                          nothing */
-  GST_V4L2_ELASTIC_VP9_DROP,          /* nothing (valid) to predict from */
+  GST_V4L2_ELASTIC_VP9_DROP,          /* nothing (valid) to predict from, or
+                                         a size out of range (the state is
+                                         reset) */
 } GstV4l2ElasticVp9Decision;
 
 typedef struct

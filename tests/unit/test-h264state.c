@@ -911,6 +911,182 @@ test_refused_and_dropped (void)
   g_assert_cmpuint (freed, ==, 3);
 }
 
+/* An SPS size out of range is refused before anything computes with it:
+ * PicWidthInMbs * FrameHeightInMbs of 65536 * 65536 wraps to 0 in 32
+ * bits (it was a division by zero: SIGFPE), pic_width_in_mbs_minus1 + 1
+ * wraps to 0 on its own (tests/fuzz/regressions/h264/sps-mbs-wrap-0.h264
+ * is the first as a stream). */
+static void
+test_sps_size_out_of_range (void)
+{
+  static const struct
+  {
+    guint32 width_minus1, height_minus1;
+    gboolean frame_mbs_only;
+    gboolean ok;
+  } cases[] = {
+    { 65535, 65535, TRUE, FALSE },   /* 2^32 macroblocks: 0 in 32 bits */
+    { G_MAXUINT32, 0, TRUE, FALSE }, /* PicWidthInMbs wraps to 0 */
+    { 0, G_MAXUINT32, TRUE, FALSE }, /* so does the height */
+    { 1024, 0, TRUE, FALSE },        /* 16400 pixels wide */
+    { 1023, 1023, TRUE, TRUE },      /* 16384x16384: the bound */
+    { 1023, 511, FALSE, TRUE },      /* 16384x16384 in field pairs */
+    { 1023, 512, FALSE, FALSE },     /* 16416 high in field pairs */
+  };
+  Ctx ctx;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstV4l2ElasticH264Decision decision;
+
+    ctx_init (&ctx);
+    sps_init (&ctx.sps, 0, 2);
+    ctx.sps.pic_width_in_mbs_minus1 = cases[i].width_minus1;
+    ctx.sps.pic_height_in_map_units_minus1 = cases[i].height_minus1;
+    ctx.sps.frame_mbs_only_flag = cases[i].frame_mbs_only;
+    decision = feed (&ctx, TRUE, 1, 0, 0, 1);
+    if (cases[i].ok) {
+      g_assert_cmpint (decision, ==, GST_V4L2_ELASTIC_H264_DECODE);
+      g_assert_cmpuint (ctx.plan.width, ==, 16384);
+      g_assert_cmpuint (ctx.plan.height, ==, 16384);
+      g_assert_cmpuint (ctx.plan.dpb_size, >=, 1);
+    } else {
+      g_assert_cmpint (decision, ==, GST_V4L2_ELASTIC_H264_ERROR);
+      g_assert_false (ctx.plan.unsupported);
+      g_assert_nonnull (strstr (ctx.plan.message, "out of range"));
+      /* A later non-IDR picture of that SPS is refused the same way. */
+      g_assert_cmpint (
+          feed (&ctx, FALSE, 1, 1, 2, 2), ==, GST_V4L2_ELASTIC_H264_ERROR);
+      g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 0);
+    }
+    drain (&ctx);
+    ctx_clear (&ctx);
+  }
+
+  /* Syntax ranges behind shifts: log2_max_frame_num_minus4 is 0..12. */
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 2);
+  ctx.sps.log2_max_frame_num_minus4 = 28;
+  g_assert_cmpint (
+      feed (&ctx, TRUE, 1, 0, 0, 1), ==, GST_V4L2_ELASTIC_H264_ERROR);
+  ctx_clear (&ctx);
+}
+
+/* A DPB full of references (a broken stream: DPB 2, reorder 2, two
+ * references waiting) and a non-reference picture whose POC lies between
+ * theirs: the spec's bumping, which does not look at the current picture,
+ * output POC 8 before POC 6.  Output order stays POC order
+ * (tests/fuzz/regressions/h264/dpb-full-output-order.h264, found by
+ * fuzz-h264). */
+static void
+test_dpb_full_of_references_output_order (void)
+{
+  Ctx ctx;
+
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 2);
+  sps_vui (&ctx.sps, 2, 2);
+  g_assert_cmpint (
+      feed (&ctx, TRUE, 1, 0, 8, 8), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 1, 1, 4, 4), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  g_assert_cmpuint (ctx.out->len, ==, 0);
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 0, 2, 6, 6), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  drain (&ctx);
+  g_assert_cmpuint (ctx.out->len, ==, 3);
+  g_assert_cmpuint (out_at (&ctx, 0), ==, 4);
+  g_assert_cmpuint (out_at (&ctx, 1), ==, 6);
+  g_assert_cmpuint (out_at (&ctx, 2), ==, 8);
+  /* The references stay; every picture is freed with the state. */
+  g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), ==, 2);
+  ctx_clear (&ctx);
+  g_assert_cmpuint (freed, ==, 3);
+}
+
+/* A long-term IDR in a DPB of 1, then a frame_num gap: the sliding
+ * window leaves long-term references alone, so the gap frame made two
+ * references in a DPB of one (tests/fuzz/regressions/h264/
+ * dpb-overflow-long-term.h264, found by fuzz-h264).  The DPB never holds
+ * more than its size: the reference decoded first goes. */
+static void
+test_dpb_overflow_long_term (void)
+{
+  Ctx ctx;
+  GstH264SliceHdr slice;
+
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 1);
+  sps_vui (&ctx.sps, 1, 0);
+  ctx.sps.gaps_in_frame_num_value_allowed_flag = 1;
+  slice_init (&ctx, &slice, 0, 0);
+  slice.dec_ref_pic_marking.long_term_reference_flag = 1;
+  g_assert_cmpint (
+      feed_slice (&ctx, TRUE, 1, &slice, 1), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  g_assert_cmpuint (ctx.plan.dpb_size, ==, 1);
+
+  g_assert_cmpint (
+      feed (&ctx, FALSE, 0, 2, 4, 2), ==, GST_V4L2_ELASTIC_H264_DECODE);
+  g_assert_cmpuint (ctx.plan.n_gap_frames, ==, 1);
+  g_assert_cmpuint (ctx.plan.n_dpb, <=, ctx.plan.dpb_size);
+  g_assert_cmpuint (ctx.plan.n_dpb, ==, 1);
+  g_assert_true (
+      ctx.plan.dpb[0].flags & GST_V4L2_ELASTIC_H264_DPB_NON_EXISTING);
+  g_assert_cmpuint (gst_v4l2_elastic_h264_state_held (ctx.state), <=, 1);
+  drain (&ctx);
+  g_assert_cmpuint (ctx.out->len, ==, 2);
+  ctx_clear (&ctx);
+  g_assert_cmpuint (freed, ==, 2);
+}
+
+/* POCs from 32-bit fields whose sums overflow 32 bits (undefined
+ * behaviour before, found by UndefinedBehaviorSanitizer in fuzz-h264 on
+ * tests/fuzz/regressions/h264/poc-type1-overflow.h264 and
+ * poc-type0-overflow.h264): they saturate, so they keep their order. */
+static void
+test_poc_overflow (void)
+{
+  Ctx ctx;
+  GstH264SliceHdr slice;
+
+  /* Type 1: a cycle of two offsets of 2^31 - 1. */
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 1, 2);
+  ctx.sps.num_ref_frames_in_pic_order_cnt_cycle = 2;
+  ctx.sps.offset_for_ref_frame[0] = G_MAXINT32;
+  ctx.sps.offset_for_ref_frame[1] = G_MAXINT32;
+  ctx.sps.offset_for_top_to_bottom_field = G_MAXINT32;
+  slice_init (&ctx, &slice, 0, 0);
+  feed_slice (&ctx, TRUE, 1, &slice, 0);
+  g_assert_cmpint (ctx.plan.bottom_field_order_cnt, ==, G_MAXINT32);
+  slice_init (&ctx, &slice, 1, 0);
+  slice.delta_pic_order_cnt[0] = G_MAXINT32;
+  feed_slice (&ctx, FALSE, 1, &slice, 1);
+  g_assert_cmpint (ctx.plan.top_field_order_cnt, ==, G_MAXINT32);
+  /* absFrameNum 3: one cycle (2^32 - 2) and one more offset. */
+  slice_init (&ctx, &slice, 2, 0);
+  feed_slice (&ctx, FALSE, 1, &slice, 2);
+  slice_init (&ctx, &slice, 3, 0);
+  feed_slice (&ctx, FALSE, 1, &slice, 3);
+  g_assert_cmpint (ctx.plan.top_field_order_cnt, ==, G_MAXINT32);
+  g_assert_cmpint (ctx.plan.pic_order_cnt, ==, G_MAXINT32);
+  ctx_clear (&ctx);
+
+  /* Type 0: delta_pic_order_cnt_bottom of -(2^31 - 1) below a negative
+   * top. */
+  ctx_init (&ctx);
+  sps_init (&ctx.sps, 0, 2);
+  slice_init (&ctx, &slice, 0, 0);
+  feed_slice (&ctx, TRUE, 1, &slice, 0);
+  slice_init (&ctx, &slice, 1, 14); /* POC -2 */
+  slice.delta_pic_order_cnt_bottom = -G_MAXINT32;
+  feed_slice (&ctx, FALSE, 1, &slice, 1);
+  g_assert_cmpint (ctx.plan.top_field_order_cnt, ==, -2);
+  g_assert_cmpint (ctx.plan.bottom_field_order_cnt, ==, G_MININT32);
+  g_assert_cmpint (ctx.plan.pic_order_cnt, ==, G_MININT32);
+  ctx_clear (&ctx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -935,5 +1111,12 @@ main (int argc, char **argv)
   g_test_add_func ("/h264state/new-sequence", test_new_sequence);
   g_test_add_func ("/h264state/cropping", test_cropping);
   g_test_add_func ("/h264state/refused-and-dropped", test_refused_and_dropped);
+  g_test_add_func (
+      "/h264state/sps-size-out-of-range", test_sps_size_out_of_range);
+  g_test_add_func ("/h264state/dpb-full-of-references-output-order",
+      test_dpb_full_of_references_output_order);
+  g_test_add_func (
+      "/h264state/dpb-overflow-long-term", test_dpb_overflow_long_term);
+  g_test_add_func ("/h264state/poc-overflow", test_poc_overflow);
   return g_test_run ();
 }

@@ -162,11 +162,88 @@ test_refresh_and_copy (void)
   g_clear_pointer (&freed, g_list_free);
 }
 
+/* A key frame of width or height 0 (14-bit fields: the one value out of
+ * range) is dropped and the references are forgotten: the inter frames
+ * after it would predict from what it should have replaced
+ * (tests/fuzz/regressions/vp8/key-width-0.ivf as a stream). */
+static void
+test_key_frame_size_0 (void)
+{
+  GstV4l2ElasticVp8State s;
+  GstVp8FrameHdr h;
+  GstV4l2ElasticVp8FramePlan plan;
+
+  gst_v4l2_elastic_vp8_state_init (&s, record_free);
+  key_hdr (&h, 176, 144);
+  decode (&s, &h, 1, &plan);
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  decode (&s, &h, 2, &plan);
+
+  key_hdr (&h, 0, 144);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (&s, &h, &plan), ==,
+      GST_V4L2_ELASTIC_VP8_DROP);
+  g_assert_cmpuint (gst_v4l2_elastic_vp8_state_distinct_pictures (&s), ==, 0);
+  g_assert_nonnull (g_list_find (freed, PIC (1)));
+  g_assert_nonnull (g_list_find (freed, PIC (2)));
+  key_hdr (&h, 176, 0);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (&s, &h, &plan), ==,
+      GST_V4L2_ELASTIC_VP8_DROP);
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  g_assert_cmpint (gst_v4l2_elastic_vp8_state_begin_frame (&s, &h, &plan), ==,
+      GST_V4L2_ELASTIC_VP8_DROP);
+
+  /* The next valid key frame starts a new sequence. */
+  key_hdr (&h, 176, 144);
+  decode (&s, &h, 3, &plan);
+  g_assert_true (plan.new_sequence);
+  gst_v4l2_elastic_vp8_state_reset (&s);
+  g_list_free (freed);
+  freed = NULL;
+}
+
+/* The layout the frame control describes must lie inside the frame
+ * (tests/fuzz/regressions/vp8/header-beyond-first-partition.ivf: a
+ * header of 3221225515 bits in a first partition of 0 bytes, as
+ * GstVp8Parser 1.22 reported it). */
+static void
+test_frame_layout (void)
+{
+  GstVp8FrameHdr h;
+  guint i;
+
+  key_hdr (&h, 176, 144);
+  h.first_part_size = 32;
+  h.header_size = 200;
+  h.partition_size[0] = 100;
+  g_assert_true (gst_v4l2_elastic_vp8_frame_layout_valid (&h, 142));
+  g_assert_false (gst_v4l2_elastic_vp8_frame_layout_valid (&h, 141));
+  /* The header the parser read ends behind the first partition. */
+  h.header_size = 32 * 8 + 1;
+  g_assert_false (gst_v4l2_elastic_vp8_frame_layout_valid (&h, 1000));
+  h.first_part_size = 0;
+  h.header_size = 3221225515u;
+  g_assert_false (gst_v4l2_elastic_vp8_frame_layout_valid (&h, 1000));
+
+  /* Inter frame, 8 DCT partitions: 3 + 40 + 7 * 3 + 8 * 10 = 144. */
+  inter_hdr (&h, 1, 0, 0, 0, 0);
+  h.first_part_size = 40;
+  h.header_size = 100;
+  h.log2_nbr_of_dct_partitions = 3;
+  for (i = 0; i < 8; i++)
+    h.partition_size[i] = 10;
+  g_assert_true (gst_v4l2_elastic_vp8_frame_layout_valid (&h, 144));
+  g_assert_false (gst_v4l2_elastic_vp8_frame_layout_valid (&h, 143));
+  h.partition_size[7] = G_MAXUINT;
+  g_assert_false (gst_v4l2_elastic_vp8_frame_layout_valid (&h, 1u << 30));
+}
+
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vp8state/refresh-and-copy", test_refresh_and_copy);
+  g_test_add_func ("/vp8state/key-frame-size-0", test_key_frame_size_0);
+  g_test_add_func ("/vp8state/frame-layout", test_frame_layout);
   return g_test_run ();
 }

@@ -9,6 +9,8 @@
  */
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <gst/gst.h>
 
@@ -301,6 +303,80 @@ test_parse_show_existing (void)
   gst_vp9_parser_free (parser);
 }
 
+/* VP9 codes sizes up to 65536: beyond GST_V4L2_ELASTIC_MAX_DIMENSION a
+ * frame is dropped and the references are forgotten
+ * (tests/fuzz/regressions/vp9/key-width-65536.ivf as a stream). */
+static void
+test_size_out_of_range (void)
+{
+  GstV4l2ElasticVp9State s;
+  GstVp9FrameHdr h;
+  GstV4l2ElasticVp9FramePlan plan;
+
+  n_freed = 0;
+  gst_v4l2_elastic_vp9_state_init (&s, count_free);
+  key_hdr (&h, 65536, 48);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  key_hdr (&h, 16384, 16384); /* the bound itself is fine */
+  decode (&s, &h, 1, &plan);
+  g_assert_true (plan.new_sequence);
+
+  /* An inter frame of a size out of range (VP9 lets inter frames change
+   * the size): dropped, and the slots emptied. */
+  inter_hdr (&h, 16385, 16384, 1, 0, 1, 2);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  g_assert_cmpuint (gst_v4l2_elastic_vp9_state_distinct_pictures (&s), ==, 0);
+  g_assert_cmpuint (n_freed, ==, 1);
+  inter_hdr (&h, 16384, 16384, 1, 0, 1, 2);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  key_hdr (&h, 64, 0);
+  g_assert_cmpint (
+      gst_v4l2_elastic_vp9_state_begin_frame (&s, &h, 8, 1, 1, &plan), ==,
+      GST_V4L2_ELASTIC_VP9_DROP);
+  gst_v4l2_elastic_vp9_state_reset (&s);
+}
+
+/* GstVp9Parser 1.22 reads up to 7 bytes past a frame that ends inside
+ * its uncompressed header; gst_v4l2_elastic_vp9_parse_frame_header()
+ * does not.  The frame (of tests/fuzz/regressions/vp9/
+ * truncated-header-overread.ivf, found by fuzz-vp9) is put right before
+ * an inaccessible page: reading past it is a SIGSEGV. */
+static void
+test_parse_truncated_header (void)
+{
+  static const guint8 frame[] = { 0x82, 0x49, 0x83, 0x42, 0x20, 0x03, 0xf0,
+    0x02, 0xf6, 0x06, 0x34, 0x24, 0x1c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xb8, 0x32 };
+  long page = sysconf (_SC_PAGESIZE);
+  guint8 *area = mmap (NULL, 2 * page, PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  guint8 *data = area + page - sizeof (frame);
+  GstVp9Parser *parser = gst_vp9_parser_new ();
+  GstVp9FrameHdr hdr;
+  gsize n;
+
+  g_assert_true (area != MAP_FAILED);
+  g_assert_cmpint (mprotect (area + page, page, PROT_NONE), ==, 0);
+  memcpy (data, frame, sizeof (frame));
+  g_assert_cmpint (gst_v4l2_elastic_vp9_parse_frame_header (
+                       parser, &hdr, data, sizeof (frame)),
+      !=, GST_VP9_PARSER_OK);
+  /* Every shorter cut of it too. */
+  for (n = 0; n < sizeof (frame); n++) {
+    memmove (area + page - n, frame, n);
+    gst_v4l2_elastic_vp9_parse_frame_header (parser, &hdr, area + page - n, n);
+  }
+  gst_vp9_parser_free (parser);
+  munmap (area, 2 * page);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -310,5 +386,8 @@ main (int argc, char **argv)
   g_test_add_func ("/vp9state/slots", test_slots);
   g_test_add_func ("/vp9state/persistent", test_persistent);
   g_test_add_func ("/vp9state/parse-show-existing", test_parse_show_existing);
+  g_test_add_func ("/vp9state/size-out-of-range", test_size_out_of_range);
+  g_test_add_func (
+      "/vp9state/parse-truncated-header", test_parse_truncated_header);
   return g_test_run ();
 }

@@ -1,0 +1,89 @@
+#!/bin/sh
+# gst-v4l2-elastic: (re)makes the seed corpus of the fuzz targets,
+# tests/fuzz/corpus/<codec>/, from the encoders of GStreamer (x264enc,
+# vp8enc, vp9enc, raw I420 forced) and hand-made FWHT headers.  Run once
+# by hand; the files are checked in (keep them small: a few frames of
+# 64x48 or so each).
+#
+#   tests/fuzz/make-corpus.sh
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+out=$here/corpus
+mkdir -p "$out/h264" "$out/vp8" "$out/vp9" "$out/fwht"
+
+raw() { # WIDTH HEIGHT FRAMES PATTERN
+  echo "videotestsrc num-buffers=$3 pattern=$4 !" \
+    "video/x-raw,format=I420,width=$1,height=$2,framerate=30/1"
+}
+
+# H.264 (Annex B): the shapes the state has to deal with.
+h264() { # NAME WIDTH HEIGHT FRAMES PROFILE X264ENC-PROPERTIES...
+  name=$1 w=$2 h=$3 n=$4 profile=$5
+  shift 5
+  # shellcheck disable=SC2046
+  gst-launch-1.0 -q $(raw "$w" "$h" "$n" ball) ! x264enc "$@" ! \
+    "video/x-h264,stream-format=byte-stream,alignment=au,profile=$profile" ! \
+    filesink location="$out/h264/$name.h264"
+}
+h264 baseline 64 48 8 constrained-baseline speed-preset=ultrafast \
+  key-int-max=4
+h264 bframes 64 48 12 high speed-preset=medium bframes=3 b-pyramid=true ref=4 \
+  key-int-max=12
+h264 cropped 72 40 6 high speed-preset=fast bframes=1 ref=2 key-int-max=3
+h264 cavlc-weighted 48 32 10 main speed-preset=medium bframes=2 cabac=false \
+  weightb=true ref=3 option-string="weightp=2"
+h264 mbaff 64 64 6 high speed-preset=fast interlaced=true bframes=1
+h264 intra-refresh 64 48 10 high speed-preset=fast intra-refresh=true \
+  key-int-max=5 bframes=0
+h264 refs16 48 32 20 high speed-preset=slow ref=16 bframes=3 \
+  key-int-max=20
+# What x264 never writes: POC type 1, adaptive marking, long-term refs.
+python3 "$here/h264-craft.py" "$out/h264"
+
+# VP8 and VP9 in IVF (avmux_ivf), the format the targets read.
+vpx() { # CODEC NAME WIDTH HEIGHT FRAMES ENCODER-PROPERTIES...
+  codec=$1 name=$2 w=$3 h=$4 n=$5
+  shift 5
+  # shellcheck disable=SC2046
+  gst-launch-1.0 -q $(raw "$w" "$h" "$n" ball) ! "${codec}enc" "$@" ! \
+    avmux_ivf ! filesink location="$out/$codec/$name.ivf"
+}
+for c in vp8 vp9; do
+  vpx $c keyint 64 48 8 keyframe-max-dist=4 deadline=1 cpu-used=8
+  vpx $c altref 64 48 16 auto-alt-ref=true lag-in-frames=8 deadline=0 \
+    cpu-used=8 end-usage=vbr
+  vpx $c resilient 48 32 6 error-resilient=default deadline=1 cpu-used=8 \
+    token-partitions=2
+done
+vpx vp9 lossless 32 32 3 min-quantizer=0 max-quantizer=0 deadline=1 \
+  cpu-used=8
+
+# FWHT: hand-made frames (header + payload) of vicodec's format: an intra
+# frame, an inter frame, an intra frame of another size, and a gray one.
+python3 - "$out/fwht" <<'PY'
+import os, struct, sys
+out = sys.argv[1]
+MAGIC = b"\x4f\x4f\x4f\x4f\xff\xff\xff\xff"
+I_FRAME = 1 << 10
+def frame(w, h, flags, payload, version=3):
+    return MAGIC + struct.pack(">9I", version, w, h, flags, 8, 2, 1, 1,
+                               len(payload)) + payload
+yuv = (3 - 1) << 16 | 1 << 19            # 3 components, YUV
+gray = 0 << 16 | 1 << 19
+with open(os.path.join(out, "intra-inter.fwht"), "wb") as f:
+    f.write(frame(64, 48, yuv | I_FRAME, bytes(range(64))))
+    f.write(frame(64, 48, yuv, bytes(32)))
+    f.write(frame(64, 48, yuv, bytes(16)))
+with open(os.path.join(out, "size-change.fwht"), "wb") as f:
+    f.write(frame(64, 48, yuv | I_FRAME, bytes(40)))
+    f.write(frame(32, 32, yuv, bytes(8)))
+    f.write(frame(32, 32, yuv | I_FRAME | 1 << 7, bytes(40)))
+    f.write(frame(32, 32, yuv | 1 << 7, bytes(8)))
+with open(os.path.join(out, "gray-v1.fwht"), "wb") as f:
+    f.write(b"junk" + frame(16, 16, gray | I_FRAME, bytes(20)))
+    f.write(frame(16, 16, I_FRAME, bytes(20), version=1))
+    f.write(frame(16, 16, 0, bytes(4), version=1))
+PY
+du -sh "$out"
