@@ -216,8 +216,11 @@ gst_v4l2_elastic_vp8_dec_handle_frame (
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_ERROR;
   }
+  /* The partitions the header describes must lie inside the frame: the
+   * driver reads them. */
   if (gst_vp8_parser_parse_frame_header (
-          &self->parser, &hdr, map.data, map.size) != GST_VP8_PARSER_OK) {
+          &self->parser, &hdr, map.data, map.size) != GST_VP8_PARSER_OK ||
+      !gst_v4l2_elastic_vp8_frame_layout_valid (&hdr, map.size)) {
     gst_buffer_unmap (frame->input_buffer, &map);
     /* Whatever this frame refreshed is lost: start again at a key frame. */
     gst_v4l2_elastic_vp8_state_reset (&self->state);

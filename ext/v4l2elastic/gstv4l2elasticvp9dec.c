@@ -355,8 +355,9 @@ gst_v4l2_elastic_vp9_dec_handle_frame (
     GstV4l2ElasticPicture *picture = NULL;
     GstV4l2ElasticVp9Decision decision;
 
-    if (gst_vp9_parser_parse_frame_header (self->parser, &hdr, data, size) !=
-        GST_VP9_PARSER_OK) {
+    /* Our wrapper: GStreamer's parser reads past a truncated header. */
+    if (gst_v4l2_elastic_vp9_parse_frame_header (
+            self->parser, &hdr, data, size) != GST_VP9_PARSER_OK) {
       gst_v4l2_elastic_vp9_state_reset (&self->state);
       GST_VIDEO_DECODER_ERROR (decoder, 1, STREAM, DECODE,
           ("Corrupt VP9 frame header."),
