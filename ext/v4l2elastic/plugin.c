@@ -11,12 +11,15 @@
  *   GST_RANK_PRIMARY + 2, above upstream's v4l2sl*dec (PRIMARY + 1) and the
  *   software decoders (avdec_*, vp8dec, vp9dec: PRIMARY).  Here the pool
  *   grows and shrinks without STREAMOFF: the reason this plugin exists.
- * - Without REMOVE_BUFS: GST_RANK_PRIMARY, below upstream.  The pool can
- *   still grow by CREATE_BUFS, but it cannot give buffers back without a
- *   drain and a full reallocation, which is upstream's fixed pool with more
- *   moving parts; where upstream is installed it should decode.  At
- *   PRIMARY we tie with the software decoders, and GStreamer breaks ties
- *   by feature name (avdec_h264 sorts before us, vp8dec/vp9dec after).
+ * - Without REMOVE_BUFS (rkvdec, 6.1 kernels): GST_RANK_PRIMARY + 1, the
+ *   rank of upstream's elements.  A hardware decoder must stay above the
+ *   software ones (at PRIMARY we would tie with them, and GStreamer breaks
+ *   ties by feature name: avdec_h264 would win on H.264 and we on VP9, a
+ *   board decoding one codec in software for no reason).  Against
+ *   upstream the tie is broken by name in our favour; there both pools
+ *   drain and reallocate at a format change, and ours still keeps
+ *   references unwritable and bitstream buffers growing.  An integrator
+ *   who prefers upstream there sets GST_PLUGIN_FEATURE_RANK.
  *
  * GST_PLUGIN_FEATURE_RANK (e.g. v4l2elastich264dec:258 or
  * v4l2elastich264dec:none) overrides either, as for any element.
@@ -98,8 +101,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
 
 /* Above upstream v4l2sl*dec (GST_RANK_PRIMARY + 1) where we can shrink. */
 #define RANK_ELASTIC (GST_RANK_PRIMARY + 2)
-/* Below upstream where the CAPTURE queue cannot remove buffers. */
-#define RANK_GROW_ONLY (GST_RANK_PRIMARY)
+/* Upstream's rank, above software, where the queue cannot remove. */
+#define RANK_GROW_ONLY (GST_RANK_PRIMARY + 1)
 
 #define DOC_ENV "GST_V4L2_ELASTIC_DOC"
 
