@@ -359,11 +359,19 @@ retry_doomed (GstV4l2ElasticCapturePool *self)
   g_ptr_array_unref (victims);
 }
 
-/* Below this many buffers of the current format, free ones are kept. */
+/* Below this many buffers of the current format, free ones are kept: the
+ * target and the recent peak, but never more than max-capture-buffers
+ * allows (lowered while playing, the pool comes down to it as buffers come
+ * back), and never below what one decode step needs. */
 static guint
 shrink_floor (GstV4l2ElasticCapturePool *self)
 {
-  return MAX (self->target, MAX (self->window_peak, self->last_window_peak));
+  guint floor =
+      MAX (self->target, MAX (self->window_peak, self->last_window_peak));
+
+  if (self->max_buffers && floor > self->max_buffers)
+    floor = MAX (self->max_buffers, self->demand.references + 1);
+  return floor;
 }
 
 static void
@@ -903,8 +911,10 @@ gst_v4l2_elastic_capture_pool_set_limits (
   g_mutex_lock (&self->lock);
   self->max_buffers = max_buffers ? MIN (max_buffers, queue_max) : queue_max;
   self->memory_limit = memory_limit;
+  shrink_to_floor (self);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  flush_events (self);
 }
 
 /**
