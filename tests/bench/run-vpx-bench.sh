@@ -215,7 +215,7 @@ for stream in vp9-inter vp9-key vp8-key; do
 done
 
 for st in vp9-inter vp9-key vp8-key; do
-  for who in ours upstream; do
+  for who in ours upstream u26; do
     awk -F, -v l="$st-$who-r1" '$1 == "frame" && $2 == l { print $3, $9 }' "$csv" >"$out/$st-$who.dat"
   done
 done
@@ -234,13 +234,16 @@ set yrange [0:*]
 set offsets 0, 0, graph 0.1, 0
 set title "VP9, inter-frame size changes 352x288 -> 176x144 -> 264x216 -> 352x288 (visl, kernel ioctl log)"
 plot "$out/vp9-inter-ours.dat" using 1:(\$2/1024) with steps lw 2 title "v4l2elasticvp9dec", \
-     "$out/vp9-inter-upstream.dat" using 1:(\$2/1024) with steps lw 2 dt 2 title "v4l2slvp9dec ($(v vp9-inter-upstream-r1 frames) frames)"
+     "$out/vp9-inter-upstream.dat" using 1:(\$2/1024) with steps lw 2 dt 2 title "v4l2slvp9dec 1.22 ($(v vp9-inter-upstream-r1 frames) frames)", \
+     "$out/vp9-inter-u26.dat" using 1:(\$2/1024) with steps lw 2 dt 3 title "v4l2slvp9dec 1.26 ($(v vp9-inter-u26-r1 frames) frames)"
 set title "VP9, key-frame size changes 352x288 -> 176x144 -> 352x288"
 plot "$out/vp9-key-ours.dat" using 1:(\$2/1024) with steps lw 2 title "v4l2elasticvp9dec", \
-     "$out/vp9-key-upstream.dat" using 1:(\$2/1024) with steps lw 2 dt 2 title "v4l2slvp9dec ($(v vp9-key-upstream-r1 frames) frames)"
+     "$out/vp9-key-upstream.dat" using 1:(\$2/1024) with steps lw 2 dt 2 title "v4l2slvp9dec 1.22 ($(v vp9-key-upstream-r1 frames) frames)", \
+     "$out/vp9-key-u26.dat" using 1:(\$2/1024) with steps lw 2 dt 3 title "v4l2slvp9dec 1.26 ($(v vp9-key-u26-r1 frames) frames)"
 set title "VP8, key-frame size changes 352x288 -> 176x144 -> 352x288"
 plot "$out/vp8-key-ours.dat" using 1:(\$2/1024) with steps lw 2 title "v4l2elasticvp8dec", \
-     "$out/vp8-key-upstream.dat" using 1:(\$2/1024) with steps lw 2 dt 2 title "v4l2slvp8dec ($(v vp8-key-upstream-r1 frames) frames)"
+     "$out/vp8-key-upstream.dat" using 1:(\$2/1024) with steps lw 2 dt 2 title "v4l2slvp8dec 1.22 ($(v vp8-key-upstream-r1 frames) frames)", \
+     "$out/vp8-key-u26.dat" using 1:(\$2/1024) with steps lw 2 dt 3 title "v4l2slvp8dec 1.26 ($(v vp8-key-u26-r1 frames) frames)"
 unset multiplot
 PLOT
   echo
