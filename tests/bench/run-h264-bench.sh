@@ -58,21 +58,31 @@ set -e
 export GST_PLUGIN_PATH_1_0=$build/ext/v4l2elastic
 run=$build/tests/kernel/v4l2elastic-h264-pool-run
 s=$streams
+# run26 ARGS...: the pool-run tool built against 1.26, in the Debian 13 root.
+run26() {
+  [ -n "$root26" ] || return 0
+  GST_PLUGIN_PATH_1_0=$build26/ext/v4l2elastic GST_REGISTRY_1_0=$out/registry-1.26.bin \\
+    $src/tools/vm/root-exec --bind $build26 --bind $out $root26 \\
+    $build26/tests/kernel/v4l2elastic-h264-pool-run "\$@"
+}
 # warm-up (plugin loading, first mappings): not counted
 \$run --label warmup --decoder v4l2elastich264dec \$s/dpb-change-0.h264 >/dev/null
 \$run --label warmup --decoder v4l2slh264dec \$s/dpb-change-0.h264 >/dev/null
-# Three rounds, the two elements alternating: memory and ioctl counts are
+run26 --label warmup --decoder v4l2slh264dec \$s/dpb-change-0.h264 >/dev/null
+# Three rounds, the elements alternating: memory and ioctl counts are
 # from round 1 (the table shows rounds 2 and 3's peaks next to them),
 # times are the median of the three.
 for r in 1 2 3; do
   for st in dpb:dpb-change dpbb:dpb-reorder-change resize:resize; do
     \$run --label \${st%%:*}-ours-r\$r --decoder v4l2elastich264dec \$s/\${st#*:}.h264
     \$run --label \${st%%:*}-upstream-r\$r --decoder v4l2slh264dec \$s/\${st#*:}.h264
+    run26 --label \${st%%:*}-u26-r\$r --decoder v4l2slh264dec \$s/\${st#*:}.h264
   done
 done
 for i in 0 1 2; do
   \$run --label dpb-ours-seg\$i --decoder v4l2elastich264dec \$s/dpb-change-\$i.h264
   \$run --label dpb-upstream-seg\$i --decoder v4l2slh264dec \$s/dpb-change-\$i.h264
+  run26 --label dpb-u26-seg\$i --decoder v4l2slh264dec \$s/dpb-change-\$i.h264
 done
 GUEST
 [ "$report_only" = yes ] ||
