@@ -47,7 +47,7 @@ log=$build/trixie-build.log
 } >"$log" 2>&1 || fail "meson setup/compile against GStreamer 1.26 in the root ($log)" "$log"
 warnings=$(grep -c 'warning:' "$log")
 gst=$("$src/tools/vm/root-exec" "$root" pkg-config --modversion gstreamer-1.0)
-echo "built against GStreamer $gst in the Debian 13 root: $(grep -c 'Compiling C' "$log") files compiled, $warnings compiler warnings" \
+echo "built against GStreamer $gst in the Debian 13 root: $(grep -c 'Compiling C' "$log") files compiled by this run, $warnings compiler warnings" \
   >"$build/trixie-build.txt"
 # The host unit tests, built against 1.26, run in the root (vm-run-errors
 # tests tools/vm-run on the host and stays out).  The guest suite reports
