@@ -14,6 +14,10 @@ num() { [ -n "$1" ] && printf "%s" "$1" || printf "n/a"; }
 row() { # NAME OURS UPSTREAM
   printf '| %s | %s | %s | %s |\n' "$1" "$(num "$2")" "$(num "$3")" "$(ratio "$2" "$3")"
 }
+row3() { # NAME OURS UPSTREAM UPSTREAM-1.26: two ratios, ours / each
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$(num "$2")" "$(num "$3")" "$(num "$4")" \
+    "$(ratio "$2" "$3")" "$(ratio "$2" "$4")"
+}
 # med LABEL KEY: the median over the rounds of LABEL (LABEL-r1 ..
 # LABEL-r$rounds; rounds defaults to 3).
 med() {

@@ -22,7 +22,8 @@
 # warm-up decode of each element comes first and is not counted.
 #
 # Writes BUILD_DIR/bench/h264.csv, docs/bench-h264-memory.png, and prints
-# the table (markdown) with the ratios ours / upstream.
+# the table (markdown) with the ratios ours / upstream 1.22 and ours /
+# upstream 1.26.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
@@ -36,6 +37,20 @@ build=${1:-$src/build}
 out=$build/bench
 streams=$out/h264-pool-streams
 mkdir -p "$out"
+# The U26 column: upstream 1.26's v4l2slh264dec in the same boot and
+# rounds, run inside the Debian 13 root (tools/vm/prepare-root trixie,
+# tools/vm/root-exec) by the pool-run tool built against 1.26 in
+# BUILD_DIR-trixie (tests/kernel/trixie-suite.sh makes both; without them
+# the column says n/a).
+build26=${TRIXIE_BUILD_DIR:-$build-trixie}
+root26=
+if [ "$report_only" = no ] && [ -x "$build26/tests/kernel/v4l2elastic-h264-pool-run" ] &&
+  root26=$("$src/tools/vm/prepare-root" trixie 2>/dev/null); then
+  :
+else
+  root26=
+  [ "$report_only" = yes ] || echo "run-h264-bench: no $build26 (tests/kernel/trixie-suite.sh makes it): no U26 column" >&2
+fi
 [ "$report_only" = yes ] || sh "$src/tests/media/h264-pool-streams.sh" "$streams" 30 15 >/dev/null
 
 cat >"$out/h264-guest.sh" <<GUEST
@@ -43,21 +58,31 @@ set -e
 export GST_PLUGIN_PATH_1_0=$build/ext/v4l2elastic
 run=$build/tests/kernel/v4l2elastic-h264-pool-run
 s=$streams
+# run26 ARGS...: the pool-run tool built against 1.26, in the Debian 13 root.
+run26() {
+  [ -n "$root26" ] || return 0
+  GST_PLUGIN_PATH_1_0=$build26/ext/v4l2elastic GST_REGISTRY_1_0=$out/registry-1.26.bin \\
+    $src/tools/vm/root-exec --bind $build26 --bind $out $root26 \\
+    $build26/tests/kernel/v4l2elastic-h264-pool-run "\$@"
+}
 # warm-up (plugin loading, first mappings): not counted
 \$run --label warmup --decoder v4l2elastich264dec \$s/dpb-change-0.h264 >/dev/null
 \$run --label warmup --decoder v4l2slh264dec \$s/dpb-change-0.h264 >/dev/null
-# Three rounds, the two elements alternating: memory and ioctl counts are
+run26 --label warmup --decoder v4l2slh264dec \$s/dpb-change-0.h264 >/dev/null
+# Three rounds, the elements alternating: memory and ioctl counts are
 # from round 1 (the table shows rounds 2 and 3's peaks next to them),
 # times are the median of the three.
 for r in 1 2 3; do
   for st in dpb:dpb-change dpbb:dpb-reorder-change resize:resize; do
     \$run --label \${st%%:*}-ours-r\$r --decoder v4l2elastich264dec \$s/\${st#*:}.h264
     \$run --label \${st%%:*}-upstream-r\$r --decoder v4l2slh264dec \$s/\${st#*:}.h264
+    run26 --label \${st%%:*}-u26-r\$r --decoder v4l2slh264dec \$s/\${st#*:}.h264
   done
 done
 for i in 0 1 2; do
   \$run --label dpb-ours-seg\$i --decoder v4l2elastich264dec \$s/dpb-change-\$i.h264
   \$run --label dpb-upstream-seg\$i --decoder v4l2slh264dec \$s/dpb-change-\$i.h264
+  run26 --label dpb-u26-seg\$i --decoder v4l2slh264dec \$s/dpb-change-\$i.h264
 done
 GUEST
 [ "$report_only" = yes ] ||
@@ -73,6 +98,7 @@ seg_bytes() {
 for stream in dpb dpbb resize; do
   o=$stream-ours-r1
   u=$stream-upstream-r1
+  w=$stream-u26-r1
   total=$(v "$o" pictures)
   echo
   case $stream in
@@ -81,43 +107,48 @@ for stream in dpb dpbb resize; do
     resize) echo "### Resolution change: 1280x720 -> 320x240 -> 1280x720, 15 frames each" ;;
   esac
   echo
-  echo "| | ours | upstream | ours / upstream |"
-  echo "|---|---|---|---|"
-  row "frames delivered (of $total)" "$(v "$o" frames)" "$(v "$u" frames)"
-  echo "| reached EOS | $(v "$o" eos) | $(v "$u" eos) | |"
-  row "peak CAPTURE bytes" "$(v "$o" kernel_peak_bytes)" "$(v "$u" kernel_peak_bytes)"
-  echo "| peak CAPTURE bytes in rounds 2 and 3 | $(v "${o%-r1}-r2" kernel_peak_bytes), $(v "${o%-r1}-r3" kernel_peak_bytes) | $(v "${u%-r1}-r2" kernel_peak_bytes), $(v "${u%-r1}-r3" kernel_peak_bytes) | |"
-  row "peak CAPTURE buffers" "$(v "$o" kernel_peak_buffers)" "$(v "$u" kernel_peak_buffers)"
-  row "bytes at the last frame before the first change" "$(seg_bytes "$o" 0)" "$(seg_bytes "$u" 0)"
-  row "bytes at the last frame before the second change" "$(seg_bytes "$o" 1)" "$(seg_bytes "$u" 1)"
-  row "bytes at the last frame" "$(seg_bytes "$o" 2)" "$(seg_bytes "$u" 2)"
-  echo "| STREAMOFF + freeing REQBUFS(0) on CAPTURE | $(changes "$o") | $(changes "$u") | |"
-  echo "| CREATE_BUFS / REMOVE_BUFS buffers | $(v "$o" kernel_create_bufs) / $(v "$o" kernel_remove_bufs) | $(v "$u" kernel_create_bufs) / $(v "$u" kernel_remove_bufs) | |"
-  echo "| REQBUFS allocations on CAPTURE | $(v "$o" kernel_reqbufs_alloc) | $(v "$u" kernel_reqbufs_alloc) | |"
-  row "gap at the first change (ms, median of 3)" "$(med "${o%-r1}" gap_ms_1)" "$(med "${u%-r1}" gap_ms_1)"
-  row "gap at the second change (ms, median of 3)" "$(med "${o%-r1}" gap_ms_2)" "$(med "${u%-r1}" gap_ms_2)"
-  row "CPU time per frame (ms, median of 3)" "$(med "${o%-r1}" cpu_ms_per_frame)" "$(med "${u%-r1}" cpu_ms_per_frame)"
-  echo "| frames delivered in rounds 2 and 3 | $(v "${o%-r1}-r2" frames), $(v "${o%-r1}-r3" frames) | $(v "${u%-r1}-r2" frames), $(v "${u%-r1}-r3" frames) | |"
+  echo "| | ours | upstream 1.22 | upstream 1.26 (U26) | ours / 1.22 | ours / 1.26 |"
+  echo "|---|---|---|---|---|---|"
+  row3 "frames delivered (of $total)" "$(v "$o" frames)" "$(v "$u" frames)" "$(v "$w" frames)"
+  echo "| reached EOS | $(v "$o" eos) | $(v "$u" eos) | $(v "$w" eos) | | |"
+  row3 "peak CAPTURE bytes" "$(v "$o" kernel_peak_bytes)" "$(v "$u" kernel_peak_bytes)" "$(v "$w" kernel_peak_bytes)"
+  echo "| peak CAPTURE bytes in rounds 2 and 3 | $(v "${o%-r1}-r2" kernel_peak_bytes), $(v "${o%-r1}-r3" kernel_peak_bytes) | $(v "${u%-r1}-r2" kernel_peak_bytes), $(v "${u%-r1}-r3" kernel_peak_bytes) | $(v "${w%-r1}-r2" kernel_peak_bytes), $(v "${w%-r1}-r3" kernel_peak_bytes) | | |"
+  row3 "peak CAPTURE buffers" "$(v "$o" kernel_peak_buffers)" "$(v "$u" kernel_peak_buffers)" "$(v "$w" kernel_peak_buffers)"
+  row3 "bytes at the last frame before the first change" "$(seg_bytes "$o" 0)" "$(seg_bytes "$u" 0)" "$(seg_bytes "$w" 0)"
+  row3 "bytes at the last frame before the second change" "$(seg_bytes "$o" 1)" "$(seg_bytes "$u" 1)" "$(seg_bytes "$w" 1)"
+  row3 "bytes at the last frame" "$(seg_bytes "$o" 2)" "$(seg_bytes "$u" 2)" "$(seg_bytes "$w" 2)"
+  echo "| STREAMOFF + freeing REQBUFS(0) on CAPTURE | $(changes "$o") | $(changes "$u") | $(changes "$w") | | |"
+  echo "| CREATE_BUFS / REMOVE_BUFS buffers | $(v "$o" kernel_create_bufs) / $(v "$o" kernel_remove_bufs) | $(v "$u" kernel_create_bufs) / $(v "$u" kernel_remove_bufs) | $(v "$w" kernel_create_bufs) / $(v "$w" kernel_remove_bufs) | | |"
+  echo "| REQBUFS allocations on CAPTURE | $(v "$o" kernel_reqbufs_alloc) | $(v "$u" kernel_reqbufs_alloc) | $(v "$w" kernel_reqbufs_alloc) | | |"
+  row3 "gap at the first change (ms, median of 3)" "$(med "${o%-r1}" gap_ms_1)" "$(med "${u%-r1}" gap_ms_1)" "$(med "${w%-r1}" gap_ms_1)"
+  row3 "gap at the second change (ms, median of 3)" "$(med "${o%-r1}" gap_ms_2)" "$(med "${u%-r1}" gap_ms_2)" "$(med "${w%-r1}" gap_ms_2)"
+  row3 "CPU time per frame (ms, median of 3)" "$(med "${o%-r1}" cpu_ms_per_frame)" "$(med "${u%-r1}" cpu_ms_per_frame)" "$(med "${w%-r1}" cpu_ms_per_frame)"
+  echo "| frames delivered in rounds 2 and 3 | $(v "${o%-r1}-r2" frames), $(v "${o%-r1}-r3" frames) | $(v "${u%-r1}-r2" frames), $(v "${u%-r1}-r3" frames) | $(v "${w%-r1}-r2" frames), $(v "${w%-r1}-r3" frames) | | |"
   err=$(v "$u" error)
-  [ -z "$err" ] || echo "| upstream's error | | ${err//|//} | |"
+  [ -z "$err" ] || echo "| upstream 1.22's error | | ${err//|//} | | | |"
+  err=$(v "$w" error)
+  [ -z "$err" ] || echo "| upstream 1.26's error | | | ${err//|//} | | |"
 done
 
 echo
 echo "### Each DPB segment decoded alone"
 echo
-echo "| segment | ours: buffers / bytes at the end | upstream: buffers / bytes at the end | bytes ours / upstream |"
-echo "|---|---|---|---|"
+echo "| segment | ours: buffers / bytes at the end | upstream 1.22: buffers / bytes at the end | upstream 1.26: buffers / bytes at the end | bytes ours / 1.22 | bytes ours / 1.26 |"
+echo "|---|---|---|---|---|---|"
 for i in 0 1 2; do
   o=dpb-ours-seg$i
   u=dpb-upstream-seg$i
+  w=dpb-u26-seg$i
   refs=$(v "$o" segment_0_num_ref_frames)
-  printf '| %s (ref=%s) | %s / %s | %s / %s | %s |\n' "$i" "$refs" \
+  printf '| %s (ref=%s) | %s / %s | %s / %s | %s / %s | %s | %s |\n' "$i" "$refs" \
     "$(v "$o" kernel_buffers_at_eos)" "$(v "$o" kernel_bytes_at_eos)" \
     "$(v "$u" kernel_buffers_at_eos)" "$(v "$u" kernel_bytes_at_eos)" \
-    "$(ratio "$(v "$o" kernel_bytes_at_eos)" "$(v "$u" kernel_bytes_at_eos)")"
+    "$(v "$w" kernel_buffers_at_eos)" "$(v "$w" kernel_bytes_at_eos)" \
+    "$(ratio "$(v "$o" kernel_bytes_at_eos)" "$(v "$u" kernel_bytes_at_eos)")" \
+    "$(ratio "$(v "$o" kernel_bytes_at_eos)" "$(v "$w" kernel_bytes_at_eos)")"
 done
 
-for l in dpb-ours dpb-upstream resize-ours resize-upstream; do
+for l in dpb-ours dpb-upstream dpb-u26 resize-ours resize-upstream resize-u26; do
   awk -F, -v l="$l-r1" '$1 == "frame" && $2 == l { print $3, $9 }' "$csv" >"$out/$l.dat"
 done
 if command -v gnuplot >/dev/null; then
@@ -130,10 +161,12 @@ set ylabel "CAPTURE bytes (MiB)"
 set key top right
 set title "H.264 DPB change 320x240, ref=1 -> 4 -> 1 (visl, kernel ioctl log)"
 plot "$out/dpb-ours.dat" using 1:(\$2/1048576) with steps lw 2 title "v4l2elastich264dec", \
-     "$out/dpb-upstream.dat" using 1:(\$2/1048576) with steps lw 2 dt 2 title "v4l2slh264dec"
+     "$out/dpb-upstream.dat" using 1:(\$2/1048576) with steps lw 2 dt 2 title "v4l2slh264dec 1.22", \
+     "$out/dpb-u26.dat" using 1:(\$2/1048576) with steps lw 2 dt 3 title "v4l2slh264dec 1.26"
 set title "H.264 resolution change 1280x720 -> 320x240 -> 1280x720"
 plot "$out/resize-ours.dat" using 1:(\$2/1048576) with steps lw 2 title "v4l2elastich264dec", \
-     "$out/resize-upstream.dat" using 1:(\$2/1048576) with steps lw 2 dt 2 title "v4l2slh264dec"
+     "$out/resize-upstream.dat" using 1:(\$2/1048576) with steps lw 2 dt 2 title "v4l2slh264dec 1.22", \
+     "$out/resize-u26.dat" using 1:(\$2/1048576) with steps lw 2 dt 3 title "v4l2slh264dec 1.26"
 unset multiplot
 PLOT
   echo

@@ -23,6 +23,8 @@ expect "unknown kernel series" "unknown kernel series '5.10'" \
   "$src/tools/vm-run" --kernel 5.10 -- true
 expect "unknown option" "unknown option --bogus" \
   "$src/tools/vm-run" --bogus -- true
+expect "unknown root" "unknown root 'sid'" \
+  "$src/tools/vm-run" --root sid -- true
 expect "no command" "usage\|Usage\|COMMAND" \
   "$src/tools/vm-run" --kernel 6.12
 # A PATH with the shell utilities vm-run needs before its qemu check, and
