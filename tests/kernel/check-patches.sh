@@ -82,7 +82,12 @@ for series in "$@"; do
       not_ok "$name: applies to $(basename "$src")"
       applies=0
     fi
-    out=$(cd "$src" && perl scripts/checkpatch.pl --strict --no-color "$f" 2>&1)
+    # Debian's source package has no git history, so checkpatch cannot look
+    # up the commit a `Fixes:` tag names and warns UNKNOWN_COMMIT_ID for
+    # every one; the ids were checked against mainline's history instead
+    # (docs/kernel.md, "Fixes: tags").  Every other check stays on.
+    out=$(cd "$src" && perl scripts/checkpatch.pl --strict --no-color \
+      --ignore UNKNOWN_COMMIT_ID "$f" 2>&1)
     if echo "$out" | grep -q '^total: 0 errors, 0 warnings, 0 checks'; then
       ok "$name: checkpatch --strict clean"
     else
