@@ -16,7 +16,13 @@
  * Prints TAP version 13; exits 0 only when every check passed.
  *
  *   v4l2elastic-stress [--seed N] [--duration SECONDS] [--processes N]
- *                      [--threads N] [--driver NAME]
+ *                      [--threads N] [--driver NAME] [--churn N]
+ *
+ * --churn N adds N processes that each open the decoder, set it up,
+ * stream, decode an I-frame and close it again, over and over, so that
+ * contexts of other files start and end (and their jobs run) while the
+ * other processes remove buffers: the removal must wait for its own
+ * context's job only, and never touch a context that is gone.
  *
  * The interleaving of the threads is not reproducible, but each thread's
  * sequence of operations is a function of the seed.
@@ -126,11 +132,14 @@ typedef struct
   gint ok[N_OPS];
   gint errnos[N_OPS][MAX_ERRNO];
   gint unexpected;
-  gint frames_done;     /* CAPTURE buffers dequeued without ERROR */
-  gint frames_error;    /* CAPTURE buffers dequeued with ERROR */
-  gint pframes;         /* P-frames submitted */
-  gint mapped_reads;    /* reads through mappings of removed buffers */
-  gint removed_buffers; /* buffers removed by REMOVE_BUFS */
+  gint frames_done;      /* CAPTURE buffers dequeued without ERROR */
+  gint frames_error;     /* CAPTURE buffers dequeued with ERROR */
+  gint pframes;          /* P-frames submitted */
+  gint mapped_reads;     /* reads through mappings of removed buffers */
+  gint removed_buffers;  /* buffers removed by REMOVE_BUFS */
+  gint churn_cycles;     /* open, stream, decode, close cycles completed */
+  gint churn_frames;     /* frames the churn processes got back */
+  gint churn_unexpected; /* churn steps that failed */
 } Stats;
 
 static Stats *stats;
@@ -142,6 +151,7 @@ static guint opt_duration = 20;
 static guint opt_processes = 3;
 static guint opt_threads = 3;
 static gchar *opt_driver;
+static guint opt_churn;
 
 static const GstV4l2ElasticDecoderNode *target;
 static gboolean mplane;
@@ -410,6 +420,48 @@ write_frame (gint fd, guint index, gboolean pframe)
   return TRUE;
 }
 
+/* Allocates a media request (*req, -1 if that failed) and binds OUTPUT
+ * buffer @index to it with the FWHT parameters of a crafted I-frame (@ref
+ * 0) or of a P-frame on the frame with timestamp @ref (µs).  Returns 0 or
+ * the errno; the caller queues or re-initialises the request. */
+static gint
+bind_frame_request (
+    gint fd, gint media_fd, guint index, guint64 ts, guint64 ref, gint *req)
+{
+  struct v4l2_ctrl_fwht_params params;
+  struct v4l2_ext_control ctrl;
+  struct v4l2_ext_controls ctrls;
+  gint err;
+
+  *req = -1;
+  err = ktest_ioctl (media_fd, MEDIA_IOC_REQUEST_ALLOC, req);
+  if (err)
+    return err;
+
+  memset (&params, 0, sizeof (params));
+  params.backward_ref_ts = ref * 1000;
+  params.version = V4L2_FWHT_VERSION;
+  params.width = WIDTH;
+  params.height = HEIGHT;
+  params.flags = V4L2_FWHT_FL_PIXENC_YUV |
+      (2 << V4L2_FWHT_FL_COMPONENTS_NUM_OFFSET) |
+      (ref ? 0 : V4L2_FWHT_FL_I_FRAME);
+  params.colorspace = V4L2_COLORSPACE_REC709;
+  memset (&ctrl, 0, sizeof (ctrl));
+  ctrl.id = V4L2_CID_STATELESS_FWHT_PARAMS;
+  ctrl.size = sizeof (params);
+  ctrl.ptr = &params;
+  memset (&ctrls, 0, sizeof (ctrls));
+  ctrls.which = V4L2_CTRL_WHICH_REQUEST_VAL;
+  ctrls.count = 1;
+  ctrls.controls = &ctrl;
+  ctrls.request_fd = *req;
+  err = ktest_ioctl (fd, VIDIOC_S_EXT_CTRLS, &ctrls);
+  if (!err)
+    err = ktest_qbuf (fd, out_type (), index, FRAME_WORDS * 2, ts * 1000, *req);
+  return err;
+}
+
 /* One decode: an OUTPUT buffer with a crafted I- or P-frame, bound to a
  * media request with its FWHT parameters; the request is queued, or
  * sometimes re-initialised instead (which unbinds the buffer without the
@@ -418,9 +470,6 @@ static void
 op_decode (Worker *w, gint fd, gint media_fd)
 {
   Session *s = w->s;
-  struct v4l2_ctrl_fwht_params params;
-  struct v4l2_ext_control ctrl;
-  struct v4l2_ext_controls ctrls;
   guint index = pick_index (w);
   gboolean pframe;
   guint64 ts, ref = 0;
@@ -439,33 +488,11 @@ op_decode (Worker *w, gint fd, gint media_fd)
     return;
   }
 
-  err = ktest_ioctl (media_fd, MEDIA_IOC_REQUEST_ALLOC, &req);
-  if (err) {
+  err = bind_frame_request (fd, media_fd, index, ts, pframe ? ref : 0, &req);
+  if (req < 0) {
     record (OP_DECODE, err, "MEDIA_IOC_REQUEST_ALLOC");
     return;
   }
-
-  memset (&params, 0, sizeof (params));
-  params.backward_ref_ts = ref * 1000;
-  params.version = V4L2_FWHT_VERSION;
-  params.width = WIDTH;
-  params.height = HEIGHT;
-  params.flags = V4L2_FWHT_FL_PIXENC_YUV |
-      (2 << V4L2_FWHT_FL_COMPONENTS_NUM_OFFSET) |
-      (pframe ? 0 : V4L2_FWHT_FL_I_FRAME);
-  params.colorspace = V4L2_COLORSPACE_REC709;
-  memset (&ctrl, 0, sizeof (ctrl));
-  ctrl.id = V4L2_CID_STATELESS_FWHT_PARAMS;
-  ctrl.size = sizeof (params);
-  ctrl.ptr = &params;
-  memset (&ctrls, 0, sizeof (ctrls));
-  ctrls.which = V4L2_CTRL_WHICH_REQUEST_VAL;
-  ctrls.count = 1;
-  ctrls.controls = &ctrl;
-  ctrls.request_fd = req;
-  err = ktest_ioctl (fd, VIDIOC_S_EXT_CTRLS, &ctrls);
-  if (!err)
-    err = ktest_qbuf (fd, out_type (), index, FRAME_WORDS * 2, ts * 1000, req);
   if (!err) {
     if (g_rand_int_range (w->rand, 0, 6) == 0) {
       err = ktest_ioctl (req, MEDIA_REQUEST_IOC_REINIT, NULL);
@@ -847,6 +874,85 @@ kernel_log_clean (const gchar *log)
   g_strfreev (lines);
   return clean;
 }
+/* A churn step failed: count it and say which. */
+static void
+churn_fail (guint proc, const gchar *what, gint err)
+{
+  g_atomic_int_inc (&stats->churn_unexpected);
+  printf ("# churn process %u: %s: %s\n", proc, what, ktest_errno_name (err));
+  fflush (stdout);
+}
+
+/* One churn process: a context of its own that is opened, set up with two
+ * buffers per queue, streamed, given one I-frame to decode and closed,
+ * until the deadline. */
+static gint
+run_churn (guint proc, gint64 deadline)
+{
+  gint media_fd = open (target->media_path, O_RDWR | O_CLOEXEC);
+  guint64 ts = (guint64) (100 + proc) * 1000000000ull;
+
+  if (media_fd < 0)
+    return 2;
+  while (g_get_monotonic_time () < deadline) {
+    struct v4l2_requestbuffers rb;
+    struct v4l2_plane planes[VIDEO_MAX_PLANES];
+    struct v4l2_buffer b;
+    guint32 types[2] = { out_type (), cap_type () };
+    gint fd = open_decoder (), req = -1, err = 0, i, tries;
+
+    if (fd < 0) {
+      churn_fail (proc, "open and S_FMT", errno);
+      g_usleep (10000);
+      continue;
+    }
+    for (i = 0; i < 2 && !err; i++) {
+      memset (&rb, 0, sizeof (rb));
+      rb.count = 2;
+      rb.type = types[i];
+      rb.memory = V4L2_MEMORY_MMAP;
+      err = ktest_ioctl (fd, VIDIOC_REQBUFS, &rb);
+      if (!err)
+        err = ktest_ioctl (fd, VIDIOC_STREAMON, &types[i]);
+    }
+    if (!err)
+      err = ktest_qbuf (fd, cap_type (), 0, 0, 0, -1);
+    if (err) {
+      churn_fail (proc, "REQBUFS, STREAMON or QBUF", err);
+    } else if (!write_frame (fd, 0, FALSE)) {
+      churn_fail (proc, "mmap of the OUTPUT buffer", errno);
+    } else {
+      err = bind_frame_request (fd, media_fd, 0, ++ts, 0, &req);
+      if (!err)
+        err = ktest_ioctl (req, MEDIA_REQUEST_IOC_QUEUE, NULL);
+      if (err)
+        churn_fail (proc, "decode request", err);
+    }
+    /* The frame, if it comes within 2 s (TCG is slow); closing with the
+     * job still queued or running is part of the test either way. */
+    for (tries = 0; !err && tries < 200; tries++) {
+      memset (&b, 0, sizeof (b));
+      memset (planes, 0, sizeof (planes));
+      b.type = cap_type ();
+      b.memory = V4L2_MEMORY_MMAP;
+      if (mplane) {
+        b.m.planes = planes;
+        b.length = VIDEO_MAX_PLANES;
+      }
+      if (ktest_ioctl (fd, VIDIOC_DQBUF, &b) == 0) {
+        g_atomic_int_inc (&stats->churn_frames);
+        break;
+      }
+      g_usleep (10000);
+    }
+    if (req >= 0)
+      close (req);
+    close (fd);
+    g_atomic_int_inc (&stats->churn_cycles);
+  }
+  close (media_fd);
+  return 0;
+}
 
 /* --------------------------------------------------------------- main */
 
@@ -914,6 +1020,10 @@ main (int argc, char **argv)
         "Threads per process sharing its file (default 3)", "N" },
     { "driver", 0, 0, G_OPTION_ARG_STRING, &opt_driver,
         "Driver of the stateless decoder (default vicodec)", "NAME" },
+    { "churn", 0, 0, G_OPTION_ARG_INT, &opt_churn,
+        "Processes that open, stream, decode and close contexts of their "
+        "own meanwhile (default 0)",
+        "N" },
     { NULL }
   };
   GOptionContext *ctx;
@@ -941,11 +1051,12 @@ main (int argc, char **argv)
     opt_seed = (guint) (g_get_real_time () & 0x7fffffff);
   opt_processes = CLAMP (opt_processes, 1, 32);
   opt_threads = CLAMP (opt_threads, 1, 32);
+  opt_churn = MIN (opt_churn, 8);
 
   ktest_begin (NULL);
-  printf ("# seed %u, %u s, %u processes x %u threads (reproduce with "
-          "--seed %u)\n",
-      opt_seed, opt_duration, opt_processes, opt_threads, opt_seed);
+  printf ("# seed %u, %u s, %u processes x %u threads, %u churn processes "
+          "(reproduce with --seed %u)\n",
+      opt_seed, opt_duration, opt_processes, opt_threads, opt_churn, opt_seed);
   fflush (stdout);
 
   nodes = gst_v4l2_elastic_media_find_decoders ();
@@ -966,11 +1077,12 @@ main (int argc, char **argv)
   marked = kernel_log_mark ();
   fflush (stdout);
   deadline = g_get_monotonic_time () + (gint64) opt_duration * G_USEC_PER_SEC;
-  pids = g_new0 (pid_t, opt_processes);
-  for (p = 0; p < opt_processes; p++) {
+  pids = g_new0 (pid_t, opt_processes + opt_churn);
+  for (p = 0; p < opt_processes + opt_churn; p++) {
     pids[p] = fork ();
     if (pids[p] == 0)
-      _exit (run_process (p, deadline));
+      _exit (p < opt_processes ? run_process (p, deadline)
+                               : run_churn (p - opt_processes, deadline));
     if (pids[p] < 0) {
       printf ("# fork failed: %s\n", g_strerror (errno));
       children_ok = FALSE;
@@ -979,7 +1091,7 @@ main (int argc, char **argv)
 
   /* A process stuck in the kernel counts as a failure; 30 s of grace
    * after the deadline covers a job that finishes late. */
-  for (p = 0; p < opt_processes; p++) {
+  for (p = 0; p < opt_processes + opt_churn; p++) {
     gint status;
 
     if (pids[p] <= 0)
@@ -1032,6 +1144,16 @@ main (int argc, char **argv)
   }
   ktest_result (op == N_OPS, "every main operation succeeded at least once");
   ktest_result (stats->frames_done > 0, "frames were decoded");
+  if (opt_churn) {
+    printf ("# churn: %d open/stream/decode/close cycles, %d frames back\n",
+        stats->churn_cycles, stats->churn_frames);
+    ktest_result (stats->churn_cycles > 0 && stats->churn_frames > 0 &&
+            stats->churn_unexpected == 0,
+        "%u churn processes opened, streamed, decoded and closed contexts "
+        "of their own meanwhile (%d cycles, %d frames, %d failed steps)",
+        opt_churn, stats->churn_cycles, stats->churn_frames,
+        stats->churn_unexpected);
+  }
   if (have_remove_bufs)
     ktest_result (stats->removed_buffers > 0 && stats->pframes > 0,
         "buffers were removed while P-frames referenced others");
