@@ -251,7 +251,7 @@ main (int argc, char **argv)
   };
   GOptionContext *octx;
   GError *error = NULL;
-  const GstV4l2DecoderNode *target = NULL;
+  const GstV4l2ElasticDecoderNode *target = NULL;
   GList *nodes, *l;
   struct v4l2_remove_buffers rm;
   guint32 types[2], flags = 0;
@@ -271,21 +271,21 @@ main (int argc, char **argv)
     opt_driver = g_strdup ("vicodec");
 
   ktest_begin (opt_driver);
-  nodes = gst_v4l2_media_find_decoders ();
+  nodes = gst_v4l2_elastic_media_find_decoders ();
   for (l = nodes; l && !target; l = l->next) {
-    GstV4l2DecoderNode *node = l->data;
-    GstV4l2DecoderCaps *caps;
+    GstV4l2ElasticDecoderNode *node = l->data;
+    GstV4l2ElasticDecoderCaps *caps;
 
     if (g_strcmp0 (node->driver, opt_driver) != 0)
       continue;
-    caps = gst_v4l2_probe_decoder (node->video_path, NULL);
+    caps = gst_v4l2_elastic_probe_decoder (node->video_path, NULL);
     if (caps && caps->stateless) {
       target = node;
       mplane = caps->multiplanar;
       remove_bufs = caps->capture.remove_bufs;
     }
     if (caps)
-      gst_v4l2_decoder_caps_free (caps);
+      gst_v4l2_elastic_decoder_caps_free (caps);
   }
   ktest_result (target != NULL, "stateless decoder found");
   KTEST_REQUIRE (target != NULL);
@@ -350,7 +350,7 @@ done:
     close (vfd);
   if (mfd >= 0)
     close (mfd);
-  gst_v4l2_decoder_node_list_free (nodes);
+  gst_v4l2_elastic_decoder_node_list_free (nodes);
   g_free (opt_driver);
   return ktest_end ();
 }
