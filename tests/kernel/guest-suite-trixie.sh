@@ -17,47 +17,7 @@ host_build=$2
 expect=$3
 fwht_path=$4
 src=$(cd "$(dirname "$0")/../.." && pwd)
-kernel=$(uname -r)
-n=0
-failed=0
-
-label() { case "$*" in "$kernel"*) echo "$*" ;; *) echo "$kernel $*" ;; esac; }
-ok() { n=$((n + 1)); echo "ok $n - $(label "$@")"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $(label "$@")"; }
-
-# Run a TAP-speaking program and renumber its results into ours (SKIP
-# directives are kept).
-run_tap() {
-  name=$1
-  shift
-  t0=$(date +%s)
-  out=$("$@" 2>&1)
-  rc=$?
-  echo "# $name took $(($(date +%s) - t0)) s"
-  echo "$out" | grep -v '^ok \|^not ok \|^1\.\.\|^TAP version' | sed 's/^/# /'
-  tap=$(echo "$out" | grep '^ok \|^not ok ')
-  if [ -z "$tap" ]; then
-    not_ok "$name produced no results (exit $rc)"
-    return
-  fi
-  while IFS= read -r line; do
-    case "$line" in
-      "not ok "*) not_ok "$(echo "$line" | sed 's/^not ok [0-9]* *-* *//')" ;;
-      *) ok "$(echo "$line" | sed 's/^ok [0-9]* *-* *//')" ;;
-    esac
-  done <<TAP
-$tap
-TAP
-  [ "$rc" -eq 0 ] || not_ok "$name exited with status $rc"
-}
-
-suite_start=$(date +%s)
-step_start=$suite_start
-took() {
-  now=$(date +%s)
-  echo "# $1 took $((now - step_start)) s"
-  step_start=$now
-}
+. "$src/tests/kernel/tap-lib.sh"
 
 echo "TAP version 13"
 echo "# kernel $kernel ($VMRUN_KERNEL_SERIES, $VMRUN_KERNEL_VARIANT), root ${VMRUN_ROOT:-?}; expected drivers: $expect"

@@ -16,48 +16,7 @@ expect=$2
 remove_bufs=$3
 fwht_path=$4
 src=$(cd "$(dirname "$0")/../.." && pwd)
-kernel=$(uname -r)
-n=0
-failed=0
-
-# Results name the kernel; programs that print it themselves keep theirs.
-label() { case "$*" in "$kernel"*) echo "$*" ;; *) echo "$kernel $*" ;; esac; }
-ok() { n=$((n + 1)); echo "ok $n - $(label "$@")"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $(label "$@")"; }
-
-# Run a TAP-speaking program and renumber its results into ours.
-run_tap() {
-  name=$1
-  shift
-  t0=$(date +%s)
-  out=$("$@" 2>&1)
-  rc=$?
-  echo "# $name took $(($(date +%s) - t0)) s"
-  echo "$out" | grep -v '^ok \|^not ok \|^1\.\.\|^TAP version' | sed 's/^/# /'
-  tap=$(echo "$out" | grep '^ok \|^not ok ')
-  if [ -z "$tap" ]; then
-    not_ok "$name produced no results (exit $rc)"
-    return
-  fi
-  while IFS= read -r line; do
-    case "$line" in
-      "not ok "*) not_ok "$(echo "$line" | sed 's/^not ok [0-9]* *-* *//')" ;;
-      *) ok "$(echo "$line" | sed 's/^ok [0-9]* *-* *//')" ;;
-    esac
-  done <<TAP
-$tap
-TAP
-  [ "$rc" -eq 0 ] || not_ok "$name exited with status $rc"
-}
-
-suite_start=$(date +%s)
-step_start=$suite_start
-# Prints how long the step since the last call took.
-took() {
-  now=$(date +%s)
-  echo "# $1 took $((now - step_start)) s"
-  step_start=$now
-}
+. "$src/tests/kernel/tap-lib.sh"
 
 echo "TAP version 13"
 echo "# kernel $kernel ($VMRUN_KERNEL_SERIES, $VMRUN_KERNEL_VARIANT); expected drivers: $expect"
