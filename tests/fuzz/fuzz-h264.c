@@ -29,6 +29,7 @@
 #include <gst/codecparsers/gsth264parser.h>
 
 #include "gsth264state.h"
+#include "gstv4l2elastich264controls.h"
 #include "v4l2-compat.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
@@ -59,123 +60,6 @@ typedef struct
   gboolean have_sequence;
   GstV4l2ElasticH264PicturePlan sequence;
 } Ctx;
-
-/* ---- the controls, as the element fills them ---- */
-
-static void
-fill_sps (struct v4l2_ctrl_h264_sps *out, const GstH264SPS *sps)
-{
-  guint i;
-
-  memset (out, 0, sizeof (*out));
-  out->profile_idc = sps->profile_idc;
-  out->level_idc = sps->level_idc;
-  out->seq_parameter_set_id = sps->id;
-  out->chroma_format_idc = sps->chroma_format_idc;
-  out->bit_depth_luma_minus8 = sps->bit_depth_luma_minus8;
-  out->bit_depth_chroma_minus8 = sps->bit_depth_chroma_minus8;
-  out->log2_max_frame_num_minus4 = sps->log2_max_frame_num_minus4;
-  out->pic_order_cnt_type = sps->pic_order_cnt_type;
-  out->log2_max_pic_order_cnt_lsb_minus4 =
-      sps->log2_max_pic_order_cnt_lsb_minus4;
-  out->max_num_ref_frames = sps->num_ref_frames;
-  out->num_ref_frames_in_pic_order_cnt_cycle =
-      sps->num_ref_frames_in_pic_order_cnt_cycle;
-  for (i = 0; i < sps->num_ref_frames_in_pic_order_cnt_cycle &&
-       i < G_N_ELEMENTS (out->offset_for_ref_frame);
-       i++)
-    out->offset_for_ref_frame[i] = sps->offset_for_ref_frame[i];
-  out->offset_for_non_ref_pic = sps->offset_for_non_ref_pic;
-  out->offset_for_top_to_bottom_field = sps->offset_for_top_to_bottom_field;
-  out->pic_width_in_mbs_minus1 = sps->pic_width_in_mbs_minus1;
-  out->pic_height_in_map_units_minus1 = sps->pic_height_in_map_units_minus1;
-  if (sps->frame_mbs_only_flag)
-    out->flags |= V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
-  if (sps->mb_adaptive_frame_field_flag)
-    out->flags |= V4L2_H264_SPS_FLAG_MB_ADAPTIVE_FRAME_FIELD;
-}
-
-static void
-fill_pps (struct v4l2_ctrl_h264_pps *out, const GstH264PPS *pps)
-{
-  memset (out, 0, sizeof (*out));
-  out->pic_parameter_set_id = pps->id;
-  out->seq_parameter_set_id = pps->sequence->id;
-  out->num_slice_groups_minus1 = pps->num_slice_groups_minus1;
-  out->num_ref_idx_l0_default_active_minus1 = pps->num_ref_idx_l0_active_minus1;
-  out->num_ref_idx_l1_default_active_minus1 = pps->num_ref_idx_l1_active_minus1;
-  out->weighted_bipred_idc = pps->weighted_bipred_idc;
-  out->pic_init_qp_minus26 = pps->pic_init_qp_minus26;
-  out->pic_init_qs_minus26 = pps->pic_init_qs_minus26;
-  out->chroma_qp_index_offset = pps->chroma_qp_index_offset;
-  out->second_chroma_qp_index_offset =
-      (gint8) pps->second_chroma_qp_index_offset;
-}
-
-static void
-fill_scaling_matrix (
-    struct v4l2_ctrl_h264_scaling_matrix *out, const GstH264PPS *pps)
-{
-  const GstH264SPS *sps = pps->sequence;
-  gboolean carried =
-      sps->scaling_matrix_present_flag || pps->pic_scaling_matrix_present_flag;
-  guint i, n_8x8 = (sps->chroma_format_idc == 3 || !carried) ? 6 : 2;
-
-  memset (out, 0, sizeof (*out));
-  for (i = 0; i < 6; i++)
-    gst_h264_quant_matrix_4x4_get_raster_from_zigzag (
-        out->scaling_list_4x4[i], pps->scaling_lists_4x4[i]);
-  for (i = 0; i < n_8x8; i++)
-    gst_h264_quant_matrix_8x8_get_raster_from_zigzag (
-        out->scaling_list_8x8[i], pps->scaling_lists_8x8[i]);
-}
-
-static void
-fill_decode_params (struct v4l2_ctrl_h264_decode_params *out,
-    const GstH264NalUnit *nalu, const GstH264SliceHdr *slice,
-    const GstV4l2ElasticH264PicturePlan *plan)
-{
-  guint i;
-
-  memset (out, 0, sizeof (*out));
-  FUZZ_CHECK (
-      plan->n_dpb <= V4L2_H264_NUM_DPB_ENTRIES, "n_dpb %u", plan->n_dpb);
-  for (i = 0; i < plan->n_dpb; i++) {
-    const GstV4l2ElasticH264DpbEntry *e = &plan->dpb[i];
-    struct v4l2_h264_dpb_entry *d = &out->dpb[i];
-
-    d->reference_ts = e->id;
-    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_LONG_TERM) {
-      d->pic_num = e->long_term_frame_idx;
-      d->frame_num = e->long_term_frame_idx;
-    } else {
-      d->pic_num = (guint32) e->frame_num_wrap;
-      d->frame_num = e->frame_num;
-    }
-    d->top_field_order_cnt = e->top_field_order_cnt;
-    d->bottom_field_order_cnt = e->bottom_field_order_cnt;
-    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_VALID)
-      d->flags |= V4L2_H264_DPB_ENTRY_FLAG_VALID;
-    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_ACTIVE)
-      d->flags |= V4L2_H264_DPB_ENTRY_FLAG_ACTIVE;
-    if (e->flags & GST_V4L2_ELASTIC_H264_DPB_LONG_TERM)
-      d->flags |= V4L2_H264_DPB_ENTRY_FLAG_LONG_TERM;
-  }
-  out->nal_ref_idc = nalu->ref_idc;
-  out->frame_num = slice->frame_num;
-  out->top_field_order_cnt = plan->top_field_order_cnt;
-  out->bottom_field_order_cnt = plan->bottom_field_order_cnt;
-  out->idr_pic_id = slice->idr_pic_id;
-  out->pic_order_cnt_lsb = slice->pic_order_cnt_lsb;
-  out->delta_pic_order_cnt_bottom = slice->delta_pic_order_cnt_bottom;
-  out->delta_pic_order_cnt0 = slice->delta_pic_order_cnt[0];
-  out->delta_pic_order_cnt1 = slice->delta_pic_order_cnt[1];
-  out->dec_ref_pic_marking_bit_size = slice->dec_ref_pic_marking.bit_size;
-  out->pic_order_cnt_bit_size = slice->pic_order_cnt_bit_size;
-  out->slice_group_change_cycle = slice->slice_group_change_cycle;
-  if (plan->idr)
-    out->flags |= V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC;
-}
 
 /* ---- invariants ---- */
 
@@ -361,10 +245,12 @@ finish_access_unit (Ctx *ctx)
   ctx->sequence = plan;
   ctx->have_sequence = TRUE;
 
-  fill_sps (&sps_ctrl, slice->pps->sequence);
-  fill_pps (&pps_ctrl, slice->pps);
-  fill_scaling_matrix (&matrix_ctrl, slice->pps);
-  fill_decode_params (&params_ctrl, &ctx->first_nalu, slice, &plan);
+  /* The element's own functions. */
+  gst_v4l2_elastic_h264_fill_sps (&sps_ctrl, slice->pps->sequence);
+  gst_v4l2_elastic_h264_fill_pps (&pps_ctrl, slice->pps);
+  gst_v4l2_elastic_h264_fill_scaling_matrix (&matrix_ctrl, slice->pps);
+  gst_v4l2_elastic_h264_fill_decode_params (
+      &params_ctrl, &ctx->first_nalu, slice, &plan, ctx->has_p, ctx->has_b);
 
   idr = ctx->first_nalu.type == GST_H264_NAL_SLICE_IDR;
   mmco5 = !idr && ctx->first_nalu.ref_idc != 0 && has_mmco5 (slice);

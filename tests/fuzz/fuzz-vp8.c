@@ -21,6 +21,7 @@
 #include <gst/codecparsers/gstvp8parser.h>
 
 #include "gstvp8state.h"
+#include "gstv4l2elasticvp8controls.h"
 #include "v4l2-compat.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
@@ -31,52 +32,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_init ();
   return 0;
-}
-
-/* The element's control for one frame (the fields taken from the plan
- * and the frame's sizes; the rest are copies of parser fields). */
-static void
-fill_frame_control (const GstVp8Parser *parser, const GstVp8FrameHdr *hdr,
-    const GstV4l2ElasticVp8FramePlan *plan, struct v4l2_ctrl_vp8_frame *p)
-{
-  const GstVp8Segmentation *seg = &parser->segmentation;
-  const GstVp8MbLfAdjustments *lf = &parser->mb_lf_adjust;
-  guint i;
-
-  memset (p, 0, sizeof (*p));
-  for (i = 0; i < 4; i++) {
-    p->segment.quant_update[i] = seg->quantizer_update_value[i];
-    p->segment.lf_update[i] = seg->lf_update_value[i];
-    p->lf.ref_frm_delta[i] = lf->ref_frame_delta[i];
-    p->lf.mb_mode_delta[i] = lf->mb_mode_delta[i];
-  }
-  memcpy (p->segment.segment_probs, seg->segment_prob,
-      sizeof (p->segment.segment_probs));
-  memcpy (p->entropy.coeff_probs, hdr->token_probs.prob,
-      sizeof (p->entropy.coeff_probs));
-  memcpy (p->entropy.y_mode_probs, hdr->mode_probs.y_prob,
-      sizeof (p->entropy.y_mode_probs));
-  memcpy (p->entropy.uv_mode_probs, hdr->mode_probs.uv_prob,
-      sizeof (p->entropy.uv_mode_probs));
-  memcpy (
-      p->entropy.mv_probs, hdr->mv_probs.prob, sizeof (p->entropy.mv_probs));
-  p->coder_state.range = hdr->rd_range;
-  p->coder_state.value = hdr->rd_value;
-  p->coder_state.bit_count = hdr->rd_count;
-  p->width = plan->width;
-  p->height = plan->height;
-  p->num_dct_parts = 1 << hdr->log2_nbr_of_dct_partitions;
-  p->first_part_size = hdr->first_part_size;
-  p->first_part_header_bits = hdr->header_size;
-  for (i = 0; i < p->num_dct_parts && i < 8; i++)
-    p->dct_part_sizes[i] = hdr->partition_size[i];
-  if (!plan->key_frame) {
-    p->last_frame_ts = plan->ref_id[GST_V4L2_ELASTIC_VP8_REF_LAST];
-    p->golden_frame_ts = plan->ref_id[GST_V4L2_ELASTIC_VP8_REF_GOLDEN];
-    p->alt_frame_ts = plan->ref_id[GST_V4L2_ELASTIC_VP8_REF_ALTREF];
-  }
-  if (plan->key_frame)
-    p->flags |= V4L2_VP8_FRAME_FLAG_KEY_FRAME;
 }
 
 /* The partitions the control describes, inside the frame: the frame tag
@@ -169,7 +124,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
             "reference %u is not what the slot holds", i);
       }
     }
-    fill_frame_control (&parser, &hdr, &plan, &params);
+    gst_v4l2_elastic_vp8_fill_frame (&parser, &hdr, &plan, &params);
     check_partitions (&params, plan.key_frame, frame_size);
 
     pic = fuzz_pic_new ();

@@ -27,6 +27,7 @@
 
 #include "gstvp9compressed.h"
 #include "gstvp9state.h"
+#include "gstv4l2elasticvp9controls.h"
 #include "v4l2-compat.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
@@ -37,48 +38,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_init ();
   return 0;
-}
-
-/* The element's frame control: the fields from the plan and the sizes. */
-static void
-fill_frame_control (const GstVp9Parser *parser, const GstVp9FrameHdr *hdr,
-    const GstV4l2ElasticVp9FramePlan *plan,
-    const GstV4l2ElasticVp9CompressedHeader *chdr,
-    struct v4l2_ctrl_vp9_frame *p)
-{
-  const GstV4l2ElasticVp9Persistent *ps = &plan->persistent;
-  guint i;
-
-  memset (p, 0, sizeof (*p));
-  memcpy (p->lf.ref_deltas, ps->ref_deltas, sizeof (p->lf.ref_deltas));
-  memcpy (p->lf.mode_deltas, ps->mode_deltas, sizeof (p->lf.mode_deltas));
-  for (i = 0; i < 8; i++) {
-    p->seg.feature_enabled[i] = ps->feature_enabled[i];
-    memcpy (p->seg.feature_data[i], ps->feature_data[i],
-        sizeof (p->seg.feature_data[i]));
-  }
-  memcpy (p->seg.tree_probs, ps->tree_probs, sizeof (p->seg.tree_probs));
-  memcpy (p->seg.pred_probs, ps->pred_probs, sizeof (p->seg.pred_probs));
-  p->compressed_header_size = hdr->first_partition_size;
-  p->uncompressed_header_size = hdr->frame_header_length_in_bytes;
-  p->frame_width_minus_1 = hdr->width - 1;
-  p->frame_height_minus_1 = hdr->height - 1;
-  p->render_width_minus_1 =
-      (hdr->display_size_enabled ? hdr->display_width : hdr->width) - 1;
-  p->render_height_minus_1 =
-      (hdr->display_size_enabled ? hdr->display_height : hdr->height) - 1;
-  if (!plan->intra) {
-    p->last_frame_ts = plan->ref_id[0];
-    p->golden_frame_ts = plan->ref_id[1];
-    p->alt_frame_ts = plan->ref_id[2];
-  }
-  p->frame_context_idx = hdr->frame_context_idx;
-  p->profile = hdr->profile;
-  p->bit_depth = parser->bit_depth;
-  p->interpolation_filter = hdr->mcomp_filter_type;
-  p->tile_cols_log2 = hdr->log2_tile_columns;
-  p->tile_rows_log2 = hdr->log2_tile_rows;
-  p->reference_mode = chdr->reference_mode;
 }
 
 static void
@@ -212,7 +171,7 @@ handle_frame (GstV4l2ElasticVp9State *state, GstVp9Parser *parser,
     FUZZ_CHECK (chdr.reference_mode ==
             GST_V4L2_ELASTIC_VP9_COMPRESSED_REFERENCE_MODE_SINGLE,
         "intra frame with reference_mode %u", chdr.reference_mode);
-  fill_frame_control (parser, &hdr, &plan, &chdr, &params);
+  gst_v4l2_elastic_vp9_fill_frame (parser, &hdr, &plan, &chdr, &params);
 
   pic = fuzz_pic_new ();
   gst_v4l2_elastic_vp9_state_end_frame (state, &hdr, pic, pic->id);
