@@ -6,7 +6,7 @@
 #
 # A clean decode of FILE (e.g. an FWHT stream on vicodec) first counts the
 # calls of each ioctl (tests/fault/ioctl-fault.c, loaded with LD_PRELOAD);
-# then, for each ioctl, its first, middle and last call fail in turn with
+# then, for each ioctl, its middle and last call fail in turn with
 # errnos the kernel documents for it.  Every run must end in EOS or a
 # GStreamer error message within its time (no crash, no hang); at that
 # moment the CAPTURE buffers the pool counts in the kernel queue must
@@ -167,8 +167,10 @@ def main():
         if calls == 0:
             diag('%s: not called by this decode' % name)
             continue
-        # The first call, one in the middle of the decode and the last.
-        for i, nth in enumerate(sorted({1, (calls + 1) // 2, calls})):
+        # One call in the middle of the decode and the last one (the first
+        # calls of most ioctls are the device probe at open, which the
+        # unit and harness tests cover).
+        for i, nth in enumerate(sorted({(calls + 1) // 2, calls})):
             err = ERRNOS[name][i % len(ERRNOS[name])]
             fault = '%s:%d:%s' % (name, nth, err)
             res, rc = run(build, element, caps, path, fault=fault)
