@@ -155,7 +155,7 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
   GstFlowReturn ret = GST_FLOW_OK;
   guint32 bytesused = size;
   guint output_index;
-  gint capture_index, err;
+  gint capture_index, err, waited;
 
   *picture = NULL;
   g_return_val_if_fail (priv->have_sequence, GST_FLOW_NOT_NEGOTIATED);
@@ -236,10 +236,14 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     return ret;
   }
 
-  if (gst_v4l2_elastic_request_wait (request, REQUEST_TIMEOUT_MS) <= 0) {
+  waited = gst_v4l2_elastic_request_wait (request, REQUEST_TIMEOUT_MS);
+  if (waited <= 0) {
+    err = errno;
     gst_v4l2_elastic_decoder_stream_off (self);
     gst_v4l2_elastic_request_pool_release (priv->requests, request);
     gst_buffer_unref (capture);
+    if (waited < 0)
+      goto device_failed;
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("The decoder did not finish a frame."),
         ("request not complete after %d ms", REQUEST_TIMEOUT_MS));
