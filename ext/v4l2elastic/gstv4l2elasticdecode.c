@@ -293,7 +293,9 @@ can_push_directly (GstV4l2ElasticDecoder *self, const GstVideoInfo *info)
   GstVideoInfo def;
   guint p;
 
-  if (priv->downstream_has_meta)
+  /* DMA_DRM downstream reads the layout from GstVideoMeta; a copy into
+   * its memory is not possible anyway. */
+  if (priv->downstream_has_meta || priv->dma_drm)
     return TRUE;
   gst_video_info_set_format (&def, GST_VIDEO_INFO_FORMAT (info),
       GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info));

@@ -344,6 +344,22 @@ gst_v4l2_elastic_decoder_decide_allocation (
       priv->downstream_has_meta ? "yes" : "no", min);
   gst_v4l2_elastic_decoder_update_demand (self);
 
+  if (priv->dma_drm) {
+    /* Our own buffers go downstream; GstVideoDecoder still wants a pool
+     * in the answer, which it never uses here (no copy path): an empty
+     * generic one where downstream offered none. */
+    if (gst_query_get_n_allocation_pools (query) == 0) {
+      GstBufferPool *pool = gst_buffer_pool_new ();
+      GstStructure *config = gst_buffer_pool_get_config (pool);
+
+      gst_buffer_pool_config_set_params (config, NULL, 1, 0, 0);
+      gst_buffer_pool_set_config (pool, config);
+      gst_query_add_allocation_pool (query, pool, 1, 0, 0);
+      gst_object_unref (pool);
+    }
+    return TRUE;
+  }
+
   /* The base class keeps a pool for the copy path. */
   return GST_VIDEO_DECODER_CLASS (gst_v4l2_elastic_decoder_parent_class)
       ->decide_allocation (decoder, query);

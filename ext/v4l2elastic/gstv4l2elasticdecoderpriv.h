@@ -42,6 +42,7 @@ typedef struct
   GstV4l2ElasticPoolDemand codec_demand;
 
   GstVideoCodecState *input_state;
+  gboolean dma_drm; /* the output caps are DMA_DRM (GStreamer >= 1.24) */
   gboolean downstream_has_meta;
   guint downstream_min;
   gboolean use_classic; /* effective: property or no REMOVE_BUFS */

@@ -12,6 +12,7 @@
 #endif
 
 #include "gstv4l2elasticdecoder.h"
+#include "gstv4l2elasticdmadrm.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_register_debug);
 #define GST_CAT_DEFAULT gst_v4l2_elastic_register_debug
@@ -87,8 +88,21 @@ probe_src_caps (GstV4l2ElasticDevice *device, guint32 coded_fourcc)
               gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
               G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
   }
+  caps = gst_caps_simplify (caps);
+  /* The same layouts as DMA_DRM (GStreamer >= 1.24), after the
+   * system-memory ones. */
+  for (i = 0; i < fourccs->len; i++) {
+    GstVideoFormat f = gst_v4l2_elastic_fourcc_to_video_format (
+        g_array_index (fourccs, guint32, i));
+    GstCaps *drm = f != GST_VIDEO_FORMAT_UNKNOWN
+        ? gst_v4l2_elastic_dma_drm_template_caps (f)
+        : NULL;
+
+    if (drm)
+      gst_caps_append (caps, drm);
+  }
   g_array_unref (fourccs);
-  return gst_caps_simplify (caps);
+  return caps;
 }
 
 /* The raw formats any of our elements can write (documentation mode: the

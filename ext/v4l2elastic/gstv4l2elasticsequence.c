@@ -14,6 +14,7 @@
 #endif
 
 #include "gstv4l2elasticdecoderpriv.h"
+#include "gstv4l2elasticdmadrm.h"
 
 #include <errno.h>
 #include <string.h>
@@ -68,6 +69,13 @@ choose_output_format (
     if (!peer || gst_caps_can_intersect (caps, peer))
       chosen = f;
     gst_caps_unref (caps);
+    /* Or the same layout as DMA_DRM, for a downstream that only takes
+     * DMABufs. */
+    caps = gst_v4l2_elastic_dma_drm_template_caps (f);
+    if (chosen == GST_VIDEO_FORMAT_UNKNOWN && caps && peer &&
+        gst_caps_can_intersect (caps, peer))
+      chosen = f;
+    gst_clear_caps (&caps);
   }
 
   gst_clear_caps (&peer);
@@ -240,8 +248,20 @@ negotiate_output (GstV4l2ElasticDecoder *self, GstVideoFormat format,
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   GstVideoCodecState *state;
 
+  GstCaps *drm_caps;
+
   state = gst_video_decoder_set_output_state (
       GST_VIDEO_DECODER (self), format, width, height, priv->input_state);
+  /* DMA_DRM where downstream asks for it: our buffers are linear DMABufs
+   * already, with their layout in GstVideoMeta. */
+  drm_caps = gst_v4l2_elastic_dma_drm_caps (&state->info);
+  priv->dma_drm = gst_v4l2_elastic_dma_drm_wanted (
+      GST_VIDEO_DECODER_SRC_PAD (self), drm_caps);
+  if (priv->dma_drm) {
+    GST_DEBUG_OBJECT (self, "output as DMA_DRM: %" GST_PTR_FORMAT, drm_caps);
+    gst_caps_replace (&state->caps, drm_caps);
+  }
+  gst_clear_caps (&drm_caps);
   gst_video_codec_state_unref (state);
   return gst_video_decoder_negotiate (GST_VIDEO_DECODER (self));
 }
