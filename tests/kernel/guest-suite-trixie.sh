@@ -106,6 +106,16 @@ case ",$expect," in
     ;;
 esac
 
+# DMA_DRM caps (GStreamer >= 1.24): negotiated where downstream asks for
+# them, system memory otherwise.
+dma_fwht=
+dma_h264=
+case ",$expect," in *,vicodec,*) dma_fwht=/tmp/fwht-streams/single.fwht ;; esac
+case ",$expect," in *,visl,*) dma_h264=$host_build/tests/h264-streams/main-b2.h264 ;; esac
+run_tap dma-drm sh "$src/tests/kernel/dma-drm.sh" "$build" "$dma_fwht" "$dma_h264" \
+  "$(wc -l <"$host_build/tests/h264-streams/main-b2.ref" 2>/dev/null || echo 0)"
+step_start=$(date +%s)
+
 # v4l2-compliance 1.30 on every stateless decoder node.
 run_tap compliance sh "$src/tests/kernel/compliance.sh" \
   "$VMRUN_KERNEL_SERIES-$VMRUN_KERNEL_VARIANT" "$expect"
