@@ -359,19 +359,21 @@ retry_doomed (GstV4l2ElasticCapturePool *self)
   g_ptr_array_unref (victims);
 }
 
-/* Below this many buffers of the current format, free ones are kept: the
- * target and the recent peak, but never more than max-capture-buffers
- * allows (lowered while playing, the pool comes down to it as buffers come
- * back), and never below what one decode step needs. */
+/* The buffers without which the decode cannot go on by itself: its
+ * references, the pictures waiting for their turn in output order (they
+ * leave only once later pictures are decoded), and one to write.  No
+ * bound goes below this. */
+static guint
+progress_need (GstV4l2ElasticCapturePool *self)
+{
+  return self->demand.references + self->demand.reorder + 1;
+}
+
+/* Below this many buffers of the current format, free ones are kept. */
 static guint
 shrink_floor (GstV4l2ElasticCapturePool *self)
 {
-  guint floor =
-      MAX (self->target, MAX (self->window_peak, self->last_window_peak));
-
-  if (self->max_buffers && floor > self->max_buffers)
-    floor = MAX (self->max_buffers, self->demand.references + 1);
-  return floor;
+  return MAX (self->target, MAX (self->window_peak, self->last_window_peak));
 }
 
 static void
@@ -511,11 +513,10 @@ create_one (GstV4l2ElasticCapturePool *self, Slot **out, GError **error)
   return TRUE;
 }
 
-/* A decode step needs its references and one picture to write. */
 static gboolean
 below_progress_floor (GstV4l2ElasticCapturePool *self)
 {
-  return count_live (self) < self->demand.references + 1;
+  return count_live (self) < progress_need (self);
 }
 
 static gboolean
@@ -896,9 +897,12 @@ gst_v4l2_elastic_capture_pool_is_elastic (GstV4l2ElasticCapturePool *self)
  * @memory_limit: at most this many bytes of CAPTURE memory (0: no limit)
  *
  * At a bound the pool waits for a buffer to come back instead of growing.
- * The bounds never go below what one decode step needs (its references
- * and one picture to write): that floor wins, so a decode never
- * deadlocks on its own references.
+ * The bounds never go below what the decode needs to go on by itself (its
+ * references, the pictures waiting in output order, one to write): that
+ * floor wins, so a decode never deadlocks on its own pictures.  A bound
+ * lowered while playing stops growth; it does not remove buffers the
+ * pool has (a downstream that holds frames while the decode waits would
+ * deadlock).
  */
 void
 gst_v4l2_elastic_capture_pool_set_limits (
@@ -911,10 +915,8 @@ gst_v4l2_elastic_capture_pool_set_limits (
   g_mutex_lock (&self->lock);
   self->max_buffers = max_buffers ? MIN (max_buffers, queue_max) : queue_max;
   self->memory_limit = memory_limit;
-  shrink_to_floor (self);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
-  flush_events (self);
 }
 
 /**
@@ -1094,7 +1096,7 @@ gst_v4l2_elastic_capture_pool_reallocate (GstV4l2ElasticCapturePool *self,
     self->reallocations++;
 
   if (!self->elastic) {
-    count = MAX (self->target, self->demand.references + 1);
+    count = MAX (self->target, progress_need (self));
     if (self->max_buffers)
       count = MIN (count, self->max_buffers);
     if (!gst_v4l2_elastic_device_request_buffers (
