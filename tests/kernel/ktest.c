@@ -235,3 +235,38 @@ ktest_qbuf (gint fd, guint32 type, guint index, guint32 bytesused,
   }
   return ktest_ioctl (fd, VIDIOC_QBUF, &b);
 }
+
+void
+ktest_fwht_crafted_params (struct v4l2_ctrl_fwht_params *params, guint width,
+    guint height, guint64 ref_ns)
+{
+  memset (params, 0, sizeof (*params));
+  params->backward_ref_ts = ref_ns;
+  params->version = V4L2_FWHT_VERSION;
+  params->width = width;
+  params->height = height;
+  params->flags = V4L2_FWHT_FL_PIXENC_YUV |
+      (2 << V4L2_FWHT_FL_COMPONENTS_NUM_OFFSET) |
+      (ref_ns ? 0 : V4L2_FWHT_FL_I_FRAME);
+  params->colorspace = V4L2_COLORSPACE_REC709;
+}
+
+gint
+ktest_set_fwht_params (
+    gint fd, gint request_fd, const struct v4l2_ctrl_fwht_params *params)
+{
+  struct v4l2_ctrl_fwht_params copy = *params;
+  struct v4l2_ext_control ctrl;
+  struct v4l2_ext_controls ctrls;
+
+  memset (&ctrl, 0, sizeof (ctrl));
+  ctrl.id = V4L2_CID_STATELESS_FWHT_PARAMS;
+  ctrl.size = sizeof (copy);
+  ctrl.ptr = &copy;
+  memset (&ctrls, 0, sizeof (ctrls));
+  ctrls.which = V4L2_CTRL_WHICH_REQUEST_VAL;
+  ctrls.count = 1;
+  ctrls.controls = &ctrl;
+  ctrls.request_fd = request_fd;
+  return ktest_ioctl (fd, VIDIOC_S_EXT_CTRLS, &ctrls);
+}

@@ -48,6 +48,17 @@ gint ktest_ioctl (gint fd, gulong request, gpointer arg);
 gint ktest_qbuf (gint fd, guint32 type, guint index, guint32 bytesused,
     guint64 ts_ns, gint request_fd);
 
+/* The FWHT parameters of the tests' crafted frames (YUV 4:2:0, Rec. 709):
+ * an I-frame (@ref_ns 0) or a P-frame on the frame with timestamp
+ * @ref_ns. */
+void ktest_fwht_crafted_params (struct v4l2_ctrl_fwht_params *params,
+    guint width, guint height, guint64 ref_ns);
+
+/* Sets @params as the FWHT parameters of request @request_fd.  Returns 0
+ * or the errno. */
+gint ktest_set_fwht_params (
+    gint fd, gint request_fd, const struct v4l2_ctrl_fwht_params *params);
+
 /* The first plane's fields of a single- or multi-planar format. */
 guint32 ktest_fmt_pixelformat (const struct v4l2_format *f);
 guint32 ktest_fmt_width (const struct v4l2_format *f);

@@ -174,8 +174,6 @@ static gboolean
 decode (guint cap, guint64 ts_ns, guint64 ref_ns, guint32 *cap_flags)
 {
   struct v4l2_ctrl_fwht_params params;
-  struct v4l2_ext_control ctrl;
-  struct v4l2_ext_controls ctrls;
   struct pollfd pfd;
   gint req = -1;
   guint index;
@@ -186,26 +184,9 @@ decode (guint cap, guint64 ts_ns, guint64 ref_ns, guint32 *cap_flags)
   KTEST_REQUIRE (
       ktest_expect_errno (ktest_ioctl (mfd, MEDIA_IOC_REQUEST_ALLOC, &req), 0,
           "MEDIA_IOC_REQUEST_ALLOC"));
-  memset (&params, 0, sizeof (params));
-  params.backward_ref_ts = ref_ns;
-  params.version = V4L2_FWHT_VERSION;
-  params.width = WIDTH;
-  params.height = HEIGHT;
-  params.flags = V4L2_FWHT_FL_PIXENC_YUV |
-      (2 << V4L2_FWHT_FL_COMPONENTS_NUM_OFFSET) |
-      (ref_ns ? 0 : V4L2_FWHT_FL_I_FRAME);
-  params.colorspace = V4L2_COLORSPACE_REC709;
-  memset (&ctrl, 0, sizeof (ctrl));
-  ctrl.id = V4L2_CID_STATELESS_FWHT_PARAMS;
-  ctrl.size = sizeof (params);
-  ctrl.ptr = &params;
-  memset (&ctrls, 0, sizeof (ctrls));
-  ctrls.which = V4L2_CTRL_WHICH_REQUEST_VAL;
-  ctrls.count = 1;
-  ctrls.controls = &ctrl;
-  ctrls.request_fd = req;
+  ktest_fwht_crafted_params (&params, WIDTH, HEIGHT, ref_ns);
   KTEST_REQUIRE (ktest_expect_errno (
-      ktest_ioctl (vfd, VIDIOC_S_EXT_CTRLS, &ctrls), 0, "S_EXT_CTRLS"));
+      ktest_set_fwht_params (vfd, req, &params), 0, "S_EXT_CTRLS"));
   KTEST_REQUIRE (
       ktest_expect_errno (ktest_qbuf (vfd, cap_type (), cap, 0, 0, -1), 0,
           "QBUF(CAPTURE %u)", cap));

@@ -429,8 +429,6 @@ bind_frame_request (
     gint fd, gint media_fd, guint index, guint64 ts, guint64 ref, gint *req)
 {
   struct v4l2_ctrl_fwht_params params;
-  struct v4l2_ext_control ctrl;
-  struct v4l2_ext_controls ctrls;
   gint err;
 
   *req = -1;
@@ -438,25 +436,8 @@ bind_frame_request (
   if (err)
     return err;
 
-  memset (&params, 0, sizeof (params));
-  params.backward_ref_ts = ref * 1000;
-  params.version = V4L2_FWHT_VERSION;
-  params.width = WIDTH;
-  params.height = HEIGHT;
-  params.flags = V4L2_FWHT_FL_PIXENC_YUV |
-      (2 << V4L2_FWHT_FL_COMPONENTS_NUM_OFFSET) |
-      (ref ? 0 : V4L2_FWHT_FL_I_FRAME);
-  params.colorspace = V4L2_COLORSPACE_REC709;
-  memset (&ctrl, 0, sizeof (ctrl));
-  ctrl.id = V4L2_CID_STATELESS_FWHT_PARAMS;
-  ctrl.size = sizeof (params);
-  ctrl.ptr = &params;
-  memset (&ctrls, 0, sizeof (ctrls));
-  ctrls.which = V4L2_CTRL_WHICH_REQUEST_VAL;
-  ctrls.count = 1;
-  ctrls.controls = &ctrl;
-  ctrls.request_fd = *req;
-  err = ktest_ioctl (fd, VIDIOC_S_EXT_CTRLS, &ctrls);
+  ktest_fwht_crafted_params (&params, WIDTH, HEIGHT, ref * 1000);
+  err = ktest_set_fwht_params (fd, *req, &params);
   if (!err)
     err = ktest_qbuf (fd, out_type (), index, FRAME_WORDS * 2, ts * 1000, *req);
   return err;

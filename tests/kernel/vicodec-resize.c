@@ -481,8 +481,6 @@ static gboolean
 dec_frame (Decoder *d, const Frame *f, guint cap, guint64 ref_ns, Result *res)
 {
   struct v4l2_ctrl_fwht_params params;
-  struct v4l2_ext_control ctrl;
-  struct v4l2_ext_controls ctrls;
   struct pollfd pfd;
   gint request_fd = -1;
   guint index;
@@ -508,16 +506,7 @@ dec_frame (Decoder *d, const Frame *f, guint cap, guint64 ref_ns, Result *res)
   params.xfer_func = f->xfer_func;
   params.ycbcr_enc = f->ycbcr_enc;
   params.quantization = f->quantization;
-  memset (&ctrl, 0, sizeof (ctrl));
-  ctrl.id = V4L2_CID_STATELESS_FWHT_PARAMS;
-  ctrl.size = sizeof (params);
-  ctrl.ptr = &params;
-  memset (&ctrls, 0, sizeof (ctrls));
-  ctrls.which = V4L2_CTRL_WHICH_REQUEST_VAL;
-  ctrls.count = 1;
-  ctrls.request_fd = request_fd;
-  ctrls.controls = &ctrl;
-  res->err = ktest_ioctl (d->fd, VIDIOC_S_EXT_CTRLS, &ctrls);
+  res->err = ktest_set_fwht_params (d->fd, request_fd, &params);
   KTEST_REQUIRE (ktest_expect_errno (
       res->err, 0, "S_EXT_CTRLS(FWHT_PARAMS %ux%u)", f->width, f->height));
 
