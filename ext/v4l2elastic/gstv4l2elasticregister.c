@@ -60,7 +60,7 @@ gst_v4l2_elastic_decoder_class_install (GstV4l2ElasticDecoderClass *klass,
 static GstCaps *
 probe_src_caps (GstV4l2ElasticDevice *device, guint32 coded_fourcc)
 {
-  GstCaps *caps = gst_caps_new_empty ();
+  GstCaps *caps = gst_caps_new_empty (), *drm_caps;
   struct v4l2_format fmt;
   GArray *fourccs;
   guint i;
@@ -76,31 +76,28 @@ probe_src_caps (GstV4l2ElasticDevice *device, guint32 coded_fourcc)
         device->video_path, GST_FOURCC_ARGS (coded_fourcc), g_strerror (errno));
     return caps;
   }
+  drm_caps = gst_caps_new_empty ();
   fourccs = gst_v4l2_elastic_device_enum_formats (
       device, GST_V4L2_ELASTIC_QUEUE_CAPTURE);
   for (i = 0; i < fourccs->len; i++) {
     GstVideoFormat f = gst_v4l2_elastic_fourcc_to_video_format (
         g_array_index (fourccs, guint32, i));
+    GstCaps *drm;
 
-    if (f != GST_VIDEO_FORMAT_UNKNOWN)
-      gst_caps_append (caps,
-          gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
-              gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
-              G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
+    if (f == GST_VIDEO_FORMAT_UNKNOWN)
+      continue;
+    gst_caps_append (caps,
+        gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+            gst_video_format_to_string (f), "width", GST_TYPE_INT_RANGE, 1,
+            G_MAXINT, "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL));
+    /* The same layout as DMA_DRM (GStreamer >= 1.24), listed after the
+     * system-memory ones. */
+    drm = gst_v4l2_elastic_dma_drm_template_caps (f);
+    if (drm)
+      gst_caps_append (drm_caps, drm);
   }
   caps = gst_caps_simplify (caps);
-  /* The same layouts as DMA_DRM (GStreamer >= 1.24), after the
-   * system-memory ones. */
-  for (i = 0; i < fourccs->len; i++) {
-    GstVideoFormat f = gst_v4l2_elastic_fourcc_to_video_format (
-        g_array_index (fourccs, guint32, i));
-    GstCaps *drm = f != GST_VIDEO_FORMAT_UNKNOWN
-        ? gst_v4l2_elastic_dma_drm_template_caps (f)
-        : NULL;
-
-    if (drm)
-      gst_caps_append (caps, drm);
-  }
+  gst_caps_append (caps, drm_caps);
   g_array_unref (fourccs);
   return caps;
 }
