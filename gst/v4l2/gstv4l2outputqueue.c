@@ -99,14 +99,21 @@ gst_v4l2_elastic_output_queue_free (GstV4l2ElasticOutputQueue *self)
   g_free (self);
 }
 
-static void
-set_sizeimage (struct v4l2_format *fmt, gsize size)
+/* The queue's format with room for frames of @size bytes: what
+ * CREATE_BUFS (or S_FMT and REQBUFS) sizes new buffers by. */
+static gboolean
+format_for_size (
+    GstV4l2ElasticOutputQueue *self, gsize size, struct v4l2_format *fmt)
 {
+  if (!gst_v4l2_elastic_device_get_format (
+          self->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, fmt))
+    return FALSE;
   if (V4L2_TYPE_IS_MULTIPLANAR (fmt->type))
     fmt->fmt.pix_mp.plane_fmt[0].sizeimage =
         MAX (fmt->fmt.pix_mp.plane_fmt[0].sizeimage, size);
   else
     fmt->fmt.pix.sizeimage = MAX (fmt->fmt.pix.sizeimage, size);
+  return TRUE;
 }
 
 /* Maps buffers @first .. @first + @count - 1 into @into. */
@@ -142,10 +149,8 @@ allocate (GstV4l2ElasticOutputQueue *self, gsize size)
   struct v4l2_format fmt;
   guint first = 0, count = self->n_wanted, i;
 
-  if (!gst_v4l2_elastic_device_get_format (
-          self->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt))
+  if (!format_for_size (self, size, &fmt))
     return FALSE;
-  set_sizeimage (&fmt, size);
   if (self->device->output_caps.create_bufs) {
     if (!gst_v4l2_elastic_device_create_buffers (self->device,
             GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt, count, &first, &count))
@@ -196,10 +201,8 @@ grow_while_streaming (GstV4l2ElasticOutputQueue *self, gsize size)
   struct v4l2_format fmt;
   guint first, count = self->n_bufs, i;
 
-  if (!gst_v4l2_elastic_device_get_format (
-          self->device, GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt))
+  if (!format_for_size (self, size, &fmt))
     return FALSE;
-  set_sizeimage (&fmt, size);
   if (!gst_v4l2_elastic_device_create_buffers (self->device,
           GST_V4L2_ELASTIC_QUEUE_OUTPUT, &fmt, count, &first, &count))
     return FALSE;
