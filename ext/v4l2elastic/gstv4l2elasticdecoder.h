@@ -109,7 +109,7 @@ void gst_v4l2_elastic_decoder_class_install (GstV4l2ElasticDecoderClass *klass,
 
 gboolean gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
     const GstV4l2ElasticDecoderNode *node, const GstV4l2ElasticCodecInfo *codec,
-    GTypeInfo *type_info, guint rank);
+    GTypeInfo *type_info, guint rank, gchar **element_name);
 
 GstFlowReturn gst_v4l2_elastic_decoder_set_sequence (
     GstV4l2ElasticDecoder *self, const GstV4l2ElasticSequence *sequence);

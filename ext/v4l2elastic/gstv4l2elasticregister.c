@@ -118,12 +118,13 @@ probe_src_caps (GstV4l2ElasticDevice *device, guint32 coded_fourcc)
  * is the video node's name, e.g. video3).  The device is opened once to
  * check the codec's controls and list its raw formats.  A NULL @node
  * registers v4l2elastic<codec>dec without a device, with documented caps
- * (GST_V4L2_ELASTIC_DOC).
+ * (GST_V4L2_ELASTIC_DOC).  @element_name (nullable) receives the name
+ * registered, for the bins built on the element (alpha decoding).
  */
 gboolean
 gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
     const GstV4l2ElasticDecoderNode *node, const GstV4l2ElasticCodecInfo *codec,
-    GTypeInfo *type_info, guint rank)
+    GTypeInfo *type_info, guint rank, gchar **element_name)
 {
   static gsize debug_once = 0;
   GstV4l2ElasticDecoderCData *cdata;
@@ -153,6 +154,8 @@ gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
       type = g_type_register_static (
           GST_TYPE_V4L2_ELASTIC_DECODER, type_name, type_info, 0);
     ok = gst_element_register (plugin, name, rank, type);
+    if (ok && element_name)
+      *element_name = g_strdup (name);
     g_free (name);
     g_free (type_name);
     return ok;
@@ -206,6 +209,8 @@ gst_v4l2_elastic_decoder_register (GstPlugin *plugin,
   type = g_type_register_static (
       GST_TYPE_V4L2_ELASTIC_DECODER, type_name, type_info, 0);
   ok = gst_element_register (plugin, name, rank, type);
+  if (ok && element_name)
+    *element_name = g_strdup (name);
   g_free (name);
   g_free (type_name);
   g_free (basename);

@@ -215,8 +215,8 @@ check_device (GstV4l2ElasticDevice *device)
  * v4l2elastic<node>vp8dec for further ones.
  */
 gboolean
-gst_v4l2_elastic_vp8_dec_register (
-    GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node, guint rank)
+gst_v4l2_elastic_vp8_dec_register (GstPlugin *plugin,
+    const GstV4l2ElasticDecoderNode *node, guint rank, gchar **element_name)
 {
   static const GstV4l2ElasticCodecInfo codec = { "vp8", "Vp8",
     V4L2_PIX_FMT_VP8_FRAME, check_device, NULL };
@@ -226,5 +226,6 @@ gst_v4l2_elastic_vp8_dec_register (
 
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_vp8_dec_debug, "v4l2elastic-vp8dec",
       0, "V4L2 elastic VP8 decoder");
-  return gst_v4l2_elastic_decoder_register (plugin, node, &codec, &info, rank);
+  return gst_v4l2_elastic_decoder_register (
+      plugin, node, &codec, &info, rank, element_name);
 }

@@ -355,8 +355,8 @@ check_device (GstV4l2ElasticDevice *device)
  * v4l2elastic<node>vp9dec for further ones.
  */
 gboolean
-gst_v4l2_elastic_vp9_dec_register (
-    GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node, guint rank)
+gst_v4l2_elastic_vp9_dec_register (GstPlugin *plugin,
+    const GstV4l2ElasticDecoderNode *node, guint rank, gchar **element_name)
 {
   static const GstV4l2ElasticCodecInfo codec = { "vp9", "Vp9",
     V4L2_PIX_FMT_VP9_FRAME, check_device, NULL };
@@ -366,5 +366,6 @@ gst_v4l2_elastic_vp9_dec_register (
 
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_vp9_dec_debug, "v4l2elastic-vp9dec",
       0, "V4L2 elastic VP9 decoder");
-  return gst_v4l2_elastic_decoder_register (plugin, node, &codec, &info, rank);
+  return gst_v4l2_elastic_decoder_register (
+      plugin, node, &codec, &info, rank, element_name);
 }

@@ -13,8 +13,8 @@
 
 G_BEGIN_DECLS
 
-gboolean gst_v4l2_elastic_vp9_dec_register (
-    GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node, guint rank);
+gboolean gst_v4l2_elastic_vp9_dec_register (GstPlugin *plugin,
+    const GstV4l2ElasticDecoderNode *node, guint rank, gchar **element_name);
 
 G_END_DECLS
 

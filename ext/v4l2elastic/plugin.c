@@ -95,6 +95,7 @@
 #include "gstv4l2elasticvp8dec.h"
 #include "gstv4l2elasticvp9dec.h"
 #include "gstv4l2elastich264dec.h"
+#include "gstv4l2elasticalphadecodebin.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
 #define GST_CAT_DEFAULT gst_v4l2_elastic_debug
@@ -130,6 +131,7 @@ register_decoder (GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node)
   for (i = 0; i < caps->coded_formats->len; i++) {
     guint32 coded = g_array_index (caps->coded_formats, guint32, i);
     gchar *fourcc = gst_v4l2_elastic_fourcc_to_string (coded);
+    gchar *name = NULL;
 
     GST_INFO ("%s (%s): stateless %s, CREATE_BUFS %s, REMOVE_BUFS %s, rank %u",
         node->video_path, caps->card, fourcc,
@@ -142,10 +144,12 @@ register_decoder (GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node)
       gst_v4l2_elastic_fwht_dec_register (plugin, node, rank);
       break;
     case V4L2_PIX_FMT_VP8_FRAME:
-      gst_v4l2_elastic_vp8_dec_register (plugin, node, rank);
+      if (gst_v4l2_elastic_vp8_dec_register (plugin, node, rank, &name))
+        gst_v4l2_elastic_alpha_decode_bin_register (plugin, name, rank);
       break;
     case V4L2_PIX_FMT_VP9_FRAME:
-      gst_v4l2_elastic_vp9_dec_register (plugin, node, rank);
+      if (gst_v4l2_elastic_vp9_dec_register (plugin, node, rank, &name))
+        gst_v4l2_elastic_alpha_decode_bin_register (plugin, name, rank);
       break;
     case V4L2_PIX_FMT_H264_SLICE:
       gst_v4l2_elastic_h264_dec_register (plugin, node, rank);
@@ -153,6 +157,7 @@ register_decoder (GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node)
     default:
       break;
     }
+    g_free (name);
   }
 
 done:
@@ -163,10 +168,16 @@ done:
 static void
 register_documentation (GstPlugin *plugin)
 {
+  gchar *name = NULL;
+
   gst_v4l2_elastic_fwht_dec_register (plugin, NULL, GST_RANK_NONE);
   gst_v4l2_elastic_h264_dec_register (plugin, NULL, GST_RANK_NONE);
-  gst_v4l2_elastic_vp8_dec_register (plugin, NULL, GST_RANK_NONE);
-  gst_v4l2_elastic_vp9_dec_register (plugin, NULL, GST_RANK_NONE);
+  if (gst_v4l2_elastic_vp8_dec_register (plugin, NULL, GST_RANK_NONE, &name))
+    gst_v4l2_elastic_alpha_decode_bin_register (plugin, name, GST_RANK_NONE);
+  g_clear_pointer (&name, g_free);
+  if (gst_v4l2_elastic_vp9_dec_register (plugin, NULL, GST_RANK_NONE, &name))
+    gst_v4l2_elastic_alpha_decode_bin_register (plugin, name, GST_RANK_NONE);
+  g_free (name);
 }
 
 static gboolean

@@ -47,6 +47,24 @@ for fmt in byte-stream avc avc3; do
   fi
 done
 
+# The alpha bins beside the VP8/VP9 decoders: alpha caps in, A420/AV12 out.
+for c in vp8 vp9; do
+  e=v4l2elastic${c}alphadecodebin
+  el=$(GST_V4L2_ELASTIC_DOC=1 GST_REGISTRY_1_0="$dir/registry-doc.bin" \
+    gst-inspect-1.0 "$e" 2>&1)
+  missing=
+  for want in "Rank *none (0)" "video/x-$c" "codec-alpha: true" "A420" \
+    "AV12" "with two v4l2elastic${c}dec"; do
+    echo "$el" | grep -q "$want" || missing="$missing [$want]"
+  done
+  if [ -z "$missing" ]; then
+    ok "doc mode: $e wraps v4l2elastic${c}dec, takes codec-alpha=true, writes A420/AV12"
+  else
+    not_ok "doc mode: $e wraps v4l2elastic${c}dec, takes codec-alpha=true, writes A420/AV12 (missing:$missing)"
+    echo "$el" | sed 's/^/# /'
+  fi
+done
+
 # Without the variable, on a machine without media devices: no element.
 if ls /dev/media* >/dev/null 2>&1; then
   echo "ok $((n = n + 1)) - no doc mode: nothing registered # SKIP this machine has /dev/media*"
