@@ -335,5 +335,6 @@ gst_v4l2_elastic_fwht_dec_register (
 
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_fwht_dec_debug,
       "v4l2elastic-fwhtdec", 0, "V4L2 elastic FWHT decoder");
-  return gst_v4l2_elastic_decoder_register (plugin, node, &codec, &info, rank, NULL);
+  return gst_v4l2_elastic_decoder_register (
+      plugin, node, &codec, &info, rank, NULL);
 }

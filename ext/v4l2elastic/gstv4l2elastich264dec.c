@@ -799,5 +799,6 @@ gst_v4l2_elastic_h264_dec_register (
 
   GST_DEBUG_CATEGORY_INIT (gst_v4l2_elastic_h264_dec_debug,
       "v4l2elastic-h264dec", 0, "V4L2 elastic H.264 decoder");
-  return gst_v4l2_elastic_decoder_register (plugin, node, &codec, &info, rank, NULL);
+  return gst_v4l2_elastic_decoder_register (
+      plugin, node, &codec, &info, rank, NULL);
 }
