@@ -248,6 +248,11 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
       sh "$src/tests/media/player-streams.sh" "$players" 60 >/dev/null 2>&1
     fi
     run_tap players-visl /usr/bin/python3 "$src/tests/kernel/players-visl.py" "$players" /tmp/players-visl
+    # VP8/VP9 with alpha (WebM BlockAdditional) through our alpha bins:
+    # frames against the software bins, players, seek, size change, holes,
+    # mismatched alpha, controls against upstream's v4l2sl alpha bins.
+    run_tap alpha-visl /usr/bin/python3 "$src/tests/kernel/alpha-visl.py" \
+      "$build/tests/kernel/alpha-streams" yes /tmp/alpha-visl
     # GstHarness element tests: negotiation, allocation, latency, flush,
     # drain, pool statistics and messages, bounds while PLAYING, garbage;
     # H.264 on visl, FWHT on vicodec when its streams were made above.
@@ -263,7 +268,11 @@ esac
 # stock visl, which refuses the OUTPUT S_FMT while busy.
 case ",$expect,$VMRUN_KERNEL_VARIANT" in
   *,visl,*patched) run_tap vp9-resize-visl sh "$src/tests/kernel/vp9-resize-visl.sh" "$build" elastic ;;
-  *,visl,*stock) run_tap vp9-resize-visl sh "$src/tests/kernel/vp9-resize-visl.sh" "$build" fallback ;;
+  *,visl,*stock)
+    run_tap vp9-resize-visl sh "$src/tests/kernel/vp9-resize-visl.sh" "$build" fallback
+    run_tap alpha-visl /usr/bin/python3 "$src/tests/kernel/alpha-visl.py" \
+      "$build/tests/kernel/alpha-streams" no /tmp/alpha-visl
+    ;;
 esac
 
 echo "# whole suite took $(($(date +%s) - suite_start)) s"
