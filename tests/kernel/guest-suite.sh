@@ -253,6 +253,12 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # mismatched alpha, controls against upstream's v4l2sl alpha bins.
     run_tap alpha-visl /usr/bin/python3 "$src/tests/kernel/alpha-visl.py" \
       "$build/tests/kernel/alpha-streams" yes /tmp/alpha-visl
+    # Mutated H.264/VP8/VP9 streams (bit flips, truncations, dropped,
+    # duplicated and random packets, splices into another size; seeded)
+    # through the elements: EOS or an error, no crash or hang, no fd or
+    # object left (leaks tracer), a clean kernel log.
+    run_tap mutate-visl /usr/bin/python3 "$src/tests/kernel/mutate-visl.py" \
+      "$players" "$build/tests/kernel/alpha-streams" 50 20261203
     # GstHarness element tests: negotiation, allocation, latency, flush,
     # drain, pool statistics and messages, bounds while PLAYING, garbage;
     # H.264 on visl, FWHT on vicodec when its streams were made above.

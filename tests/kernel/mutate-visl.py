@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+# gst-v4l2-elastic: mutated streams through the whole element on visl, in
+# the guest (issue #16, "Guest: the whole element").
+#
+#   mutate-visl.py PLAYER_STREAMS ALPHA_STREAMS COUNT SEED
+#
+# For H.264, VP8 and VP9, the packets the element gets (after the demuxer
+# and parser of tests/media/player-streams.sh's files) are mutated COUNT
+# times, seeded and reproducible (SEED, case number): bit flips, packets
+# truncated, dropped, duplicated or replaced by random bytes, the stream
+# cut short, and the stream spliced at a random packet (not a key frame)
+# into one of another size (h264-176.h264, the colour packets of
+# alpha-streams' *-alpha-176.webm).  Each mutant goes through
+# appsrc ! v4l2elastic<codec>dec ! fakesink with the parsed stream's caps.
+#
+# Per codec, one child process decodes every mutant in turn and reports
+# each as JSON; the checks:
+# - the unmutated stream gives all its frames (the runs are meaningful);
+# - every mutant ends in EOS or a GStreamer error message within its
+#   time (no hang) and the child does not crash;
+# - after each pipeline is gone the child has the fds it had before the
+#   first (no leaked device, request or DMABUF fd);
+# - GStreamer's leaks tracer: no GstObject or GstMiniObject created while a
+#   mutant ran is still alive after it (activity checkpoints);
+# - the kernel log gains no WARNING, BUG, Oops or refcount report.
+#
+# A failing case is reproduced with its codec, seed and number: the child
+# mode (--child CODEC ... --only N) runs that one mutant.
+#
+# Emits TAP.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import gc
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+
+CODECS = {
+    # codec: (file, other-size file, launch up to the packets, element)
+    "h264": ("h264.h264", "h264-176.h264",
+             "filesrc location=%s ! h264parse ! video/x-h264,"
+             "stream-format=byte-stream,alignment=au", "v4l2elastich264dec"),
+    "vp8": ("vp8.webm", "vp8-alpha-176.webm",
+            "filesrc location=%s ! matroskademux", "v4l2elasticvp8dec"),
+    "vp9": ("vp9.mkv", "vp9-alpha-176.webm",
+            "filesrc location=%s ! matroskademux ! vp9parse",
+            "v4l2elasticvp9dec"),
+}
+CASE_TIMEOUT_S = 20
+KLOG_BAD = re.compile(r"WARNING:|BUG:|Oops|refcount_t:|KASAN|"
+                      r"general protection|Call Trace:")
+
+
+def mutate(rng, packets, other):
+    """One mutant of @packets (a list of bytes); returns (packets, what)."""
+    out = [bytearray(p) for p in packets]
+    done = []
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.choice(("flip", "flip", "truncate", "drop", "duplicate",
+                           "garbage", "cut", "splice"))
+        if not out:
+            break
+        i = rng.randrange(len(out))
+        if kind == "flip":
+            flips = rng.randint(1, 8)
+            for _ in range(flips):
+                if out[i]:
+                    bit = rng.randrange(len(out[i]) * 8)
+                    out[i][bit // 8] ^= 1 << (bit % 8)
+            done.append("flip %d bits in %d" % (flips, i))
+        elif kind == "truncate":
+            keep = rng.randrange(len(out[i]) + 1)
+            out[i] = out[i][:keep]
+            done.append("truncate %d to %d bytes" % (i, keep))
+        elif kind == "drop":
+            del out[i]
+            done.append("drop %d" % i)
+        elif kind == "duplicate":
+            out.insert(i, bytearray(out[i]))
+            done.append("duplicate %d" % i)
+        elif kind == "garbage":
+            size = rng.randint(1, max(1, len(out[i])))
+            out[i] = bytearray(rng.getrandbits(8) for _ in range(size))
+            done.append("garbage %d bytes at %d" % (size, i))
+        elif kind == "cut":
+            keep = rng.randrange(len(out[i]) + 1)
+            out = out[:i] + [out[i][:keep]]
+            done.append("stream cut in %d at %d bytes" % (i, keep))
+        else:
+            j = rng.randrange(len(other))
+            out = out[:i] + [bytearray(p) for p in other[j:]]
+            done.append("splice at %d into the other size at %d" % (i, j))
+    return [bytes(p) for p in out], ", ".join(done)
+
+
+def still_alive(checkpoint):
+    """The type names of the objects a leaks-tracer checkpoint lists as
+    created since the last one and not as removed (an object whose address
+    was freed and taken again within one case can hide a leak)."""
+    flat = checkpoint.to_string().replace("\\", "")
+    entry = r"%s, type-name=\(string\)(\w+), address=\(string\)(0x[0-9a-f]+)"
+    made = {a: t for t, a in re.findall(entry % "objects-created", flat)}
+    gone = set(a for _, a in re.findall(entry % "objects-removed", flat))
+    return sorted(t for a, t in made.items() if a not in gone)
+
+
+def child(codec, players, alphas, count, seed, only):
+    os.environ["GST_TRACERS"] = "leaks"
+    os.environ.setdefault("GST_DEBUG", "GST_TRACER:0")
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+
+    Gst.init(None)
+    name, other_name, launch, element = CODECS[codec]
+
+    def packets_of(launch, path):
+        p = Gst.parse_launch(launch % path +
+                             " ! appsink name=out sync=false")
+        sink = p.get_by_name("out")
+        p.set_state(Gst.State.PLAYING)
+        caps, data = None, []
+        while True:
+            sample = sink.emit("try-pull-sample", 10 * Gst.SECOND)
+            if sample is None:
+                break
+            buf = sample.get_buffer()
+            caps = sample.get_caps()
+            ok, info = buf.map(Gst.MapFlags.READ)
+            data.append(bytes(info.data))
+            buf.unmap(info)
+        p.set_state(Gst.State.NULL)
+        s = caps.get_structure(0).copy()
+        for field in ("codec-alpha", "codec_data"):
+            s.remove_field(field)
+        caps = Gst.Caps.new_empty()
+        caps.append_structure(s)
+        return caps, data
+
+    caps, packets = packets_of(launch, os.path.join(players, name))
+    # The WebM files with alpha are read without vp9parse: 1.22's vp9parse
+    # stalls on codec-alpha caps.  Their blocks are whole frames already.
+    if codec == "h264":
+        _, other = packets_of(launch, os.path.join(players, other_name))
+    else:
+        _, other = packets_of("filesrc location=%s ! matroskademux",
+                              os.path.join(alphas, other_name))
+    step = Gst.SECOND // 30
+
+    tracer = None
+    for t in Gst.tracing_get_active_tracers():
+        if t.__gtype__.name == "GstLeaksTracer":
+            tracer = t
+
+    def run(bufs):
+        p = Gst.parse_launch(
+            "appsrc name=src format=time ! %s name=dec ! "
+            "fakesink name=out sync=false" % element)
+        src = p.get_by_name("src")
+        src.set_property("caps", caps)
+        frames = [0]
+
+        def on_handoff(sink, buf, pad):
+            frames[0] += 1
+        out = p.get_by_name("out")
+        out.set_property("signal-handoffs", True)
+        out.connect("handoff", on_handoff)
+        for k, data in enumerate(bufs):
+            b = Gst.Buffer.new_wrapped(data)
+            b.pts = k * step
+            b.duration = step
+            src.emit("push-buffer", b)
+        src.emit("end-of-stream")
+        p.set_state(Gst.State.PLAYING)
+        msg = p.get_bus().timed_pop_filtered(
+            CASE_TIMEOUT_S * Gst.SECOND,
+            Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        if msg is None:
+            result = "timeout"
+        elif msg.type == Gst.MessageType.EOS:
+            result = "eos"
+        else:
+            err, _ = msg.parse_error()
+            result = "error: %s" % err.message
+        msg = None
+        p.set_state(Gst.State.NULL)
+        return result, frames[0]
+
+    def report(**kw):
+        print(json.dumps(kw), flush=True)
+
+    # The unmutated stream: the sanity check, and the warm-up of every
+    # cache a first pipeline fills (types, caps, the device probe).
+    result, frames = run(packets)
+    gc.collect()
+    fds = len(os.listdir("/proc/self/fd"))
+    report(case=-1, what="unmutated", result=result, frames=frames,
+           packets=len(packets), fds=fds)
+    if tracer is not None:
+        tracer.emit("activity-start-tracking")
+    cases = range(count) if only is None else [only]
+    for k in cases:
+        rng = random.Random("%s-%d-%d" % (codec, seed, k))
+        bufs, what = mutate(rng, packets, other)
+        report(case=k, what=what, started=True)
+        t0 = time.monotonic()
+        result, frames = run(bufs)
+        gc.collect()
+        alive = []
+        if tracer is not None:
+            alive = still_alive(tracer.emit("activity-get-checkpoint"))
+        report(case=k, what=what, result=result, frames=frames,
+               fds=len(os.listdir("/proc/self/fd")), alive=alive,
+               seconds=round(time.monotonic() - t0, 2))
+    report(leaks_tracer=tracer is not None)
+
+
+def main():
+    if sys.argv[1] == "--child":
+        only = None
+        if len(sys.argv) > 8 and sys.argv[7] == "--only":
+            only = int(sys.argv[8])
+        child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
+              int(sys.argv[6]), only)
+        return 0
+    players, alphas, count, seed = sys.argv[1:5]
+    n = 0
+    failed = False
+
+    def tap(cond, what, detail=None):
+        nonlocal n, failed
+        n += 1
+        failed |= not cond
+        print("%s %d - %s" % ("ok" if cond else "not ok", n, what))
+        if detail and not cond:
+            for line in str(detail).splitlines()[:20]:
+                print("#   " + line)
+        sys.stdout.flush()
+
+    kernel = os.uname().release
+    for codec in CODECS:
+        marker = "gst-v4l2-elastic mutate-visl %s %d" % (codec, time.time())
+        with open("/dev/kmsg", "w") as kmsg:
+            kmsg.write(marker + "\n")
+        t0 = time.monotonic()
+        cmd = [sys.executable, os.path.abspath(__file__), "--child", codec,
+               players, alphas, count, seed]
+        budget = CASE_TIMEOUT_S * (int(count) + 4)
+        try:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True,
+                                  timeout=budget)
+            rc, out, err = proc.returncode, proc.stdout, proc.stderr
+        except subprocess.TimeoutExpired as e:
+            rc, out, err = "killed after %d s" % budget, e.stdout or "", ""
+            if isinstance(out, bytes):
+                out = out.decode()
+        rows = [json.loads(line) for line in out.splitlines()
+                if line.startswith("{")]
+        done = [r for r in rows if "result" in r and r["case"] >= 0]
+        started = [r for r in rows if r.get("started")]
+        base = next((r for r in rows if r.get("case") == -1), None)
+        what = "%s %s" % (kernel, CODECS[codec][3])
+        tap(base is not None and base["result"] == "eos" and
+            base["frames"] == base["packets"],
+            "%s: the unmutated stream gives all its frames" % what, base)
+        last = started[-1] if started else None
+        tap(rc == 0 and len(done) == int(count),
+            "%s: %s mutants (seed %s) ran, the process did not crash" % (
+                what, count, seed),
+            "exit %s after %d of %s; last case started: %s\n%s" % (
+                rc, len(done), count, last, err[-1500:]))
+        bad = [r for r in done if not (r["result"] == "eos" or
+                                       r["result"].startswith("error: "))]
+        errors = sum(1 for r in done if r["result"] != "eos")
+        tap(done and not bad,
+            "%s: every mutant ends in EOS or an error message within %d s "
+            "(%d errors, %d EOS)" % (what, CASE_TIMEOUT_S, errors,
+                                     len(done) - errors),
+            "\n".join("case %d (%s): %s" % (r["case"], r["what"], r["result"])
+                      for r in bad))
+        fd_bad = [r for r in done if base and r["fds"] != base["fds"]]
+        tap(done and base and not fd_bad,
+            "%s: the fds after every mutant are those after the first run"
+            % what,
+            "\n".join("case %d (%s): %d fds, %d before" % (
+                r["case"], r["what"], r["fds"], base["fds"])
+                for r in fd_bad))
+        traced = any(r.get("leaks_tracer") for r in rows)
+        alive = [r for r in done if r["alive"]]
+        tap(traced and done and not alive,
+            "%s: the leaks tracer finds nothing a mutant left alive" % what,
+            "tracer loaded: %s\n" % traced + "\n".join(
+                "case %d (%s): %s" % (r["case"], r["what"],
+                                      sorted(set(r["alive"])))
+                for r in alive))
+        klog = subprocess.run(["dmesg"], stdout=subprocess.PIPE,
+                              text=True).stdout
+        klog = klog[klog.find(marker):] if marker in klog else klog
+        badk = [ln for ln in klog.splitlines() if KLOG_BAD.search(ln)]
+        tap(marker in subprocess.run(["dmesg"], stdout=subprocess.PIPE,
+                                     text=True).stdout and not badk,
+            "%s: the kernel log gains no WARNING, BUG, Oops or refcount "
+            "report" % what, "\n".join(badk))
+        print("# %s: %d mutants in %.1f s, frames per mutant %s" % (
+            what, len(done), time.monotonic() - t0,
+            sorted(r["frames"] for r in done)[::max(1, len(done) // 8)]))
+    print("1..%d" % n)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
