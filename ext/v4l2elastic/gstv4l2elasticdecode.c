@@ -333,13 +333,15 @@ picture_video_info (GstV4l2ElasticPicture *picture, GstVideoInfo *info)
  * shared (GstVideoDecoder pushes a shallow copy, and a write downstream
  * goes to a copy of the memory); once it is not a reference any more (the
  * caller's was the last), downstream gets the pool's own writable buffer.
- * Where downstream cannot read our layout it is copied into downstream's
- * memory.  The caps follow the picture's size.
+ * Where downstream cannot read our layout, or holds every buffer the
+ * kernel queue can take, it is copied into downstream's memory.  The caps
+ * follow the picture's size.
  */
 GstFlowReturn
 gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
     GstVideoCodecFrame *frame, GstV4l2ElasticPicture *picture)
 {
+  GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   GstVideoDecoder *decoder = GST_VIDEO_DECODER (self);
   GstVideoFrame src, dst;
   GstVideoCodecState *state;
@@ -365,7 +367,11 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
   }
 
   gst_buffer_replace (&frame->output_buffer, NULL);
-  if (can_push_directly (self, &info)) {
+  /* A full kernel queue that downstream holds gets copies (DMA_DRM caps
+   * have no system-memory form to copy into). */
+  if (can_push_directly (self, &info) &&
+      (priv->dma_drm ||
+          !gst_v4l2_elastic_capture_pool_should_copy (priv->pool))) {
     frame->output_buffer = gst_buffer_ref (picture->buffer);
     gst_v4l2_elastic_picture_unref (picture);
     return gst_video_decoder_finish_frame (decoder, frame);

@@ -423,7 +423,7 @@ empty_stats (void)
       G_TYPE_UINT, 0, "waits", G_TYPE_UINT, 0, "stale-buffers", G_TYPE_UINT, 0,
       "stale-bytes", G_TYPE_UINT64, G_GUINT64_CONSTANT (0), "discarded",
       G_TYPE_UINT, 0, "remove-failures", G_TYPE_UINT, 0, "in-queue",
-      G_TYPE_UINT, 0, NULL);
+      G_TYPE_UINT, 0, "copies", G_TYPE_UINT, 0, NULL);
 }
 
 static void

@@ -114,6 +114,7 @@ struct _GstV4l2ElasticCapturePool
   guint waits;
   guint discarded;
   guint remove_failures;
+  guint copies;
 
   GArray *pending_events; /* events to emit once unlocked */
   GstV4l2ElasticPoolEventFunc event_func;
@@ -890,6 +891,56 @@ gst_v4l2_elastic_capture_pool_is_elastic (GstV4l2ElasticCapturePool *self)
   return self->elastic;
 }
 
+static guint
+queue_max (GstV4l2ElasticCapturePool *self)
+{
+  return self->device->capture_caps.max_num_buffers
+      ? self->device->capture_caps.max_num_buffers
+      : 32;
+}
+
+/**
+ * gst_v4l2_elastic_capture_pool_should_copy:
+ *
+ * TRUE when the room left in the kernel queue (free buffers and the
+ * buffers it can still take up to max_num_buffers) is no more than what
+ * the decode needs to go on by itself (its references, the pictures
+ * waiting in output order, one to write).  Every further buffer handed
+ * out might never come back: a downstream that keeps every frame it gets
+ * (an application queueing samples, a thumbnailer) would stop the decode
+ * for good, and references shared with downstream before that point do
+ * not come back either.  The decoder then hands out copies in system
+ * memory, and each CAPTURE buffer returns as soon as the codec lets go of
+ * it.  A stream whose own needs nearly fill the queue is copied from the
+ * start: a sink holding even two frames could stop it otherwise.  The
+ * bounds an application sets (max-capture-buffers, capture-memory-limit)
+ * are not this: at those the decode waits, as documented.  Counts the
+ * copy in the statistics when it answers TRUE.
+ */
+gboolean
+gst_v4l2_elastic_capture_pool_should_copy (GstV4l2ElasticCapturePool *self)
+{
+  guint in_queue, room;
+  gboolean copy;
+
+  g_mutex_lock (&self->lock);
+  in_queue = count_in_queue (self);
+  room = g_queue_get_length (&self->free) +
+      (in_queue < queue_max (self) ? queue_max (self) - in_queue : 0);
+  copy = room <= progress_need (self);
+  if (copy) {
+    if (self->copies == 0)
+      GST_INFO_OBJECT (self,
+          "%u of %u buffers in the kernel queue, %u free, the decode needs "
+          "%u: copying frames out",
+          in_queue, queue_max (self), g_queue_get_length (&self->free),
+          progress_need (self));
+    self->copies++;
+  }
+  g_mutex_unlock (&self->lock);
+  return copy;
+}
+
 /**
  * gst_v4l2_elastic_capture_pool_set_limits:
  * @max_buffers: at most this many CAPTURE buffers (0: the queue's
@@ -908,12 +959,10 @@ void
 gst_v4l2_elastic_capture_pool_set_limits (
     GstV4l2ElasticCapturePool *self, guint max_buffers, guint64 memory_limit)
 {
-  guint queue_max = self->device->capture_caps.max_num_buffers
-      ? self->device->capture_caps.max_num_buffers
-      : 32;
+  guint kernel_max = queue_max (self);
 
   g_mutex_lock (&self->lock);
-  self->max_buffers = max_buffers ? MIN (max_buffers, queue_max) : queue_max;
+  self->max_buffers = max_buffers ? MIN (max_buffers, kernel_max) : kernel_max;
   self->memory_limit = memory_limit;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -1151,8 +1200,8 @@ gst_v4l2_elastic_capture_pool_buffer_index (GstBuffer *buffer)
  * Returns: (transfer full): buffers and bytes alive now (including
  * orphaned ones still held), their peaks, counts of creates, removes,
  * reallocations and waits, buffers discarded because downstream replaced
- * their memory, failed removals, and the buffers and bytes of older
- * formats (stale) still alive.
+ * their memory, failed removals, the buffers and bytes of older formats
+ * (stale) still alive, and the frames copied out at a full kernel queue.
  */
 GstStructure *
 gst_v4l2_elastic_capture_pool_get_stats (GstV4l2ElasticCapturePool *self)
@@ -1187,7 +1236,7 @@ gst_v4l2_elastic_capture_pool_get_stats (GstV4l2ElasticCapturePool *self)
       "stale-buffers", G_TYPE_UINT, stale_buffers, "stale-bytes", G_TYPE_UINT64,
       stale_bytes, "discarded", G_TYPE_UINT, self->discarded, "remove-failures",
       G_TYPE_UINT, self->remove_failures, "in-queue", G_TYPE_UINT,
-      count_in_queue (self), NULL);
+      count_in_queue (self), "copies", G_TYPE_UINT, self->copies, NULL);
   g_mutex_unlock (&self->lock);
   return s;
 }

@@ -73,6 +73,8 @@ void gst_v4l2_elastic_capture_pool_detach (GstV4l2ElasticCapturePool *self);
 
 gboolean gst_v4l2_elastic_capture_pool_is_elastic (
     GstV4l2ElasticCapturePool *self);
+gboolean gst_v4l2_elastic_capture_pool_should_copy (
+    GstV4l2ElasticCapturePool *self);
 gint gst_v4l2_elastic_capture_pool_buffer_index (GstBuffer *buffer);
 GstStructure *gst_v4l2_elastic_capture_pool_get_stats (
     GstV4l2ElasticCapturePool *self);
