@@ -259,6 +259,11 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # object left (leaks tracer), a clean kernel log.
     run_tap mutate-visl /usr/bin/python3 "$src/tests/kernel/mutate-visl.py" \
       "$players" "$build/tests/kernel/alpha-streams" 50 20261203
+    # The life cycle of each codec element: 50 start/stop cycles (half
+    # stopped mid-decode) with fds and the leaks tracer checked, seeks
+    # against avdec, a downstream holding every frame, a tiny memory limit.
+    run_tap lifecycle-visl /usr/bin/python3 "$src/tests/kernel/lifecycle-visl.py" \
+      "$players" 50
     # GstHarness element tests: negotiation, allocation, latency, flush,
     # drain, pool statistics and messages, bounds while PLAYING, garbage;
     # H.264 on visl, FWHT on vicodec when its streams were made above.

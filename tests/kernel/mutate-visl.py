@@ -40,6 +40,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from leakcheck import LiveObjects, leaks_tracer  # noqa: E402
+
 CODECS = {
     # codec: (file, other-size file, launch up to the packets, element)
     "h264": ("h264.h264", "h264-176.h264",
@@ -98,17 +101,6 @@ def mutate(rng, packets, other):
     return [bytes(p) for p in out], ", ".join(done)
 
 
-def still_alive(checkpoint):
-    """The type names of the objects a leaks-tracer checkpoint lists as
-    created since the last one and not as removed (an object whose address
-    was freed and taken again within one case can hide a leak)."""
-    flat = checkpoint.to_string().replace("\\", "")
-    entry = r"%s, type-name=\(string\)(\w+), address=\(string\)(0x[0-9a-f]+)"
-    made = {a: t for t, a in re.findall(entry % "objects-created", flat)}
-    gone = set(a for _, a in re.findall(entry % "objects-removed", flat))
-    return sorted(t for a, t in made.items() if a not in gone)
-
-
 def child(codec, players, alphas, count, seed, only):
     os.environ["GST_TRACERS"] = "leaks"
     os.environ.setdefault("GST_DEBUG", "GST_TRACER:0")
@@ -152,10 +144,7 @@ def child(codec, players, alphas, count, seed, only):
                               os.path.join(alphas, other_name))
     step = Gst.SECOND // 30
 
-    tracer = None
-    for t in Gst.tracing_get_active_tracers():
-        if t.__gtype__.name == "GstLeaksTracer":
-            tracer = t
+    tracer = leaks_tracer(Gst)
 
     def run(bufs):
         p = Gst.parse_launch(
@@ -201,8 +190,7 @@ def child(codec, players, alphas, count, seed, only):
     fds = len(os.listdir("/proc/self/fd"))
     report(case=-1, what="unmutated", result=result, frames=frames,
            packets=len(packets), fds=fds)
-    if tracer is not None:
-        tracer.emit("activity-start-tracking")
+    live = LiveObjects(tracer) if tracer is not None else None
     cases = range(count) if only is None else [only]
     for k in cases:
         rng = random.Random("%s-%d-%d" % (codec, seed, k))
@@ -211,13 +199,13 @@ def child(codec, players, alphas, count, seed, only):
         t0 = time.monotonic()
         result, frames = run(bufs)
         gc.collect()
-        alive = []
-        if tracer is not None:
-            alive = still_alive(tracer.emit("activity-get-checkpoint"))
+        if live is not None:
+            live.checkpoint(k)
         report(case=k, what=what, result=result, frames=frames,
-               fds=len(os.listdir("/proc/self/fd")), alive=alive,
+               fds=len(os.listdir("/proc/self/fd")),
                seconds=round(time.monotonic() - t0, 2))
-    report(leaks_tracer=tracer is not None)
+    report(leaks_tracer=live is not None,
+           alive=live.finish(gc) if live is not None else {})
 
 
 def main():
@@ -291,14 +279,14 @@ def main():
             "\n".join("case %d (%s): %d fds, %d before" % (
                 r["case"], r["what"], r["fds"], base["fds"])
                 for r in fd_bad))
-        traced = any(r.get("leaks_tracer") for r in rows)
-        alive = [r for r in done if r["alive"]]
-        tap(traced and done and not alive,
+        final = next((r for r in rows if "leaks_tracer" in r), {})
+        alive = final.get("alive", {})
+        whats = dict((str(r["case"]), r["what"]) for r in done)
+        tap(final.get("leaks_tracer") and done and not alive,
             "%s: the leaks tracer finds nothing a mutant left alive" % what,
-            "tracer loaded: %s\n" % traced + "\n".join(
-                "case %d (%s): %s" % (r["case"], r["what"],
-                                      sorted(set(r["alive"])))
-                for r in alive))
+            "tracer loaded: %s\n" % final.get("leaks_tracer") + "\n".join(
+                "case %s (%s): %s" % (k, whats.get(k, ""), sorted(set(v)))
+                for k, v in alive.items()))
         klog = subprocess.run(["dmesg"], stdout=subprocess.PIPE,
                               text=True).stdout
         klog = klog[klog.find(marker):] if marker in klog else klog
