@@ -224,6 +224,13 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # REMOVE_BUFS down to the target, a size change keeps held frames,
     # latency = reorder delay (kernel ioctl log + element).
     run_tap h264-elastic sh "$src/tests/kernel/h264-elastic-visl.sh" "$build"
+    # A failure injected at a middle and the last call of the ioctls an
+    # H.264 decode issues on visl, over a DPB change (CREATE_BUFS up,
+    # REMOVE_BUFS down): EOS or an error, pool accounting equal to the
+    # kernel's log, no fd left (the FWHT list runs on vicodec above).
+    run_tap fault-inject-h264 /usr/bin/python3 "$src/tests/kernel/fault-inject.py" \
+      "$build" v4l2elastich264dec h264parse "$build/tests/h264-streams/dpb-change.h264" \
+      CREATE_BUFS REMOVE_BUFS DQBUF S_EXT_CTRLS REQUEST_QUEUE poll
     # Issue #10: a downstream that makes every buffer writable and draws
     # into it (H.264 with B-frames, VP9 with key-frame size changes): every
     # frame decoded, no error; bitstream buffers that follow the stream (a
@@ -253,12 +260,12 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # mismatched alpha, controls against upstream's v4l2sl alpha bins.
     run_tap alpha-visl /usr/bin/python3 "$src/tests/kernel/alpha-visl.py" \
       "$build/tests/kernel/alpha-streams" yes /tmp/alpha-visl
-    # Mutated H.264/VP8/VP9 streams (bit flips, truncations, dropped,
+    # 40 mutated H.264/VP8/VP9 streams each (bit flips, truncations, dropped,
     # duplicated and random packets, splices into another size; seeded)
     # through the elements: EOS or an error, no crash or hang, no fd or
     # object left (leaks tracer), a clean kernel log.
     run_tap mutate-visl /usr/bin/python3 "$src/tests/kernel/mutate-visl.py" \
-      "$players" "$build/tests/kernel/alpha-streams" 50 20261203
+      "$players" "$build/tests/kernel/alpha-streams" 40 20261203
     # The life cycle of each codec element: 50 start/stop cycles (half
     # stopped mid-decode) with fds and the leaks tracer checked, seeks
     # against avdec, a downstream holding every frame, a tiny memory limit.
