@@ -372,8 +372,16 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
   if (can_push_directly (self, &info) &&
       (priv->dma_drm ||
           !gst_v4l2_elastic_capture_pool_should_copy (priv->pool))) {
+    guint flags = picture->video_flags;
+
     frame->output_buffer = gst_buffer_ref (picture->buffer);
     gst_v4l2_elastic_picture_unref (picture);
+    if (flags) {
+      /* Ours alone once the codec no longer references it; a shallow
+       * copy (as GstVideoDecoder makes to stamp it) while it does. */
+      frame->output_buffer = gst_buffer_make_writable (frame->output_buffer);
+      GST_BUFFER_FLAG_SET (frame->output_buffer, flags);
+    }
     return gst_video_decoder_finish_frame (decoder, frame);
   }
 
@@ -394,6 +402,7 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
     gst_video_frame_unmap (&src);
   }
   gst_video_codec_state_unref (state);
+  GST_BUFFER_FLAG_SET (frame->output_buffer, picture->video_flags);
   gst_v4l2_elastic_picture_unref (picture);
 
   if (!copied) {

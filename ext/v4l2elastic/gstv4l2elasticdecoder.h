@@ -59,6 +59,9 @@ typedef struct
   GstVideoFormat format;
   guint width;
   guint height;
+  /* GstVideoBufferFlags the output buffer gets (interlacing, field order,
+   * repeated field of the picture); 0 for progressive codecs. */
+  guint video_flags;
 } GstV4l2ElasticPicture;
 
 /* What a codec asks of a new sequence. */
