@@ -81,6 +81,10 @@ typedef struct
   const GstVideoFormat *formats;
   guint n_formats;
   GstV4l2ElasticPoolDemand demand; /* references and reorder of the codec */
+  /* Frames of the sequence may be interlaced (an MPEG-2 sequence with
+   * progressive_sequence 0): the caps say interlace-mode=mixed and each
+   * picture's video_flags say which are.  FALSE: the input caps' mode. */
+  gboolean interlaced;
   /* The first frame of the sequence predicts from pictures of the
    * previous one (a VP9 inter frame of a new size): those CAPTURE buffers
    * must stay known to the driver. */

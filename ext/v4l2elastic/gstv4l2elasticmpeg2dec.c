@@ -121,6 +121,7 @@ push_output (GstV4l2ElasticMpeg2Dec *self)
     /* Once the state no longer keeps it, ours is the last reference: the
      * buffer goes downstream writable. */
     mpeg2_picture_unref (pic);
+    GST_DEBUG_OBJECT (self, "output frame %u", number);
     if (!frame) {
       GST_DEBUG_OBJECT (self, "frame %u is gone, not output", number);
       gst_v4l2_elastic_picture_unref (picture);
@@ -219,6 +220,7 @@ new_sequence (
   seq.visible.x = seq.visible.y = 0;
   seq.visible.w = s->width;
   seq.visible.h = s->height;
+  seq.interlaced = !s->progressive;
   seq.demand.references = GST_V4L2_ELASTIC_MPEG2_STATE_REFERENCES;
   seq.demand.reorder = s->low_delay ? 0 : GST_V4L2_ELASTIC_MPEG2_STATE_REORDER;
   GST_DEBUG_OBJECT (self,

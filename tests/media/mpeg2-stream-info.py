@@ -11,10 +11,19 @@
 #   structures=3 / 1,2,3         picture_structure values seen
 #   alternate_scan= q_scale_type= intra_vlc= top_field_first=  values seen
 #   repeat_first_field=N         pictures with repeat_first_field set
+#   interlaced_frames=N          pictures with progressive_frame 0 in an
+#                                interlaced sequence
+#   tff_frames=N                 pictures with top_field_first set in an
+#                                interlaced sequence
 #   load_intra=N load_non_intra=N   sequence headers loading a matrix
 #   quant_ext=N                  quant matrix extensions
 #
 #   mpeg2-stream-info.py FILE
+#   mpeg2-stream-info.py --order FILE
+#
+# --order prints, one per line, the coded index (0 = first picture of the
+# file) of each picture in display order: within a GOP the order of
+# temporal_reference (6.3.9), GOP after GOP.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -40,10 +49,15 @@ def values(s):
 
 
 def main():
-    data = open(sys.argv[1], "rb").read()
+    order = sys.argv[1] == "--order"
+    data = open(sys.argv[-1], "rb").read()
+    gop = []
+    display = []
     count = {"i": 0, "p": 0, "b": 0, "pictures": 0, "sequence_end": 0,
              "gops": 0, "repeat_first_field": 0, "load_intra": 0,
-             "load_non_intra": 0, "quant_ext": 0}
+             "load_non_intra": 0, "quant_ext": 0, "interlaced_frames": 0,
+             "tff_frames": 0}
+    progressive_sequence = 1
     seen = {k: set() for k in ("closed_gop", "progressive_sequence",
                                "structures", "alternate_scan", "q_scale_type",
                                "intra_vlc", "top_field_first")}
@@ -65,7 +79,8 @@ def main():
             ext = b.read(4)
             if ext == 1:
                 b.read(8)
-                seen["progressive_sequence"].add(b.read(1))
+                progressive_sequence = b.read(1)
+                seen["progressive_sequence"].add(progressive_sequence)
                 b.read(2)
                 size = "%dx%d" % (hsize | b.read(2) << 12, vsize | b.read(2) << 12)
                 if not sizes or sizes[-1] != size:
@@ -75,18 +90,26 @@ def main():
             elif ext == 8:
                 b.read(16 + 2)
                 seen["structures"].add(b.read(2))
-                seen["top_field_first"].add(b.read(1))
+                tff = b.read(1)
+                seen["top_field_first"].add(tff)
                 b.read(2)
                 seen["q_scale_type"].add(b.read(1))
                 seen["intra_vlc"].add(b.read(1))
                 seen["alternate_scan"].add(b.read(1))
                 count["repeat_first_field"] += b.read(1)
+                b.read(1)  # chroma_420_type
+                progressive_frame = b.read(1)
+                if not progressive_sequence:
+                    count["interlaced_frames"] += 1 - progressive_frame
+                    count["tff_frames"] += tff
         elif code == 0xB8:
+            display.extend(i for _, i in sorted(gop))
+            gop = []
             count["gops"] += 1
             b.read(25)
             seen["closed_gop"].add(b.read(1))
         elif code == 0x00:
-            b.read(10)
+            gop.append((b.read(10), count["pictures"]))
             t = b.read(3)
             count["pictures"] += 1
             if t in (1, 2, 3):
@@ -94,9 +117,15 @@ def main():
         elif code == 0xB7:
             count["sequence_end"] += 1
         pos = data.find(b"\x00\x00\x01", pos + 4)
+    display.extend(i for _, i in sorted(gop))
+    if order:
+        for i in display:
+            print(i)
+        return
     print("pictures=%d" % count["pictures"])
     for k in ("i", "p", "b", "sequence_end", "gops", "repeat_first_field",
-              "load_intra", "load_non_intra", "quant_ext"):
+              "load_intra", "load_non_intra", "quant_ext", "interlaced_frames",
+              "tff_frames"):
         print("%s=%d" % (k, count[k]))
     print("sizes=%s" % ",".join(sizes))
     for k, v in seen.items():
