@@ -90,7 +90,8 @@ decode() {
 # Bad input.  seek-open: the sequence header of ibbp-open, then its
 # stream from the second GOP on (open: its two leading B pictures predict
 # from a P picture that is not there, as after a seek); absurd: ionly with
-# every sequence header saying 16383x16383 (the largest MPEG-2 codes).
+# every sequence header saying 16383x16383 (the largest MPEG-2 codes);
+# fields: see below.
 /usr/bin/python3 - "$out" <<'PY'
 import sys
 out = sys.argv[1]
@@ -112,6 +113,15 @@ while i >= 0:
     absurd[j + 6] |= 0xe0
     i = src.find(b"\x00\x00\x01\xb3", i + 4)
 open(out + "/absurd.m2v", "wb").write(absurd)
+# fields: interlaced with the first picture's picture_structure (payload
+# bits 22-23 of the picture coding extension) set to top field: the
+# element refuses field pictures (no Debian 12 encoder writes them).
+fields = bytearray(open(out + "/interlaced.m2v", "rb").read())
+j = fields.find(b"\x00\x00\x01\xb5")
+while j >= 0 and fields[j + 4] >> 4 != 8:
+    j = fields.find(b"\x00\x00\x01\xb5", j + 4)
+fields[j + 6] = (fields[j + 6] & 0xFC) | 0x01
+open(out + "/fields.m2v", "wb").write(fields)
 PY
 
 for s in $streams; do
@@ -119,5 +129,6 @@ for s in $streams; do
   decode "$s" avdec_mpeg2video "$out/$s.ref"
   [ -s "$out/$s.ref" ] || { echo "avdec_mpeg2video decoded nothing of $s" >&2; exit 1; }
 done
+/usr/bin/python3 "$here/mpeg2-stream-info.py" "$out/fields.m2v" >"$out/fields.info"
 rm -f "$out"/*.ref.log
 [ -z "$stamp" ] || touch "$stamp"
