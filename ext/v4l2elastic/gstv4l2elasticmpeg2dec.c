@@ -15,11 +15,13 @@
  * @title: v4l2elasticmpeg2dec
  * @short_description: MPEG-2 through a V4L2 stateless decoder, elastic pool
  *
- * Decodes MPEG-2 video (main profile frame pictures, progressive or
- * interlaced; 4:2:2 where the driver writes such a layout) through a V4L2
- * stateless decoder.  A new frame size at a sequence header outputs the
- * last picture of the old sequence, then changes the format without
- * STREAMOFF where the driver allows it.
+ * Decodes MPEG-2 video (main profile: frame pictures and field pairs,
+ * progressive or interlaced; 4:2:2 where the driver writes such a layout)
+ * through a V4L2 stateless decoder.  The two fields of a pair (in one
+ * input buffer, as mpegvideoparse gives them) are written into one
+ * CAPTURE buffer.  A new frame size at a sequence header outputs the last
+ * picture of the old sequence, then changes the format without STREAMOFF
+ * where the driver allows it.
  *
  * ## Example launch line
  * |[
@@ -53,6 +55,8 @@ typedef struct
   GstV4l2ElasticMpeg2State state;
   GPtrArray *output;     /* Mpeg2Picture, filled by the state */
   GByteArray *bitstream; /* the slices of the picture being gathered */
+  /* A first field whose CAPTURE buffer the driver holds for the second. */
+  gpointer held;
 } GstV4l2ElasticMpeg2Dec;
 
 typedef struct
@@ -137,6 +141,18 @@ push_output (GstV4l2ElasticMpeg2Dec *self)
   return ret;
 }
 
+/* A first field whose second field does not come: its buffer back from
+ * the driver, then its frame completed as the one field it has. */
+static void
+release_held (GstV4l2ElasticMpeg2Dec *self)
+{
+  if (!self->held)
+    return;
+  gst_v4l2_elastic_decoder_release_field (GST_V4L2_ELASTIC_DECODER (self));
+  g_clear_pointer (&self->held, mpeg2_picture_unref);
+  gst_v4l2_elastic_mpeg2_state_finish_field (&self->state, self->output);
+}
+
 /* --- GstVideoDecoder ---------------------------------------------------------
  */
 
@@ -157,6 +173,7 @@ gst_v4l2_elastic_mpeg2_dec_reset (GstV4l2ElasticDecoder *decoder)
   guint i;
 
   gst_v4l2_elastic_mpeg2_state_reset (&self->state);
+  g_clear_pointer (&self->held, mpeg2_picture_unref);
   for (i = 0; i < self->output->len; i++)
     mpeg2_picture_unref (g_ptr_array_index (self->output, i));
   g_ptr_array_set_size (self->output, 0);
@@ -167,6 +184,7 @@ gst_v4l2_elastic_mpeg2_dec_drain (GstVideoDecoder *decoder)
 {
   GstV4l2ElasticMpeg2Dec *self = MPEG2_DEC (decoder);
 
+  release_held (self);
   gst_v4l2_elastic_mpeg2_state_drain (&self->state, self->output);
   return push_output (self);
 }
@@ -246,6 +264,14 @@ video_flags (const GstV4l2ElasticMpeg2PicturePlan *plan)
     if (plan->ext.top_field_first)
       flags |= GST_VIDEO_BUFFER_FLAG_TFF;
   }
+  if (plan->ext.picture_structure != GST_MPEG_VIDEO_PICTURE_STRUCTURE_FRAME) {
+    /* A field pair: the first field decides the order. */
+    flags = GST_VIDEO_BUFFER_FLAG_INTERLACED;
+    if (plan->ext.picture_structure ==
+        GST_MPEG_VIDEO_PICTURE_STRUCTURE_TOP_FIELD)
+      flags |= GST_VIDEO_BUFFER_FLAG_TFF;
+    return flags;
+  }
   if (plan->ext.repeat_first_field)
     flags |= GST_VIDEO_BUFFER_FLAG_RFF;
   return flags;
@@ -255,8 +281,12 @@ video_flags (const GstV4l2ElasticMpeg2PicturePlan *plan)
  * state puts out. */
 static GstFlowReturn
 decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
-    const GstV4l2ElasticMpeg2PicturePlan *plan, gboolean *decoded)
+    const GstV4l2ElasticMpeg2PicturePlan *plan, gboolean pair_follows,
+    gboolean *decoded)
 {
+  gboolean field =
+      plan->ext.picture_structure != GST_MPEG_VIDEO_PICTURE_STRUCTURE_FRAME;
+  gboolean hold = field && !plan->second_field && pair_follows;
   struct v4l2_ctrl_mpeg2_sequence seq_ctrl;
   struct v4l2_ctrl_mpeg2_picture pic_ctrl;
   struct v4l2_ctrl_mpeg2_quantisation quant_ctrl;
@@ -278,9 +308,37 @@ decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
   controls[2].size = sizeof (quant_ctrl);
   controls[2].ptr = &quant_ctrl;
 
-  ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
-      gst_v4l2_elastic_decoder_frame_timestamp (frame), self->bitstream->data,
-      self->bitstream->len, controls, G_N_ELEMENTS (controls), &picture);
+  if (plan->second_field || hold) {
+    /* Both fields of a pair into one CAPTURE buffer, under one
+     * timestamp (the frame's: both come in one buffer). */
+    Mpeg2Picture *first = plan->second_field ? self->held : NULL;
+
+    ret =
+        gst_v4l2_elastic_decoder_decode_field (GST_V4L2_ELASTIC_DECODER (self),
+            frame, gst_v4l2_elastic_decoder_frame_timestamp (frame),
+            self->bitstream->data, self->bitstream->len, controls,
+            G_N_ELEMENTS (controls), first ? first->picture : NULL, &picture);
+  } else {
+    ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self),
+        frame, gst_v4l2_elastic_decoder_frame_timestamp (frame),
+        self->bitstream->data, self->bitstream->len, controls,
+        G_N_ELEMENTS (controls), &picture);
+  }
+  if (plan->second_field) {
+    /* The pair's buffer is back from the driver, decoded or not. */
+    Mpeg2Picture *first = self->held;
+
+    self->held = NULL;
+    if (picture) {
+      gst_v4l2_elastic_picture_unref (picture);
+      gst_v4l2_elastic_mpeg2_state_end_picture (
+          &self->state, first, first->picture->timestamp_ns, self->output);
+      mpeg2_picture_unref (first);
+      *decoded = TRUE;
+      return push_output (self);
+    }
+    mpeg2_picture_unref (first);
+  }
   if (!picture) {
     /* What predicts from it cannot be decoded: the state drops it up to
      * the next I picture, and outputs what was decoded before. */
@@ -297,9 +355,30 @@ decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
   pic->system_frame_number = frame->system_frame_number;
   gst_v4l2_elastic_mpeg2_state_end_picture (
       &self->state, pic, picture->timestamp_ns, self->output);
-  mpeg2_picture_unref (pic);
   *decoded = TRUE;
+  if (hold) {
+    /* Not output before its second field is in. */
+    self->held = pic;
+    return GST_FLOW_OK;
+  }
+  mpeg2_picture_unref (pic);
+  if (field) {
+    /* No second field in this buffer to write into the same CAPTURE
+     * buffer: the field is a frame of its own. */
+    gst_v4l2_elastic_mpeg2_state_finish_field (&self->state, self->output);
+  }
   return push_output (self);
+}
+
+static gboolean
+has_start_code (const guint8 *data, gsize size, const guint8 *code)
+{
+  gsize i;
+
+  for (i = 0; i + 4 <= size; i++)
+    if (memcmp (data + i, code, 4) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static GstFlowReturn
@@ -324,6 +403,10 @@ begin_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
 
   res = gst_v4l2_elastic_mpeg2_state_begin_picture (
       &self->state, plan, self->output);
+  /* A held first field whose pair this is not: back from the driver
+   * before anything of it can be output. */
+  if (self->held && !(res == GST_V4L2_ELASTIC_MPEG2_OK && plan->second_field))
+    release_held (self);
   /* The old sequence's frames go out in the old format first. */
   ret = push_output (self);
   if (ret != GST_FLOW_OK)
@@ -338,16 +421,6 @@ begin_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
   }
   if (res == GST_V4L2_ELASTIC_MPEG2_ERROR)
     return header_error (self, frame, "unsupported or broken headers");
-  if (plan->ext.picture_structure != GST_MPEG_VIDEO_PICTURE_STRUCTURE_FRAME) {
-    /* Both fields must be written into one CAPTURE buffer: not done yet. */
-    GST_ELEMENT_ERROR (self, STREAM, NOT_IMPLEMENTED,
-        ("MPEG-2 field pictures are not supported yet."),
-        ("frame %u: picture_structure %u", frame->system_frame_number,
-            plan->ext.picture_structure));
-    gst_v4l2_elastic_mpeg2_state_abort_picture (&self->state, self->output);
-    push_output (self);
-    return GST_FLOW_ERROR;
-  }
   if (plan->new_sequence) {
     ret = new_sequence (self, plan->sequence);
     if (ret != GST_FLOW_OK) {
@@ -370,6 +443,7 @@ gst_v4l2_elastic_mpeg2_dec_handle_frame (
   GstMpegVideoPacket packet;
   GstFlowReturn ret = GST_FLOW_OK;
   gboolean in_picture = FALSE, skip = FALSE, decoded = FALSE;
+  gboolean pair_follows = FALSE;
   GstMapInfo map;
   guint offset = 0;
 
@@ -387,7 +461,12 @@ gst_v4l2_elastic_mpeg2_dec_handle_frame (
 
     if (GST_MPEG_VIDEO_PACKET_IS_SLICE (packet.type)) {
       if (!in_picture) {
+        static const guint8 picture_start[4] = { 0, 0, 1, 0 };
+
         in_picture = TRUE;
+        /* Another picture in this buffer: a field's pair can be. */
+        pair_follows = has_start_code (
+            map.data + offset, map.size - offset, picture_start);
         ret = begin_picture (self, frame, &plan, &skip);
       }
       /* Each slice with its start code: the driver finds slices by it. */
@@ -398,7 +477,7 @@ gst_v4l2_elastic_mpeg2_dec_handle_frame (
     }
 
     if (in_picture && !skip) {
-      ret = decode_picture (self, frame, &plan, &decoded);
+      ret = decode_picture (self, frame, &plan, pair_follows, &decoded);
       if (ret != GST_FLOW_OK)
         break;
     }
@@ -411,7 +490,7 @@ gst_v4l2_elastic_mpeg2_dec_handle_frame (
       ret = push_output (self);
   }
   if (ret == GST_FLOW_OK && in_picture && !skip)
-    ret = decode_picture (self, frame, &plan, &decoded);
+    ret = decode_picture (self, frame, &plan, FALSE, &decoded);
   gst_buffer_unmap (frame->input_buffer, &map);
 
   if (!decoded) {

@@ -134,8 +134,9 @@ complete_frame (GstV4l2ElasticMpeg2State *state, gpointer picture, guint64 id,
 }
 
 /* A first field whose second never came: shown as the frame it is. */
-static void
-finish_lone_field (GstV4l2ElasticMpeg2State *state, GPtrArray *output)
+void
+gst_v4l2_elastic_mpeg2_state_finish_field (
+    GstV4l2ElasticMpeg2State *state, GPtrArray *output)
 {
   gpointer picture = state->first_field;
 
@@ -155,7 +156,7 @@ void
 gst_v4l2_elastic_mpeg2_state_drain (
     GstV4l2ElasticMpeg2State *state, GPtrArray *output)
 {
-  finish_lone_field (state, output);
+  gst_v4l2_elastic_mpeg2_state_finish_field (state, output);
   if (state->backward.picture && !state->backward_shown) {
     output_append (state, output, state->backward.picture);
     state->backward_shown = TRUE;
@@ -465,7 +466,7 @@ gst_v4l2_elastic_mpeg2_state_begin_picture (GstV4l2ElasticMpeg2State *state,
                 type == GST_MPEG_VIDEO_PICTURE_TYPE_P)))
       second_field = TRUE;
     else
-      finish_lone_field (state, output);
+      gst_v4l2_elastic_mpeg2_state_finish_field (state, output);
   }
 
   switch (type) {

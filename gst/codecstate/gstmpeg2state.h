@@ -161,6 +161,14 @@ void gst_v4l2_elastic_mpeg2_state_end_picture (GstV4l2ElasticMpeg2State *state,
 void gst_v4l2_elastic_mpeg2_state_abort_picture (
     GstV4l2ElasticMpeg2State *state, GPtrArray *output);
 
+/* A first field that will have no second field (the caller could not
+ * decode it as one): complete its frame now, as the frame it is. */
+void gst_v4l2_elastic_mpeg2_state_finish_field (
+    GstV4l2ElasticMpeg2State *state, GPtrArray *output);
+
+/* The first field of an unfinished pair, or NULL. */
+#define GST_V4L2_ELASTIC_MPEG2_STATE_PENDING_FIELD(state) ((state)->first_field)
+
 /* End of stream or drain: everything not output yet goes out; the
  * references stay. */
 void gst_v4l2_elastic_mpeg2_state_drain (

@@ -4,6 +4,7 @@
 # GStreamer parser the element uses.  Prints one KEY=VALUE per line:
 #
 #   pictures=N  i=N p=N b=N      picture count and coding types
+#   frames=N                     frames (a field pair is one)
 #   sizes=WxH,...                each new sequence size, in order
 #   sequence_end=N               sequence end codes
 #   gops=N closed_gop=0,1        GOP headers and the closed_gop values seen
@@ -21,9 +22,10 @@
 #   mpeg2-stream-info.py FILE
 #   mpeg2-stream-info.py --order FILE
 #
-# --order prints, one per line, the coded index (0 = first picture of the
-# file) of each picture in display order: within a GOP the order of
-# temporal_reference (6.3.9), GOP after GOP.
+# --order prints, one per line, the coded index (0 = first frame of the
+# file; the two fields of a pair are one frame) of each frame in display
+# order: within a GOP the order of temporal_reference (6.3.9), GOP after
+# GOP.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -53,6 +55,9 @@ def main():
     data = open(sys.argv[-1], "rb").read()
     gop = []
     display = []
+    frames = 0
+    pending_field = 0  # structure of a first field waiting for its pair
+    pic_tr = None
     count = {"i": 0, "p": 0, "b": 0, "pictures": 0, "sequence_end": 0,
              "gops": 0, "repeat_first_field": 0, "load_intra": 0,
              "load_non_intra": 0, "quant_ext": 0, "interlaced_frames": 0,
@@ -89,7 +94,14 @@ def main():
                 count["quant_ext"] += 1
             elif ext == 8:
                 b.read(16 + 2)
-                seen["structures"].add(b.read(2))
+                structure = b.read(2)
+                seen["structures"].add(structure)
+                if structure != 3 and pending_field and structure != pending_field:
+                    pending_field = 0  # the second field of a pair
+                else:
+                    gop.append((pic_tr, frames))
+                    frames += 1
+                    pending_field = structure if structure != 3 else 0
                 tff = b.read(1)
                 seen["top_field_first"].add(tff)
                 b.read(2)
@@ -109,7 +121,7 @@ def main():
             b.read(25)
             seen["closed_gop"].add(b.read(1))
         elif code == 0x00:
-            gop.append((b.read(10), count["pictures"]))
+            pic_tr = b.read(10)
             t = b.read(3)
             count["pictures"] += 1
             if t in (1, 2, 3):
@@ -123,6 +135,7 @@ def main():
             print(i)
         return
     print("pictures=%d" % count["pictures"])
+    print("frames=%d" % frames)
     for k in ("i", "p", "b", "sequence_end", "gops", "repeat_first_field",
               "load_intra", "load_non_intra", "quant_ext", "interlaced_frames",
               "tff_frames"):

@@ -113,14 +113,40 @@ while i >= 0:
     absurd[j + 6] |= 0xe0
     i = src.find(b"\x00\x00\x01\xb3", i + 4)
 open(out + "/absurd.m2v", "wb").write(absurd)
-# fields: interlaced with the first picture's picture_structure (payload
-# bits 22-23 of the picture coding extension) set to top field: the
-# element refuses field pictures (no Debian 12 encoder writes them).
-fields = bytearray(open(out + "/interlaced.m2v", "rb").read())
-j = fields.find(b"\x00\x00\x01\xb5")
-while j >= 0 and fields[j + 4] >> 4 != 8:
-    j = fields.find(b"\x00\x00\x01\xb5", j + 4)
-fields[j + 6] = (fields[j + 6] & 0xFC) | 0x01
+# fields: interlaced with every frame picture rewritten as a field pair
+# (no Debian 12 encoder writes field pictures): the picture header and
+# extensions twice, picture_structure top then bottom,
+# frame_pred_frame_dct 0, each field with half the frame's slices.  The
+# slice data is not a valid field any more: for visl, which decodes
+# nothing, and for the controls and the pairing, not for pixels.
+d = open(out + "/interlaced.m2v", "rb").read()
+pos = [i for i in range(len(d) - 3) if d[i:i + 3] == b"\x00\x00\x01"]
+units = [d[a:b] for a, b in zip(pos, pos[1:] + [len(d)])]
+fields = bytearray()
+k = 0
+while k < len(units):
+    if units[k][3] != 0x00:
+        fields += units[k]
+        k += 1
+        continue
+    hdr, j, exts, slices = units[k], k + 1, [], []
+    while j < len(units) and units[j][3] == 0xB5:
+        exts.append(units[j])
+        j += 1
+    while j < len(units) and 0x01 <= units[j][3] <= 0xAF:
+        slices.append(units[j])
+        j += 1
+    for structure in (1, 2):
+        fields += hdr
+        for e in exts:
+            e = bytearray(e)
+            if e[4] >> 4 == 8:
+                e[6] = (e[6] & 0xFC) | structure
+                e[7] &= 0xBF
+            fields += e
+        for sl in slices[: (len(slices) + 1) // 2]:
+            fields += sl
+    k = j
 open(out + "/fields.m2v", "wb").write(fields)
 PY
 

@@ -484,8 +484,21 @@ test_fields (void)
   g_assert_cmpuint (plan.forward_id, ==, 10);
   ASSERT_OUTPUT (out, "7 10");
 
-  gst_v4l2_elastic_mpeg2_state_drain (&s, out);
+  /* A first field the caller cannot pair (no second field in the same
+   * buffer): finished at once as a frame of its own. */
+  picture (&s, P, TOP, out);
+  decode (&s, 16, &plan, out);
+  g_assert_nonnull (GST_V4L2_ELASTIC_MPEG2_STATE_PENDING_FIELD (&s));
+  gst_v4l2_elastic_mpeg2_state_finish_field (&s, out);
+  g_assert_null (GST_V4L2_ELASTIC_MPEG2_STATE_PENDING_FIELD (&s));
   ASSERT_OUTPUT (out, "13");
+  picture (&s, P, BOTTOM, out);
+  decode (&s, 19, &plan, out);
+  g_assert_false (plan.second_field);
+  g_assert_cmpuint (plan.forward_id, ==, 16);
+
+  gst_v4l2_elastic_mpeg2_state_drain (&s, out);
+  ASSERT_OUTPUT (out, "16 19");
   gst_v4l2_elastic_mpeg2_state_clear (&s);
   g_assert_cmpint (alive, ==, 0);
   g_ptr_array_unref (out);
