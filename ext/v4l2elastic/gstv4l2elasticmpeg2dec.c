@@ -337,7 +337,9 @@ decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
       *decoded = TRUE;
       return push_output (self);
     }
+    /* The frame of the pair shows nothing: the base class drops it. */
     mpeg2_picture_unref (first);
+    *decoded = FALSE;
   }
   if (!picture) {
     /* What predicts from it cannot be decoded: the state drops it up to
