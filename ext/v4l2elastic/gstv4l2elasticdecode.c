@@ -131,22 +131,16 @@ dequeue_matching (GstV4l2ElasticDecoder *self, GstV4l2ElasticQueue queue,
   }
 }
 
-/**
- * gst_v4l2_elastic_decoder_decode:
- * @timestamp_ns: the V4L2 timestamp the picture is named by (usually
- *   gst_v4l2_elastic_decoder_frame_timestamp())
- * @controls: the frame's controls, set in its request
- * @picture: (out): the decoded picture, or %NULL when the driver reported
- *   a decode error for this frame (counted against max-errors)
- *
- * Decodes one picture of @frame and waits for it.  The picture is output
- * (if ever) with gst_v4l2_elastic_decoder_output().
- */
-GstFlowReturn
-gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
-    GstVideoCodecFrame *frame, guint64 timestamp_ns, const guint8 *bitstream,
-    gsize size, struct v4l2_ext_control *controls, guint n_controls,
-    GstV4l2ElasticPicture **picture)
+/* One request.  @into: the picture of a first field whose CAPTURE buffer
+ * the driver holds: this request writes the second field into it.
+ * @hold: this is a first field: its CAPTURE buffer stays with the driver
+ * (V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF) and the picture returned is not
+ * complete until its second field is decoded with it as @into. */
+static GstFlowReturn
+decode_request (GstV4l2ElasticDecoder *self, GstVideoCodecFrame *frame,
+    guint64 timestamp_ns, const guint8 *bitstream, gsize size,
+    struct v4l2_ext_control *controls, guint n_controls,
+    GstV4l2ElasticPicture *into, gboolean hold, GstV4l2ElasticPicture **picture)
 {
   GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
   GstV4l2ElasticRequest *request = NULL;
@@ -189,12 +183,18 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
   }
   if (!gst_v4l2_elastic_device_queue_buffer (priv->device,
           GST_V4L2_ELASTIC_QUEUE_OUTPUT, output_index, timestamp_ns, &bytesused,
-          1, request->fd, 0)) {
+          1, request->fd, hold ? V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF : 0)) {
     err = errno;
     gst_v4l2_elastic_request_pool_release (priv->requests, request);
     goto device_failed;
   }
 
+  if (into) {
+    /* The driver holds it since the first field: nothing to queue. */
+    capture = gst_buffer_ref (into->buffer);
+    capture_index = gst_v4l2_elastic_capture_pool_buffer_index (capture);
+    goto queued;
+  }
   ret = gst_buffer_pool_acquire_buffer (
       GST_BUFFER_POOL (priv->pool), &capture, NULL);
   if (ret != GST_FLOW_OK) {
@@ -215,6 +215,7 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     goto device_failed;
   }
 
+queued:
   /* STREAMON needs buffers on each queue: an elastic CAPTURE queue has
    * none before the first one is created and queued above. */
   if (!gst_v4l2_elastic_decoder_stream_on (self)) {
@@ -252,8 +253,9 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
 
   if (!dequeue_matching (
           self, GST_V4L2_ELASTIC_QUEUE_OUTPUT, output_index, &done) ||
-      !dequeue_matching (
-          self, GST_V4L2_ELASTIC_QUEUE_CAPTURE, capture_index, &done)) {
+      (!hold &&
+          !dequeue_matching (
+              self, GST_V4L2_ELASTIC_QUEUE_CAPTURE, capture_index, &done))) {
     err = errno;
     gst_v4l2_elastic_decoder_stream_off (self);
     gst_v4l2_elastic_request_pool_release (priv->requests, request);
@@ -263,6 +265,10 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
   gst_v4l2_elastic_request_pool_release (priv->requests, request);
 
   if (done.flags & V4L2_BUF_FLAG_ERROR) {
+    /* A held first field's buffer is still the driver's: take it back
+     * before the pool can hand it out again. */
+    if (hold)
+      gst_v4l2_elastic_decoder_release_field (self);
     gst_buffer_unref (capture);
     GST_VIDEO_DECODER_ERROR (self, 1, STREAM, DECODE,
         ("The decoder reported an error for a frame."),
@@ -270,6 +276,11 @@ gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     return ret;
   }
 
+  if (into) {
+    gst_buffer_unref (capture);
+    *picture = gst_v4l2_elastic_picture_ref (into);
+    return GST_FLOW_OK;
+  }
   *picture = g_atomic_rc_box_new0 (GstV4l2ElasticPicture);
   (*picture)->buffer = capture;
   (*picture)->timestamp_ns = timestamp_ns;
@@ -282,6 +293,71 @@ device_failed:
   GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("The decoder device failed."),
       ("%s", g_strerror (err)));
   return GST_FLOW_ERROR;
+}
+
+/**
+ * gst_v4l2_elastic_decoder_decode:
+ * @timestamp_ns: the V4L2 timestamp the picture is named by (usually
+ *   gst_v4l2_elastic_decoder_frame_timestamp())
+ * @controls: the frame's controls, set in its request
+ * @picture: (out): the decoded picture, or %NULL when the driver reported
+ *   a decode error for this frame (counted against max-errors)
+ *
+ * Decodes one picture of @frame and waits for it.  The picture is output
+ * (if ever) with gst_v4l2_elastic_decoder_output().
+ */
+GstFlowReturn
+gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
+    GstVideoCodecFrame *frame, guint64 timestamp_ns, const guint8 *bitstream,
+    gsize size, struct v4l2_ext_control *controls, guint n_controls,
+    GstV4l2ElasticPicture **picture)
+{
+  return decode_request (self, frame, timestamp_ns, bitstream, size, controls,
+      n_controls, NULL, FALSE, picture);
+}
+
+/**
+ * gst_v4l2_elastic_decoder_decode_field:
+ * @first: %NULL for the first field of a frame, else the picture its
+ *   decode returned: the second field is written into its buffer
+ * @picture: (out): for a first field, a picture whose CAPTURE buffer the
+ *   driver keeps for the second field (never output before that, or
+ *   before gst_v4l2_elastic_decoder_release_field()); for a second field,
+ *   @first again, now complete; %NULL on a decode error
+ *
+ * Two field pictures into one CAPTURE buffer (MPEG-2 field pairs): the
+ * first field's request holds the buffer (V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF),
+ * the second field's, with the same @timestamp_ns, writes into it and
+ * gives it back.
+ */
+GstFlowReturn
+gst_v4l2_elastic_decoder_decode_field (GstV4l2ElasticDecoder *self,
+    GstVideoCodecFrame *frame, guint64 timestamp_ns, const guint8 *bitstream,
+    gsize size, struct v4l2_ext_control *controls, guint n_controls,
+    GstV4l2ElasticPicture *first, GstV4l2ElasticPicture **picture)
+{
+  return decode_request (self, frame, timestamp_ns, bitstream, size, controls,
+      n_controls, first, first == NULL, picture);
+}
+
+/**
+ * gst_v4l2_elastic_decoder_release_field:
+ *
+ * A first field whose second field never comes: its CAPTURE buffer is
+ * taken back from the driver (CAPTURE STREAMOFF returns it, with the one
+ * field written; streaming restarts with the next decode).
+ */
+void
+gst_v4l2_elastic_decoder_release_field (GstV4l2ElasticDecoder *self)
+{
+  GstV4l2ElasticDecoderPrivate *priv = PRIV (self);
+
+  if (!priv->capture_streaming)
+    return;
+  GST_DEBUG_OBJECT (self, "taking a held first field back: CAPTURE STREAMOFF");
+  gst_v4l2_elastic_device_stream_off (
+      priv->device, GST_V4L2_ELASTIC_QUEUE_CAPTURE);
+  priv->capture_streaming = FALSE;
 }
 
 /* Downstream can take our buffers as they are: it reads GstVideoMeta, or
@@ -372,8 +448,16 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
   if (can_push_directly (self, &info) &&
       (priv->dma_drm ||
           !gst_v4l2_elastic_capture_pool_should_copy (priv->pool))) {
+    guint flags = picture->video_flags;
+
     frame->output_buffer = gst_buffer_ref (picture->buffer);
     gst_v4l2_elastic_picture_unref (picture);
+    if (flags) {
+      /* Ours alone once the codec no longer references it; a shallow
+       * copy (as GstVideoDecoder makes to stamp it) while it does. */
+      frame->output_buffer = gst_buffer_make_writable (frame->output_buffer);
+      GST_BUFFER_FLAG_SET (frame->output_buffer, flags);
+    }
     return gst_video_decoder_finish_frame (decoder, frame);
   }
 
@@ -394,6 +478,7 @@ gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
     gst_video_frame_unmap (&src);
   }
   gst_video_codec_state_unref (state);
+  GST_BUFFER_FLAG_SET (frame->output_buffer, picture->video_flags);
   gst_v4l2_elastic_picture_unref (picture);
 
   if (!copied) {

@@ -59,6 +59,9 @@ typedef struct
   GstVideoFormat format;
   guint width;
   guint height;
+  /* GstVideoBufferFlags the output buffer gets (interlacing, field order,
+   * repeated field of the picture); 0 for progressive codecs. */
+  guint video_flags;
 } GstV4l2ElasticPicture;
 
 /* What a codec asks of a new sequence. */
@@ -78,6 +81,10 @@ typedef struct
   const GstVideoFormat *formats;
   guint n_formats;
   GstV4l2ElasticPoolDemand demand; /* references and reorder of the codec */
+  /* Frames of the sequence may be interlaced (an MPEG-2 sequence with
+   * progressive_sequence 0): the caps say interlace-mode=mixed and each
+   * picture's video_flags say which are.  FALSE: the input caps' mode. */
+  gboolean interlaced;
   /* The first frame of the sequence predicts from pictures of the
    * previous one (a VP9 inter frame of a new size): those CAPTURE buffers
    * must stay known to the driver. */
@@ -118,6 +125,13 @@ GstFlowReturn gst_v4l2_elastic_decoder_decode (GstV4l2ElasticDecoder *self,
     GstVideoCodecFrame *frame, guint64 timestamp_ns, const guint8 *bitstream,
     gsize size, struct v4l2_ext_control *controls, guint n_controls,
     GstV4l2ElasticPicture **picture);
+
+GstFlowReturn gst_v4l2_elastic_decoder_decode_field (
+    GstV4l2ElasticDecoder *self, GstVideoCodecFrame *frame,
+    guint64 timestamp_ns, const guint8 *bitstream, gsize size,
+    struct v4l2_ext_control *controls, guint n_controls,
+    GstV4l2ElasticPicture *first, GstV4l2ElasticPicture **picture);
+void gst_v4l2_elastic_decoder_release_field (GstV4l2ElasticDecoder *self);
 
 GstFlowReturn gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
     GstVideoCodecFrame *frame, GstV4l2ElasticPicture *picture);

@@ -37,6 +37,7 @@ typedef struct
   guint width, height;
   GstVideoRectangle visible;
   GstVideoFormat out_format;
+  gboolean interlaced; /* the sequence's frames may be interlaced */
   struct v4l2_format capture_fmt;
   GstVideoInfo capture_info; /* visible rectangle, driver's layout */
   GstV4l2ElasticPoolDemand codec_demand;

@@ -252,6 +252,9 @@ negotiate_output (GstV4l2ElasticDecoder *self, GstVideoFormat format,
 
   state = gst_video_decoder_set_output_state (
       GST_VIDEO_DECODER (self), format, width, height, priv->input_state);
+  if (priv->interlaced)
+    GST_VIDEO_INFO_INTERLACE_MODE (&state->info) =
+        GST_VIDEO_INTERLACE_MODE_MIXED;
   /* DMA_DRM where downstream asks for it: our buffers are linear DMABufs
    * already, with their layout in GstVideoMeta. */
   drm_caps = gst_v4l2_elastic_dma_drm_caps (&state->info);
@@ -343,8 +346,19 @@ gst_v4l2_elastic_decoder_set_sequence (
   if (same_size) {
     /* Only the reference needs changed: the pool follows its target. */
     gst_v4l2_elastic_decoder_update_demand (self);
+    if (!priv->interlaced != !sequence->interlaced) {
+      /* The same buffers, other caps (interlace-mode). */
+      priv->interlaced = sequence->interlaced;
+      if (!negotiate_output (self, priv->out_format, visible.w, visible.h)) {
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Negotiation failed."),
+            ("downstream refused interlace-mode %s",
+                sequence->interlaced ? "mixed" : "progressive"));
+        return GST_FLOW_NOT_NEGOTIATED;
+      }
+    }
     return GST_FLOW_OK;
   }
+  priv->interlaced = sequence->interlaced;
 
   GST_DEBUG_OBJECT (self, "sequence %ux%u, visible %dx%d at %d,%d (was %ux%u)",
       sequence->width, sequence->height, visible.w, visible.h, visible.x,

@@ -24,7 +24,7 @@
  * GST_PLUGIN_FEATURE_RANK (e.g. v4l2elastich264dec:258 or
  * v4l2elastich264dec:none) overrides either, as for any element.
  *
- * GST_V4L2_ELASTIC_DOC=1 registers the four elements without any device
+ * GST_V4L2_ELASTIC_DOC=1 registers the decoder elements without any device
  * (rank none, documented caps), for gst-inspect-1.0 and documentation on
  * machines without decoders; such elements cannot decode.
  *
@@ -95,6 +95,7 @@
 #include "gstv4l2elasticvp8dec.h"
 #include "gstv4l2elasticvp9dec.h"
 #include "gstv4l2elastich264dec.h"
+#include "gstv4l2elasticmpeg2dec.h"
 #include "gstv4l2elasticalphadecodebin.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_debug);
@@ -154,6 +155,9 @@ register_decoder (GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node)
     case V4L2_PIX_FMT_H264_SLICE:
       gst_v4l2_elastic_h264_dec_register (plugin, node, rank);
       break;
+    case V4L2_PIX_FMT_MPEG2_SLICE:
+      gst_v4l2_elastic_mpeg2_dec_register (plugin, node, rank, NULL);
+      break;
     default:
       break;
     }
@@ -172,6 +176,7 @@ register_documentation (GstPlugin *plugin)
 
   gst_v4l2_elastic_fwht_dec_register (plugin, NULL, GST_RANK_NONE);
   gst_v4l2_elastic_h264_dec_register (plugin, NULL, GST_RANK_NONE);
+  gst_v4l2_elastic_mpeg2_dec_register (plugin, NULL, GST_RANK_NONE, NULL);
   if (gst_v4l2_elastic_vp8_dec_register (plugin, NULL, GST_RANK_NONE, &name))
     gst_v4l2_elastic_alpha_decode_bin_register (plugin, name, GST_RANK_NONE);
   g_clear_pointer (&name, g_free);

@@ -11,7 +11,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=$here/corpus
-mkdir -p "$out/h264" "$out/vp8" "$out/vp9" "$out/fwht"
+mkdir -p "$out/h264" "$out/vp8" "$out/vp9" "$out/fwht" "$out/mpeg2"
 
 raw() { # WIDTH HEIGHT FRAMES PATTERN
   echo "videotestsrc num-buffers=$3 pattern=$4 !" \
@@ -85,5 +85,36 @@ with open(os.path.join(out, "gray-v1.fwht"), "wb") as f:
     f.write(b"junk" + frame(16, 16, gray | I_FRAME, bytes(20)))
     f.write(frame(16, 16, I_FRAME, bytes(20), version=1))
     f.write(frame(16, 16, 0, bytes(4), version=1))
+PY
+# MPEG-2 elementary streams (ffmpeg's mpeg2video, 64x48): IBBP with open
+# GOPs, interlaced frame pictures with alternate scan, a size change, and
+# the interlaced one with every picture rewritten as a top field (lone
+# fields; the fuzzer finds pairs from there).
+m2v() { # NAME SIZE FRAMES FFMPEG-OPTIONS...
+  name=$1 size=$2 frames=$3
+  shift 3
+  ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=$size:rate=25" \
+    -frames:v "$frames" -pix_fmt yuv420p -c:v mpeg2video -b:v 100k "$@" \
+    -f mpeg2video "$out/mpeg2/$name.m2v"
+}
+m2v ibbp 64x48 8 -bf 2 -g 4
+m2v interlaced 64x48 6 -bf 1 -g 3 -flags +ildct+ilme -alternate_scan 1 \
+  -intra_vlc 1
+m2v small 32x32 3 -bf 0 -g 3
+cat "$out/mpeg2/ibbp.m2v" "$out/mpeg2/small.m2v" >"$out/mpeg2/resize.m2v"
+rm "$out/mpeg2/small.m2v"
+python3 - "$out/mpeg2" <<'PY'
+import sys
+out = sys.argv[1]
+d = open(out + "/interlaced.m2v", "rb").read()
+pos = [i for i in range(len(d) - 3) if d[i:i + 3] == b"\x00\x00\x01"]
+units = [d[a:b] for a, b in zip(pos, pos[1:] + [len(d)])]
+fields = bytearray()
+for u in units:
+    if u[3] == 0xB5 and u[4] >> 4 == 8:
+        u = bytearray(u)
+        u[6] = (u[6] & 0xFC) | 1  # picture_structure: top field
+    fields += u
+open(out + "/fields-top.m2v", "wb").write(fields)
 PY
 du -sh "$out"

@@ -25,7 +25,7 @@ if [ "${1:-}" = --build ]; then
 fi
 seconds=${FUZZ_SECONDS:-30}
 codecs=("$@")
-[ ${#codecs[@]} -gt 0 ] || codecs=(fwht h264 vp8 vp9)
+[ ${#codecs[@]} -gt 0 ] || codecs=(fwht h264 vp8 vp9 mpeg2)
 
 if ! command -v clang >/dev/null; then
   echo "run-fuzz: clang not found (tools/setup-host installs it): skipped"

@@ -293,6 +293,15 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     ;;
 esac
 
+# MPEG-2 on visl (docs/mpeg2.md): every coded picture in display order,
+# PTS and sizes against avdec_mpeg2video, controls against upstream
+# v4l2slmpeg2dec, three size changes (elastic with the carried visl patch,
+# the queues restarted on stock visl), bad input.
+case ",$expect,$VMRUN_KERNEL_VARIANT" in
+  *,visl,*patched) run_tap mpeg2-visl sh "$src/tests/kernel/mpeg2-visl.sh" "$build" elastic ;;
+  *,visl,*stock) run_tap mpeg2-visl sh "$src/tests/kernel/mpeg2-visl.sh" "$build" fallback ;;
+esac
+
 echo "# whole suite took $(($(date +%s) - suite_start)) s"
 echo "1..$n"
 exit "$failed"

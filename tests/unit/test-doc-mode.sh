@@ -17,7 +17,8 @@ mkdir -p "$dir"
 echo "TAP version 13"
 out=$(GST_V4L2_ELASTIC_DOC=1 GST_REGISTRY_1_0="$dir/registry-doc.bin" \
   gst-inspect-1.0 v4l2elastic 2>&1)
-for e in v4l2elasticfwhtdec v4l2elastich264dec v4l2elasticvp8dec v4l2elasticvp9dec; do
+for e in v4l2elasticfwhtdec v4l2elastich264dec v4l2elasticvp8dec v4l2elasticvp9dec \
+  v4l2elasticmpeg2dec; do
   if echo "$out" | grep -q "^  $e: "; then
     ok "doc mode: gst-inspect-1.0 v4l2elastic lists $e"
   else
@@ -46,6 +47,14 @@ for fmt in byte-stream avc avc3; do
     not_ok "doc mode: v4l2elastich264dec sink caps take stream-format=$fmt"
   fi
 done
+
+el=$(GST_V4L2_ELASTIC_DOC=1 GST_REGISTRY_1_0="$dir/registry-doc.bin" \
+  gst-inspect-1.0 v4l2elasticmpeg2dec 2>&1)
+if echo "$el" | grep -q "mpegversion: 2" && echo "$el" | grep -q "parsed: true"; then
+  ok "doc mode: v4l2elasticmpeg2dec sink caps take parsed MPEG-2 video"
+else
+  not_ok "doc mode: v4l2elasticmpeg2dec sink caps take parsed MPEG-2 video"
+fi
 
 # The alpha bins beside the VP8/VP9 decoders: alpha caps in, A420/AV12 out.
 for c in vp8 vp9; do
