@@ -10,7 +10,7 @@
 #   tests/fuzz/run-fuzz.sh [--build DIR] [CODEC...]
 #
 # CODEC: fwht h264 vp8 vp9 (default: all).  Environment:
-#   FUZZ_SECONDS  time per target (default 30)
+#   FUZZ_SECONDS  time per target (default 20)
 #   FUZZ_ARGS     more libFuzzer arguments (e.g. -seed=1)
 #   FUZZ_SRC      the source tree (default: this script's)
 # Exits 77 (skipped) when clang or its libFuzzer runtime is missing.
@@ -23,7 +23,7 @@ if [ "${1:-}" = --build ]; then
   build=$2
   shift 2
 fi
-seconds=${FUZZ_SECONDS:-30}
+seconds=${FUZZ_SECONDS:-20}
 codecs=("$@")
 [ ${#codecs[@]} -gt 0 ] || codecs=(fwht h264 vp8 vp9 mpeg2)
 
