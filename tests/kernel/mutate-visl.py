@@ -289,10 +289,10 @@ def main():
                 for k, v in alive.items()))
         klog = subprocess.run(["dmesg"], stdout=subprocess.PIPE,
                               text=True).stdout
-        klog = klog[klog.find(marker):] if marker in klog else klog
+        marked = marker in klog
+        klog = klog[klog.find(marker):] if marked else klog
         badk = [ln for ln in klog.splitlines() if KLOG_BAD.search(ln)]
-        tap(marker in subprocess.run(["dmesg"], stdout=subprocess.PIPE,
-                                     text=True).stdout and not badk,
+        tap(marked and not badk,
             "%s: the kernel log gains no WARNING, BUG, Oops or refcount "
             "report" % what, "\n".join(badk))
         print("# %s: %d mutants in %.1f s, frames per mutant %s" % (
