@@ -45,6 +45,7 @@
 #endif
 
 #include "gstv4l2elastich264dec.h"
+#include "gstv4l2elasticframepicture.h"
 #include "gstv4l2elastich264controls.h"
 #include "gsth264state.h"
 #include "gsth264avc.h"
@@ -69,7 +70,7 @@ typedef struct
 
   GstH264NalParser *parser;
   GstV4l2ElasticH264State *state;
-  GPtrArray *output; /* H264Picture, filled by the state */
+  GPtrArray *output; /* GstV4l2ElasticFramePicture, filled by the state */
   GByteArray *bitstream;
 
   /* stream-format avc/avc3: the NAL length size (else 0) and each access
@@ -91,33 +92,6 @@ static GstElementClass *parent_class;
 
 #define H264_DEC(obj) ((GstV4l2ElasticH264Dec *) (obj))
 
-/* A picture as the codec state keeps it: the CAPTURE buffer hold, and the
- * frame it belongs to, so that the state's output order can be turned
- * back into GstVideoCodecFrames. */
-typedef struct
-{
-  GstV4l2ElasticPicture *picture;
-  guint32 system_frame_number;
-} H264Picture;
-
-static gpointer
-h264_picture_ref (gpointer picture)
-{
-  return g_atomic_rc_box_acquire (picture);
-}
-
-static void
-h264_picture_clear (H264Picture *picture)
-{
-  gst_v4l2_elastic_picture_unref (picture->picture);
-}
-
-static void
-h264_picture_unref (gpointer picture)
-{
-  g_atomic_rc_box_release_full (picture, (GDestroyNotify) h264_picture_clear);
-}
-
 /* CAPTURE layouts for 8-bit pictures, preferred first. */
 static const GstVideoFormat yuv420_formats[] = {
   GST_VIDEO_FORMAT_NV12,
@@ -137,36 +111,8 @@ static const GstVideoFormat yuv422_formats[] = {
 static GstFlowReturn
 push_output (GstV4l2ElasticH264Dec *self)
 {
-  GstVideoDecoder *decoder = GST_VIDEO_DECODER (self);
-  GstFlowReturn ret = GST_FLOW_OK;
-  guint i;
-
-  for (i = 0; i < self->output->len; i++) {
-    H264Picture *pic = g_ptr_array_index (self->output, i);
-    guint32 number = pic->system_frame_number;
-    GstVideoCodecFrame *frame = gst_video_decoder_get_frame (decoder, number);
-    GstV4l2ElasticPicture *picture =
-        gst_v4l2_elastic_picture_ref (pic->picture);
-
-    /* Once the DPB no longer keeps it, our reference is the last: the
-     * buffer goes downstream writable. */
-    h264_picture_unref (pic);
-
-    if (!frame) {
-      /* Flushed by the base class meanwhile: nothing left to show. */
-      GST_DEBUG_OBJECT (self, "frame %u is gone, not output", number);
-      gst_v4l2_elastic_picture_unref (picture);
-    } else if (ret == GST_FLOW_OK) {
-      ret = gst_v4l2_elastic_decoder_output (
-          GST_V4L2_ELASTIC_DECODER (self), frame, picture);
-    } else {
-      /* Downstream stopped: release the rest without pushing. */
-      gst_v4l2_elastic_picture_unref (picture);
-      gst_video_decoder_release_frame (decoder, frame);
-    }
-  }
-  g_ptr_array_set_size (self->output, 0);
-  return ret;
+  return gst_v4l2_elastic_decoder_push_pictures (
+      GST_V4L2_ELASTIC_DECODER (self), self->output);
 }
 
 static void
@@ -331,12 +277,9 @@ static void
 gst_v4l2_elastic_h264_dec_reset (GstV4l2ElasticDecoder *decoder)
 {
   GstV4l2ElasticH264Dec *self = H264_DEC (decoder);
-  guint i;
 
   gst_v4l2_elastic_h264_state_reset (self->state);
-  for (i = 0; i < self->output->len; i++)
-    h264_picture_unref (g_ptr_array_index (self->output, i));
-  g_ptr_array_set_size (self->output, 0);
+  gst_v4l2_elastic_frame_pictures_clear (self->output);
 }
 
 static GstFlowReturn
@@ -439,7 +382,7 @@ gst_v4l2_elastic_h264_dec_handle_frame (
   GstV4l2ElasticH264Decision decision;
   GstH264ParserResult pres;
   GstV4l2ElasticPicture *picture = NULL;
-  H264Picture *pic;
+  GstV4l2ElasticFramePicture *pic;
   gboolean have_slice = FALSE, has_p = FALSE, has_b = FALSE;
   GstFlowReturn ret;
   GstMapInfo map;
@@ -606,9 +549,7 @@ gst_v4l2_elastic_h264_dec_handle_frame (
     return ret;
   }
 
-  pic = g_atomic_rc_box_new0 (H264Picture);
-  pic->picture = picture;
-  pic->system_frame_number = frame->system_frame_number;
+  pic = gst_v4l2_elastic_frame_picture_new (picture, frame);
   /* The base class keeps the frame until the state says it is its turn;
    * the picture keeps its CAPTURE buffer. */
   gst_video_codec_frame_unref (frame);
@@ -661,8 +602,8 @@ gst_v4l2_elastic_h264_dec_init (GTypeInstance *instance, gpointer g_class)
   /* h264parse hands over one access unit per buffer (alignment=au). */
   gst_video_decoder_set_packetized (GST_VIDEO_DECODER (self), TRUE);
   self->parser = gst_h264_nal_parser_new ();
-  self->state =
-      gst_v4l2_elastic_h264_state_new (h264_picture_ref, h264_picture_unref);
+  self->state = gst_v4l2_elastic_h264_state_new (
+      gst_v4l2_elastic_frame_picture_ref, gst_v4l2_elastic_frame_picture_unref);
   self->output = g_ptr_array_new ();
   self->bitstream = g_byte_array_new ();
   self->annexb = g_byte_array_new ();

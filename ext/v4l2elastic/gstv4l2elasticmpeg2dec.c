@@ -36,6 +36,7 @@
 #endif
 
 #include "gstv4l2elasticmpeg2dec.h"
+#include "gstv4l2elasticframepicture.h"
 #include "gstv4l2elasticmpeg2controls.h"
 #include "gstmpeg2state.h"
 
@@ -53,7 +54,7 @@ typedef struct
   GstV4l2ElasticDecoder parent;
 
   GstV4l2ElasticMpeg2State state;
-  GPtrArray *output;     /* Mpeg2Picture, filled by the state */
+  GPtrArray *output;     /* GstV4l2ElasticFramePicture, filled by the state */
   GByteArray *bitstream; /* the slices of the picture being gathered */
   /* A first field whose CAPTURE buffer the driver holds for the second. */
   gpointer held;
@@ -68,32 +69,6 @@ static GstElementClass *parent_class;
 
 #define MPEG2_DEC(obj) ((GstV4l2ElasticMpeg2Dec *) (obj))
 
-/* A frame as the codec state keeps it: its CAPTURE buffer hold and the
- * GstVideoCodecFrame it belongs to. */
-typedef struct
-{
-  GstV4l2ElasticPicture *picture;
-  guint32 system_frame_number;
-} Mpeg2Picture;
-
-static gpointer
-mpeg2_picture_ref (gpointer picture)
-{
-  return g_atomic_rc_box_acquire (picture);
-}
-
-static void
-mpeg2_picture_clear (Mpeg2Picture *picture)
-{
-  gst_v4l2_elastic_picture_unref (picture->picture);
-}
-
-static void
-mpeg2_picture_unref (gpointer picture)
-{
-  g_atomic_rc_box_release_full (picture, (GDestroyNotify) mpeg2_picture_clear);
-}
-
 static const GstVideoFormat yuv420_formats[] = {
   GST_VIDEO_FORMAT_NV12,
   GST_VIDEO_FORMAT_I420,
@@ -105,40 +80,12 @@ static const GstVideoFormat yuv422_formats[] = {
   GST_VIDEO_FORMAT_Y42B,
 };
 
-/* --- output ------------------------------------------------------------------
- */
-
+/* Pushes what the codec state put in self->output, in that order. */
 static GstFlowReturn
 push_output (GstV4l2ElasticMpeg2Dec *self)
 {
-  GstVideoDecoder *decoder = GST_VIDEO_DECODER (self);
-  GstFlowReturn ret = GST_FLOW_OK;
-  guint i;
-
-  for (i = 0; i < self->output->len; i++) {
-    Mpeg2Picture *pic = g_ptr_array_index (self->output, i);
-    guint32 number = pic->system_frame_number;
-    GstVideoCodecFrame *frame = gst_video_decoder_get_frame (decoder, number);
-    GstV4l2ElasticPicture *picture =
-        gst_v4l2_elastic_picture_ref (pic->picture);
-
-    /* Once the state no longer keeps it, ours is the last reference: the
-     * buffer goes downstream writable. */
-    mpeg2_picture_unref (pic);
-    GST_DEBUG_OBJECT (self, "output frame %u", number);
-    if (!frame) {
-      GST_DEBUG_OBJECT (self, "frame %u is gone, not output", number);
-      gst_v4l2_elastic_picture_unref (picture);
-    } else if (ret == GST_FLOW_OK) {
-      ret = gst_v4l2_elastic_decoder_output (
-          GST_V4L2_ELASTIC_DECODER (self), frame, picture);
-    } else {
-      gst_v4l2_elastic_picture_unref (picture);
-      gst_video_decoder_release_frame (decoder, frame);
-    }
-  }
-  g_ptr_array_set_size (self->output, 0);
-  return ret;
+  return gst_v4l2_elastic_decoder_push_pictures (
+      GST_V4L2_ELASTIC_DECODER (self), self->output);
 }
 
 /* A first field whose second field does not come: its buffer back from
@@ -149,7 +96,7 @@ release_held (GstV4l2ElasticMpeg2Dec *self)
   if (!self->held)
     return;
   gst_v4l2_elastic_decoder_release_field (GST_V4L2_ELASTIC_DECODER (self));
-  g_clear_pointer (&self->held, mpeg2_picture_unref);
+  g_clear_pointer (&self->held, gst_v4l2_elastic_frame_picture_unref);
   gst_v4l2_elastic_mpeg2_state_finish_field (&self->state, self->output);
 }
 
@@ -170,13 +117,10 @@ static void
 gst_v4l2_elastic_mpeg2_dec_reset (GstV4l2ElasticDecoder *decoder)
 {
   GstV4l2ElasticMpeg2Dec *self = MPEG2_DEC (decoder);
-  guint i;
 
   gst_v4l2_elastic_mpeg2_state_reset (&self->state);
-  g_clear_pointer (&self->held, mpeg2_picture_unref);
-  for (i = 0; i < self->output->len; i++)
-    mpeg2_picture_unref (g_ptr_array_index (self->output, i));
-  g_ptr_array_set_size (self->output, 0);
+  g_clear_pointer (&self->held, gst_v4l2_elastic_frame_picture_unref);
+  gst_v4l2_elastic_frame_pictures_clear (self->output);
 }
 
 static GstFlowReturn
@@ -292,7 +236,7 @@ decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
   struct v4l2_ctrl_mpeg2_quantisation quant_ctrl;
   struct v4l2_ext_control controls[3] = { { 0 } };
   GstV4l2ElasticPicture *picture = NULL;
-  Mpeg2Picture *pic;
+  GstV4l2ElasticFramePicture *pic;
   GstFlowReturn ret;
 
   gst_v4l2_elastic_mpeg2_fill_sequence (plan, &seq_ctrl);
@@ -311,7 +255,7 @@ decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
   if (plan->second_field || hold) {
     /* Both fields of a pair into one CAPTURE buffer, under one
      * timestamp (the frame's: both come in one buffer). */
-    Mpeg2Picture *first = plan->second_field ? self->held : NULL;
+    GstV4l2ElasticFramePicture *first = plan->second_field ? self->held : NULL;
 
     ret =
         gst_v4l2_elastic_decoder_decode_field (GST_V4L2_ELASTIC_DECODER (self),
@@ -326,19 +270,19 @@ decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
   }
   if (plan->second_field) {
     /* The pair's buffer is back from the driver, decoded or not. */
-    Mpeg2Picture *first = self->held;
+    GstV4l2ElasticFramePicture *first = self->held;
 
     self->held = NULL;
     if (picture) {
       gst_v4l2_elastic_picture_unref (picture);
       gst_v4l2_elastic_mpeg2_state_end_picture (
           &self->state, first, first->picture->timestamp_ns, self->output);
-      mpeg2_picture_unref (first);
+      gst_v4l2_elastic_frame_picture_unref (first);
       *decoded = TRUE;
       return push_output (self);
     }
     /* The frame of the pair shows nothing: the base class drops it. */
-    mpeg2_picture_unref (first);
+    gst_v4l2_elastic_frame_picture_unref (first);
     *decoded = FALSE;
   }
   if (!picture) {
@@ -352,9 +296,7 @@ decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
   }
 
   picture->video_flags = video_flags (plan);
-  pic = g_atomic_rc_box_new0 (Mpeg2Picture);
-  pic->picture = picture;
-  pic->system_frame_number = frame->system_frame_number;
+  pic = gst_v4l2_elastic_frame_picture_new (picture, frame);
   gst_v4l2_elastic_mpeg2_state_end_picture (
       &self->state, pic, picture->timestamp_ns, self->output);
   *decoded = TRUE;
@@ -363,7 +305,7 @@ decode_picture (GstV4l2ElasticMpeg2Dec *self, GstVideoCodecFrame *frame,
     self->held = pic;
     return GST_FLOW_OK;
   }
-  mpeg2_picture_unref (pic);
+  gst_v4l2_elastic_frame_picture_unref (pic);
   if (field) {
     /* No second field in this buffer to write into the same CAPTURE
      * buffer: the field is a frame of its own. */
@@ -544,8 +486,8 @@ gst_v4l2_elastic_mpeg2_dec_init (GTypeInstance *instance, gpointer g_class)
 
   /* mpegvideoparse hands over one picture per buffer. */
   gst_video_decoder_set_packetized (GST_VIDEO_DECODER (self), TRUE);
-  gst_v4l2_elastic_mpeg2_state_init (
-      &self->state, mpeg2_picture_ref, mpeg2_picture_unref);
+  gst_v4l2_elastic_mpeg2_state_init (&self->state,
+      gst_v4l2_elastic_frame_picture_ref, gst_v4l2_elastic_frame_picture_unref);
   self->output = g_ptr_array_new ();
   self->bitstream = g_byte_array_new ();
 }
