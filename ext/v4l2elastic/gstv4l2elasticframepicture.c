@@ -84,7 +84,7 @@ gst_v4l2_elastic_decoder_push_pictures (
       GST_DEBUG_OBJECT (self, "frame %u is gone, not output", number);
       gst_v4l2_elastic_picture_unref (picture);
     } else if (ret == GST_FLOW_OK) {
-      GST_LOG_OBJECT (self, "output frame %u", number);
+      GST_DEBUG_OBJECT (self, "output frame %u", number);
       ret = gst_v4l2_elastic_decoder_output (self, frame, picture);
     } else {
       /* Downstream stopped: release the rest without pushing. */

@@ -154,7 +154,7 @@ for s in mix matrices resize; do
   f=$corpus/$s.m2v
   [ "$can_trace" = yes ] && trace_start
   case $s in mix | resize) [ -n "$video" ] && klog_start ;; esac
-  GST_DEBUG=v4l2elastic-mpeg2dec:5 decode "$f" v4l2elasticmpeg2dec "$work/$s.ours"
+  GST_DEBUG=v4l2elastic-mpeg2dec:5,v4l2elastic-decoder:5 decode "$f" v4l2elasticmpeg2dec "$work/$s.ours"
   rc=$?
   case $s in mix | resize) [ -n "$video" ] && klog_stop "$work/$s.klog" ;; esac
   [ "$can_trace" = yes ] && trace_stop "$work/$s.ours.trace"
@@ -185,7 +185,8 @@ for s in mix matrices resize; do
         diff "$corpus/$s.ref" "$work/$s.ours" | head -10 | sed 's/^/# /'
       fi ;;
   esac
-  # Display order: the coded index of each output frame (our debug log)
+  # Display order: the coded index of each output frame (the base
+  # class's debug log, gst_v4l2_elastic_decoder_push_pictures())
   # against temporal_reference order, GOP by GOP (the reader).
   grep -o 'output frame [0-9]*' "$work/$s.ours.log" | sed 's/.* //' >"$work/$s.order"
   /usr/bin/python3 "$here/../media/mpeg2-stream-info.py" --order "$f" >"$work/$s.order.ref"
@@ -245,7 +246,7 @@ s=fields
 f=$corpus/$s.m2v
 [ "$can_trace" = yes ] && trace_start
 [ -n "$video" ] && klog_start
-GST_DEBUG=v4l2elastic-mpeg2dec:5 decode "$f" v4l2elasticmpeg2dec "$work/$s.ours"
+GST_DEBUG=v4l2elastic-mpeg2dec:5,v4l2elastic-decoder:5 decode "$f" v4l2elasticmpeg2dec "$work/$s.ours"
 rc=$?
 [ -n "$video" ] && klog_stop "$work/$s.klog"
 [ "$can_trace" = yes ] && trace_stop "$work/$s.ours.trace"
