@@ -114,21 +114,16 @@ fi
 # The FWHT element on vicodec: streams made here by vicodec's own encoder.
 if echo "$expect" | grep -q vicodec; then
   streams=/tmp/fwht-streams
-  # The reference decodes come from vicodec's stateful decoder and
-  # v4l2-ctl; under heavy TCG load that pair has been seen to disagree or
-  # to come up short, once in several runs: each stream gets three tries,
-  # and every failed try is reported.
-  gen_ok=no
-  for try in 1 2 3; do
-    if gen=$(sh "$src/tests/media/fwht-streams.sh" "$streams" single 12 640x480 2>&1 &&
-      sh "$src/tests/media/fwht-streams.sh" "$streams" resize 8 \
-        1280x720,640x480,1280x720 2>&1); then
-      gen_ok=yes
-      break
-    fi
-    echo "# FWHT stream generation, try $try: $(echo "$gen" | tail -1)"
-  done
-  if [ "$gen_ok" = yes ]; then
+  # Made by vicodec in a guest at build time (Meson target fwht-corpus,
+  # tests/kernel/fwht-corpus-build.sh), else here.
+  prebuilt=$build/tests/kernel/fwht-corpus
+  if [ -s "$prebuilt/textured.fwht" ]; then
+    rm -rf "$streams"
+    cp -r "$prebuilt" "$streams"
+    ok "vicodec FWHT streams and reference decodes made by the build ($prebuilt)"
+    fwht_streams=$streams
+  elif gen=$(sh "$src/tests/media/fwht-corpus.sh" "$streams" 2>&1); then
+    echo "$gen" | sed 's/^/# /'
     ok "vicodec FWHT streams and reference decodes generated"
     fwht_streams=$streams
   else
@@ -162,13 +157,6 @@ if echo "$expect" | grep -q vicodec; then
   # (kernel ioctl log), metadata on reused buffers, memory replaced
   # downstream; and our plugin next to gst-plugins-good's v4l2 device
   # provider in one process.
-  if gen=$(sh "$src/tests/media/fwht-streams.sh" "$streams" textured 4 640x480 circular 2>&1); then
-    ok "vicodec textured FWHT stream and reference decode generated"
-  else
-    not_ok "vicodec textured FWHT stream and reference decode generated"
-    echo "$gen" | sed 's/^/# /'
-  fi
-  took "textured FWHT stream generation"
   # A failure injected at a middle and the last call of each
   # ioctl of an FWHT decode across two size changes (LD_PRELOAD shim,
   # tests/fault/ioctl-fault.c): EOS or an error message, pool accounting
@@ -231,6 +219,14 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     run_tap fault-inject-h264 /usr/bin/python3 "$src/tests/kernel/fault-inject.py" \
       "$build" v4l2elastich264dec h264parse "$build/tests/h264-streams/dpb-change.h264" \
       REMOVE_BUFS S_EXT_CTRLS REQUEST_QUEUE
+    # The same for VP9 and VP8 over their key-frame size changes (VP9:
+    # the pool grows and shrinks through CREATE_BUFS/REMOVE_BUFS).
+    run_tap fault-inject-vp9 /usr/bin/python3 "$src/tests/kernel/fault-inject.py" \
+      "$build" v4l2elasticvp9dec "ivfparse ! vp9parse" "$build/tests/kernel/vpx-streams/vp9-resize.ivf" \
+      CREATE_BUFS REMOVE_BUFS S_EXT_CTRLS
+    run_tap fault-inject-vp8 /usr/bin/python3 "$src/tests/kernel/fault-inject.py" \
+      "$build" v4l2elasticvp8dec ivfparse "$build/tests/kernel/vpx-streams/vp8-resize.ivf" \
+      S_EXT_CTRLS REQUEST_QUEUE DQBUF
     # Issue #10: a downstream that makes every buffer writable and draws
     # into it (H.264 with B-frames, VP9 with key-frame size changes): every
     # frame decoded, no error; bitstream buffers that follow the stream (a
@@ -260,7 +256,7 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # mismatched alpha, controls against upstream's v4l2sl alpha bins.
     run_tap alpha-visl /usr/bin/python3 "$src/tests/kernel/alpha-visl.py" \
       "$build/tests/kernel/alpha-streams" yes /tmp/alpha-visl
-    # 25 mutated H.264/VP8/VP9 streams each (bit flips, truncations, dropped,
+    # 25 mutated H.264/VP8/VP9/MPEG-2 streams each (bit flips, truncations, dropped,
     # duplicated and random packets, splices into another size; seeded)
     # through the elements: EOS or an error, no crash or hang, no fd or
     # object left (leaks tracer), a clean kernel log.
