@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-# gst-v4l2-elastic: the life cycle of the H.264, VP8 and VP9 elements on
+# gst-v4l2-elastic: the life cycle of the H.264, VP8, VP9 and MPEG-2 elements on
 # visl, in the guest (issue #16, "Lifecycle", for every codec; FWHT has
 # its own in fwht-decode.c).
 #
 #   lifecycle-visl.py PLAYER_STREAMS CYCLES
 #
 # For each codec, with tests/media/player-streams.sh's files (H.264 in
-# MP4, VP8 in WebM, VP9 in Matroska), in one process:
+# MP4, VP8 in WebM, VP9 in Matroska, MPEG-2 in MPEG-TS), in one process:
 # - CYCLES pipelines NULL -> PLAYING -> NULL, every other one stopped
 #   after a few frames with decoding in flight, the others to EOS with all
 #   frames; afterwards the process has its fds and GStreamer's leaks
@@ -52,6 +52,8 @@ CODECS = {
     "vp8": ("vp8.webm", "matroskademux", "v4l2elasticvp8dec", "avdec_vp8"),
     "vp9": ("vp9.mkv", "matroskademux ! vp9parse", "v4l2elasticvp9dec",
             "avdec_vp9"),
+    "mpeg2": ("mpeg2.ts", "tsdemux ! mpegvideoparse", "v4l2elasticmpeg2dec",
+              "avdec_mpeg2video"),
 }
 
 n = 0

@@ -4,13 +4,13 @@
 #
 #   mutate-visl.py PLAYER_STREAMS ALPHA_STREAMS COUNT SEED
 #
-# For H.264, VP8 and VP9, the packets the element gets (after the demuxer
+# For H.264, VP8, VP9 and MPEG-2, the packets the element gets (after the demuxer
 # and parser of tests/media/player-streams.sh's files) are mutated COUNT
 # times, seeded and reproducible (SEED, case number): bit flips, packets
 # truncated, dropped, duplicated or replaced by random bytes, the stream
 # cut short, and the stream spliced at a random packet (not a key frame)
-# into one of another size (h264-176.h264, the colour packets of
-# alpha-streams' *-alpha-176.webm).  Each mutant goes through
+# into one of another size (h264-176.h264, mpeg2-176.ts, the colour
+# packets of alpha-streams' *-alpha-176.webm).  Each mutant goes through
 # appsrc ! v4l2elastic<codec>dec ! fakesink with the parsed stream's caps.
 #
 # Per codec, one child process decodes every mutant in turn and reports
@@ -53,6 +53,9 @@ CODECS = {
     "vp9": ("vp9.mkv", "vp9-alpha-176.webm",
             "filesrc location=%s ! matroskademux ! vp9parse",
             "v4l2elasticvp9dec"),
+    "mpeg2": ("mpeg2.ts", "mpeg2-176.ts",
+              "filesrc location=%s ! tsdemux ! mpegvideoparse",
+              "v4l2elasticmpeg2dec"),
 }
 CASE_TIMEOUT_S = 20
 KLOG_BAD = re.compile(r"WARNING:|BUG:|Oops|refcount_t:|KASAN|"
@@ -137,7 +140,7 @@ def child(codec, players, alphas, count, seed, only):
     caps, packets = packets_of(launch, os.path.join(players, name))
     # The WebM files with alpha are read without vp9parse: 1.22's vp9parse
     # stalls on codec-alpha caps.  Their blocks are whole frames already.
-    if codec == "h264":
+    if codec in ("h264", "mpeg2"):
         _, other = packets_of(launch, os.path.join(players, other_name))
     else:
         _, other = packets_of("filesrc location=%s ! matroskademux",

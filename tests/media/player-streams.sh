@@ -1,7 +1,9 @@
 #!/bin/sh
 # gst-v4l2-elastic: the files of tests/kernel/players-visl.py, muxed as
 # players find them: H.264 in MP4 (stream-format avc, B-frames), VP9 in
-# Matroska, VP8 in WebM, and a raw H.264 byte stream.  Every file has
+# Matroska, VP8 in WebM, a raw H.264 byte stream, and MPEG-2 (B pictures,
+# open GOPs: ffmpeg's mpeg2video) in an MPEG transport stream as broadcast
+# sends it.  Every file has
 # FRAMES frames of 320x240 at 30/1 with a key frame every 15 frames;
 # FRAMES is written to OUT/frames.
 #
@@ -30,8 +32,19 @@ gst-launch-1.0 -q $src ! vp9enc keyframe-max-dist=15 deadline=1 \
   ! matroskamux ! filesink location="$out/vp9.mkv"
 gst-launch-1.0 -q $src ! vp8enc keyframe-max-dist=15 deadline=1 \
   ! webmmux ! filesink location="$out/vp8.webm"
+command -v ffmpeg >/dev/null || {
+  echo "player-streams: ffmpeg is needed for the MPEG-2 files (tools/setup-host installs it)" >&2
+  exit 1
+}
+mpeg2() {
+  ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=$1:rate=30" \
+    -frames:v "$2" -c:v mpeg2video -bf 2 -g 15 -b:v 1M -f "$3" "$out/$4"
+}
+mpeg2 320x240 "$frames" mpegts mpeg2.ts
+# A second size for the spliced mutants (tests/kernel/mutate-visl.py).
+mpeg2 176x144 10 mpegts mpeg2-176.ts
 echo "$frames" >"$out/frames"
-for f in h264.mp4 h264.h264 h264-176.h264 vp9.mkv vp8.webm; do
+for f in h264.mp4 h264.h264 h264-176.h264 vp9.mkv vp8.webm mpeg2.ts mpeg2-176.ts; do
   [ -s "$out/$f" ] || { echo "player-streams: $f not made" >&2; exit 1; }
 done
 [ -z "$stamp" ] || touch "$stamp"

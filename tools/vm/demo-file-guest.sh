@@ -1,6 +1,7 @@
 #!/bin/sh
 # gst-v4l2-elastic: `tools/demo FILE`, run inside the guest.  Any file a
-# player can open (MP4, Matroska, WebM, IVF, raw H.264) or a raw FWHT
+# player can open (MP4, Matroska, WebM, IVF, MPEG-TS, MPEG-2 elementary,
+# raw H.264) or a raw FWHT
 # stream: finds the video codec (gst-discoverer-1.0; FWHT by its magic),
 # decodes it on the virtual driver with our element as playbin3 chooses it
 # (FWHT, which has no typefinder: filesrc ! v4l2elasticfwhtdec), prints
@@ -26,11 +27,17 @@ if [ "$(od -An -tx1 -N4 "$file" | tr -d ' ')" = 4f4f4f4f ]; then
   codec=fwht
 else
   gst-discoverer-1.0 "$file" >"$d/discover.txt" 2>&1
-  video=$(grep -m1 -i 'video #' "$d/discover.txt" | sed 's/.*video #[0-9]*: *//')
+  # Every video stream the discoverer lists, outermost first: an MPEG
+  # elementary stream is listed first as what typefinding sees ("MPEG-1
+  # Video", no version yet), then as what the parser found.
+  videos=$(grep -i 'video #' "$d/discover.txt" | sed 's/.*video #[0-9]*: *//')
+  video=$(echo "$videos" | grep -m1 -E '^(H\.264|VP8|VP9|MPEG-2)')
+  [ -n "$video" ] || video=$(echo "$videos" | head -1)
   case "$video" in
     H.264*) codec=h264 ;;
     VP9*) codec=vp9 ;;
     VP8*) codec=vp8 ;;
+    MPEG-2*) codec=mpeg2 ;;
     *) echo "demo: no video stream we decode in $file (discoverer: ${video:-nothing})"
        sed 's/^/  /' "$d/discover.txt" | head -20
        exit 1 ;;
