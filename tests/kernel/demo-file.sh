@@ -1,11 +1,10 @@
 #!/bin/sh
 # gst-v4l2-elastic: tools/demo FILE as a newcomer runs it, on files of the
-# player tests (MP4 with H.264, MPEG-TS with MPEG-2), and tools/demo
-# --codec mpeg2 (its default clip, three size changes): the codec found,
+# player tests (MP4 with H.264, MPEG-TS with MPEG-2): the codec found,
 # playbin3 choosing our element in the 6.12 guest, and the frame count and
-# order verdict against the software decoder.  One TAP line per run.
+# order verdict against the software decoder.  One TAP line per file.
 #
-#   demo-file.sh SOURCE_DIR BUILD_DIR FILE|--codec=NAME...
+#   demo-file.sh SOURCE_DIR BUILD_DIR FILE...
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
@@ -17,10 +16,7 @@ failed=0
 echo "TAP version 13"
 for f in "$@"; do
   n=$((n + 1))
-  case $f in
-    --codec=*) out=$(BUILD_DIR=$build "$src/tools/demo" --codec "${f#--codec=}" 2>&1) ;;
-    *) out=$(BUILD_DIR=$build "$src/tools/demo" "$f" 2>&1) ;;
-  esac
+  out=$(BUILD_DIR=$build "$src/tools/demo" "$f" 2>&1)
   rc=$?
   echo "$out" | grep -i 'verdict\|chose\|codec' | sed 's/^/# /'
   if [ "$rc" = 0 ] && echo "$out" | grep -q 'verdict: .* the same count and PTS order'; then
