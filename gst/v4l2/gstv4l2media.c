@@ -135,6 +135,12 @@ devnode_path (GUdevClient *client, guint32 major_nr, guint32 minor_nr)
   return path;
 }
 
+/* The link type bits of media_v2_link.flags.  The uAPI's
+ * MEDIA_LNK_FL_LINK_TYPE is (0xf << 28), a shift into the sign bit of an
+ * int (undefined behaviour, which UBSan reports), so the mask is spelled
+ * out unsigned here. */
+#define LINK_TYPE_MASK 0xf0000000u
+
 /* The video interface of a decoder entity: the V4L video interface linked
  * to one of the I/O entities whose pads are data-linked to the decoder. */
 static gchar *
@@ -146,7 +152,7 @@ find_video_node (GUdevClient *client, const Topology *t, guint32 entity_id)
     const struct media_v2_link *data = &t->links[l];
     guint32 io_entity;
 
-    if ((data->flags & MEDIA_LNK_FL_LINK_TYPE) != MEDIA_LNK_FL_DATA_LINK)
+    if ((data->flags & LINK_TYPE_MASK) != MEDIA_LNK_FL_DATA_LINK)
       continue;
 
     if (topology_is_pad_of (t, data->source_id, entity_id))
@@ -159,7 +165,7 @@ find_video_node (GUdevClient *client, const Topology *t, guint32 entity_id)
     for (k = 0; k < t->topo.num_links; k++) {
       const struct media_v2_link *il = &t->links[k];
 
-      if ((il->flags & MEDIA_LNK_FL_LINK_TYPE) != MEDIA_LNK_FL_INTERFACE_LINK ||
+      if ((il->flags & LINK_TYPE_MASK) != MEDIA_LNK_FL_INTERFACE_LINK ||
           il->sink_id != io_entity)
         continue;
 
