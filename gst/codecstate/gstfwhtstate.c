@@ -43,6 +43,17 @@ gst_v4l2_elastic_fwht_find_sync (const guint8 *data, gsize size)
   return -1;
 }
 
+/* A big-endian 32-bit field at any alignment.  GST_READ_UINT32_BE loads
+ * a whole guint32 through a cast pointer where the CPU allows unaligned
+ * access, which C leaves undefined (UBSan's "misaligned address" on a
+ * frame that starts at an odd offset of its GstBuffer). */
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) |
+      ((guint32) p[2] << 8) | (guint32) p[3];
+}
+
 /**
  * gst_v4l2_elastic_fwht_parse_header:
  *
@@ -60,15 +71,15 @@ gst_v4l2_elastic_fwht_parse_header (
   if (memcmp (data, fwht_magic, sizeof (fwht_magic)) != 0)
     return GST_V4L2_ELASTIC_FWHT_PARSE_INVALID;
 
-  header->version = GST_READ_UINT32_BE (data + 8);
-  header->width = GST_READ_UINT32_BE (data + 12);
-  header->height = GST_READ_UINT32_BE (data + 16);
-  header->flags = GST_READ_UINT32_BE (data + 20);
-  header->colorspace = GST_READ_UINT32_BE (data + 24);
-  header->xfer_func = GST_READ_UINT32_BE (data + 28);
-  header->ycbcr_enc = GST_READ_UINT32_BE (data + 32);
-  header->quantization = GST_READ_UINT32_BE (data + 36);
-  header->payload_size = GST_READ_UINT32_BE (data + 40);
+  header->version = read_be32 (data + 8);
+  header->width = read_be32 (data + 12);
+  header->height = read_be32 (data + 16);
+  header->flags = read_be32 (data + 20);
+  header->colorspace = read_be32 (data + 24);
+  header->xfer_func = read_be32 (data + 28);
+  header->ycbcr_enc = read_be32 (data + 32);
+  header->quantization = read_be32 (data + 36);
+  header->payload_size = read_be32 (data + 40);
 
   if (header->version == 0 ||
       header->version > GST_V4L2_ELASTIC_FWHT_MAX_VERSION ||
