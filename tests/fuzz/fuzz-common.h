@@ -146,7 +146,12 @@ fuzz_ivf_next (FuzzIvf *ivf, const guint8 **frame, gsize *frame_size)
 
   if (ivf->size - ivf->pos < 12)
     return FALSE;
-  len = GST_READ_UINT32_LE (ivf->data + ivf->pos);
+  /* Byte by byte: a frame header can sit at any alignment (UBSan's
+   * alignment check is on). */
+  len = (guint32) ivf->data[ivf->pos] |
+      ((guint32) ivf->data[ivf->pos + 1] << 8) |
+      ((guint32) ivf->data[ivf->pos + 2] << 16) |
+      ((guint32) ivf->data[ivf->pos + 3] << 24);
   ivf->pos += 12;
   len = MIN (len, ivf->size - ivf->pos);
   *frame = ivf->data + ivf->pos;
