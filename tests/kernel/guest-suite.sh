@@ -267,6 +267,13 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # against avdec, a downstream holding every frame, a tiny memory limit.
     run_tap lifecycle-visl /usr/bin/python3 "$src/tests/kernel/lifecycle-visl.py" \
       "$players" 20
+    # The element under ASan + UBSan (the plugin as tests/sanitize built
+    # it): every corpus file of every codec, the alpha bins, playbin, and
+    # 10 more mutants per codec (another seed); no report, each decode EOS
+    # or an element error.  Then valgrind's memcheck on one decode per
+    # codec in one process: no invalid access, nothing definitely lost.
+    run_tap sanitize-visl sh "$src/tests/kernel/sanitize-visl.sh" "$build" 10 20261204
+    run_tap valgrind-visl sh "$src/tests/kernel/valgrind-visl.sh" "$build"
     # GstHarness element tests: negotiation, allocation, latency, flush,
     # drain, pool statistics and messages, bounds while PLAYING, garbage;
     # H.264 on visl, FWHT on vicodec when its streams were made above.

@@ -19,7 +19,9 @@
 # - every mutant ends in EOS or a GStreamer error message within its
 #   time (no hang) and the child does not crash;
 # - after each pipeline is gone the child has the fds it had before the
-#   first (no leaked device, request or DMABUF fd);
+#   first (no leaked device, request or DMABUF fd) and no more mappings of
+#   a V4L2 buffer or DMABUF (a mapped buffer outlives its fd in the
+#   kernel);
 # - GStreamer's leaks tracer: no GstObject or GstMiniObject created while a
 #   mutant ran is still alive after it (activity checkpoints);
 # - the kernel log gains no WARNING, BUG, Oops or refcount report.
@@ -58,6 +60,7 @@ CODECS = {
               "v4l2elasticmpeg2dec"),
 }
 CASE_TIMEOUT_S = 20
+DEVICE_MAP = re.compile(r"/dev/video|/dev/media|dmabuf")
 KLOG_BAD = re.compile(r"WARNING:|BUG:|Oops|refcount_t:|KASAN|"
                       r"general protection|Call Trace:")
 
@@ -102,6 +105,16 @@ def mutate(rng, packets, other):
             out = out[:i] + [bytearray(p) for p in other[j:]]
             done.append("splice at %d into the other size at %d" % (i, j))
     return [bytes(p) for p in out], ", ".join(done)
+
+
+def device_maps():
+    """Mappings of V4L2 buffers or DMABUFs in this process.
+
+    A CAPTURE or OUTPUT buffer mapped with mmap() stays allocated in the
+    kernel after its queue and even its fd are gone, so a leaked mapping is
+    a leaked kernel buffer that the fd count cannot see."""
+    with open("/proc/self/maps") as f:
+        return sum(1 for ln in f if DEVICE_MAP.search(ln))
 
 
 def child(codec, players, alphas, count, seed, only):
@@ -192,7 +205,7 @@ def child(codec, players, alphas, count, seed, only):
     gc.collect()
     fds = len(os.listdir("/proc/self/fd"))
     report(case=-1, what="unmutated", result=result, frames=frames,
-           packets=len(packets), fds=fds)
+           packets=len(packets), fds=fds, maps=device_maps())
     live = LiveObjects(tracer) if tracer is not None else None
     cases = range(count) if only is None else [only]
     for k in cases:
@@ -205,7 +218,7 @@ def child(codec, players, alphas, count, seed, only):
         if live is not None:
             live.checkpoint(k)
         report(case=k, what=what, result=result, frames=frames,
-               fds=len(os.listdir("/proc/self/fd")),
+               fds=len(os.listdir("/proc/self/fd")), maps=device_maps(),
                seconds=round(time.monotonic() - t0, 2))
     report(leaks_tracer=live is not None,
            alive=live.finish(gc) if live is not None else {})
@@ -282,6 +295,13 @@ def main():
             "\n".join("case %d (%s): %d fds, %d before" % (
                 r["case"], r["what"], r["fds"], base["fds"])
                 for r in fd_bad))
+        map_bad = [r for r in done if base and r["maps"] != base["maps"]]
+        tap(done and base and not map_bad,
+            "%s: no V4L2 buffer or DMABUF stays mapped after a mutant "
+            "(%s mappings after the first run)"
+            % (what, base["maps"] if base else "?"),
+            "\n".join("case %d (%s): %d mappings" % (
+                r["case"], r["what"], r["maps"]) for r in map_bad))
         final = next((r for r in rows if "leaks_tracer" in r), {})
         alive = final.get("alive", {})
         whats = dict((str(r["case"]), r["what"]) for r in done)
