@@ -76,7 +76,14 @@ gst_v4l2_elastic_h265_sequence_check (
   debug_init ();
   *unsupported = FALSE;
 
-  /* Broken first: what the arithmetic of the state relies on. */
+  /* gst_h265_parser_parse_nal() parses an SPS without its VUI: the bits
+   * after it (sps_extension_flag and the extension flags) are then read
+   * from the VUI's.  Callers parse SPSs with gst_h265_parser_parse_sps
+   * (..., TRUE). */
+  if (sps->vui_parameters_present_flag && !sps->vui_params.parsed)
+    return "SPS parsed without its VUI: its extension flags are not known";
+
+  /* Broken: what the arithmetic of the state relies on. */
   if (sps->pic_width_in_luma_samples == 0 ||
       sps->pic_height_in_luma_samples == 0)
     return "SPS picture size of 0";

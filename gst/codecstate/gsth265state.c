@@ -313,21 +313,22 @@ gst_v4l2_elastic_h265_state_drain (
 
 /**
  * gst_v4l2_elastic_h265_state_end_of_sequence:
- * @output: (element-type gpointer): receives every picture still waiting,
- *   in output order
+ * @output: (element-type gpointer) (nullable): unused: nothing is output
+ *   at an end of sequence
  *
  * At an end of sequence NAL unit: the next picture is an IRAP picture that
  * starts a coded video sequence (8.1.3: NoRaslOutputFlag = 1 even for a
  * CRA picture, so its RASL pictures are dropped and its POC restarts).
- * The pictures still waiting are output now: C.5.2.2 would discard them
- * at a following CRA picture (NoOutputOfPriorPicsFlag = 1), which no
- * player expects of a stream that ends a sequence cleanly.
+ * The pictures still waiting for output stay: C.5.2.2 outputs them at an
+ * IDR or BLA picture (unless no_output_of_prior_pics_flag) and discards
+ * them at a CRA picture (NoOutputOfPriorPicsFlag = 1), as avdec_h265
+ * does; at end of stream gst_v4l2_elastic_h265_state_drain() outputs
+ * them.
  */
 void
 gst_v4l2_elastic_h265_state_end_of_sequence (
     GstV4l2ElasticH265State *state, GPtrArray *output)
 {
-  flush_dpb (state, FALSE, output);
   state->start_of_cvs = TRUE;
   state->waiting_irap = TRUE;
 }

@@ -17,6 +17,10 @@
  * gst_v4l2_elastic_h265_state_end_of_sequence (); at end of stream:
  * gst_v4l2_elastic_h265_state_drain ().
  *
+ * SPSs must be parsed with gst_h265_parser_parse_sps (..., TRUE):
+ * gst_h265_parser_parse_nal () skips the VUI and reads the extension
+ * flags from the wrong bits (begin_picture refuses such an SPS).
+ *
  * begin_picture takes the first slice segment of the picture only
  * (first_slice_segment_in_pic_flag = 1): every slice of a picture shares
  * the fields the state reads (nal_unit_type, POC, RPS, pic_output_flag,
@@ -29,11 +33,11 @@
  * output while still references are lent, not given: use that only with
  * a NULL @picture_free.
  *
- * Deviations from the letter of C.5.2, shared by common decoders: an end
- * of sequence NAL unit outputs every picture still waiting (C.5.2.2 would
- * discard them at the next CRA); pictures before the first IRAP picture
- * are dropped; RASL pictures of an IRAP picture with NoRaslOutputFlag = 1
- * are dropped, not decoded (8.1.3 makes their output flag 0 anyway).
+ * Deviations from the letter of C.5.2, shared by common decoders:
+ * pictures before the first IRAP picture are dropped; RASL pictures of an
+ * IRAP picture with NoRaslOutputFlag = 1 are dropped, not decoded (8.1.3
+ * makes their PicOutputFlag 0 anyway); a CRA picture whose SPS differs
+ * from the active one is handled as a BLA picture (a splice).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
