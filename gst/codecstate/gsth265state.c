@@ -82,6 +82,9 @@ struct _GstH265State
   gboolean irap_no_rasl_output;
   /* PicOrderCntVal of prevTid0Pic (8.3.1). */
   gint32 prev_tid0_poc;
+  /* The POC last output in this coded video sequence. */
+  gboolean have_last_output;
+  gint32 last_output_poc;
 
   H265Current cur;
 };
@@ -176,6 +179,7 @@ gst_v4l2_elastic_h265_state_reset (GstV4l2ElasticH265State *state)
   state->start_of_cvs = TRUE;
   state->irap_no_rasl_output = FALSE;
   state->prev_tid0_poc = 0;
+  state->have_last_output = FALSE;
   memset (&state->cur, 0, sizeof (state->cur));
 }
 
@@ -202,6 +206,8 @@ static void
 output_pic (GstV4l2ElasticH265State *state, H265Pic *pic, GPtrArray *output)
 {
   pic->needed_for_output = FALSE;
+  state->have_last_output = TRUE;
+  state->last_output_poc = pic->poc;
   if (!output || !pic->picture)
     return;
   /* The caller gets its own reference; when the picture leaves the DPB
@@ -309,6 +315,9 @@ gst_v4l2_elastic_h265_state_drain (
 {
   while (bump (state, output))
     ;
+  /* What follows a drain in the same sequence may come before what the
+   * drain output: it is output all the same. */
+  state->have_last_output = FALSE;
 }
 
 /**
@@ -784,6 +793,7 @@ start_cvs (GstV4l2ElasticH265State *state, const GstH265SliceHdr *slice,
   state->log2_max_poc_lsb = sps->log2_max_pic_order_cnt_lsb_minus4 + 4;
   state->waiting_irap = FALSE;
   state->start_of_cvs = FALSE;
+  state->have_last_output = FALSE;
 }
 
 /**
@@ -892,6 +902,17 @@ gst_v4l2_elastic_h265_state_begin_picture (GstV4l2ElasticH265State *state,
 
   cur->output =
       slice->pps->output_flag_present_flag ? slice->pic_output_flag : TRUE;
+  /* C.5.2 outputs a conforming stream in increasing POC order within a
+   * coded video sequence.  A broken one may bring a picture whose POC
+   * is not above one already output: it is decoded (later pictures may
+   * predict from it) but not output, so that downstream never sees time
+   * go backwards within a sequence. */
+  if (cur->output && state->have_last_output &&
+      cur->poc <= state->last_output_poc) {
+    GST_WARNING ("POC %d after POC %d was output: not output", cur->poc,
+        state->last_output_poc);
+    cur->output = FALSE;
+  }
   cur->active = TRUE;
 
   plan->sequence = state->seq;

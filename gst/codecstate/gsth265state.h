@@ -37,7 +37,10 @@
  * pictures before the first IRAP picture are dropped; RASL pictures of an
  * IRAP picture with NoRaslOutputFlag = 1 are dropped, not decoded (8.1.3
  * makes their PicOutputFlag 0 anyway); a CRA picture whose SPS differs
- * from the active one is handled as a BLA picture (a splice).
+ * from the active one is handled as a BLA picture (a splice).  And for
+ * broken streams: a picture whose POC is not above the last one output in
+ * its coded video sequence is decoded but not output (plan->output FALSE),
+ * so output POCs always increase within a sequence (a drain excepted).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
