@@ -67,6 +67,9 @@ struct _GstH265State
   /* The active sequence. */
   gboolean have_sequence;
   GstV4l2ElasticH265Sequence seq;
+  /* The sequence changed and no plan to decode said so yet (the picture
+   * that changed it may have been refused or dropped). */
+  gboolean announce_sequence;
   guint log2_max_poc_lsb;
 
   GPtrArray *dpb; /* H265Pic, in decoding order */
@@ -206,6 +209,13 @@ static void
 output_pic (GstV4l2ElasticH265State *state, H265Pic *pic, GPtrArray *output)
 {
   pic->needed_for_output = FALSE;
+  /* begin_picture keeps late pictures and a second picture of one POC
+   * from output: this is only a safety net. */
+  if (state->have_last_output && pic->poc <= state->last_output_poc) {
+    GST_WARNING ("POC %d waited after POC %d was output: not output", pic->poc,
+        state->last_output_poc);
+    return;
+  }
   state->have_last_output = TRUE;
   state->last_output_poc = pic->poc;
   if (!output || !pic->picture)
@@ -252,6 +262,20 @@ waiting_for_output (const GstV4l2ElasticH265State *state)
     if (((H265Pic *) g_ptr_array_index (state->dpb, i))->needed_for_output)
       n++;
   return n;
+}
+
+static gboolean
+waiting_with_poc (const GstV4l2ElasticH265State *state, gint32 poc)
+{
+  guint i;
+
+  for (i = 0; i < state->dpb->len; i++) {
+    H265Pic *pic = g_ptr_array_index (state->dpb, i);
+
+    if (pic->needed_for_output && pic->poc == poc)
+      return TRUE;
+  }
+  return FALSE;
 }
 
 /* The conditions of C.5.2.2 and C.5.2.3 other than DPB fullness: more
@@ -757,6 +781,19 @@ drop (GstV4l2ElasticH265PicturePlan *plan, GstV4l2ElasticH265DropReason reason)
   return GST_V4L2_ELASTIC_H265_DROP;
 }
 
+/* A picture that started a coded video sequence and is not decoded
+ * leaves nothing for what follows to predict from: the state waits for
+ * the next IRAP picture again (which announces the new sequence, if the
+ * refused one changed it). */
+static GstV4l2ElasticH265Decision
+abandon (GstV4l2ElasticH265State *state, gboolean started_cvs,
+    GstV4l2ElasticH265Decision decision)
+{
+  if (started_cvs)
+    state->waiting_irap = state->start_of_cvs = TRUE;
+  return decision;
+}
+
 static gboolean
 is_vcl_type (guint8 type)
 {
@@ -778,16 +815,17 @@ start_cvs (GstV4l2ElasticH265State *state, const GstH265SliceHdr *slice,
    * flag says; the size of the pictures changing lets a decoder do so
    * too ("may but should not"): this one does not. */
   gboolean no_output = cra || slice->no_output_of_prior_pics_flag;
+  gboolean changed = !state->have_sequence ||
+      !gst_v4l2_elastic_h265_sequence_equal (&state->seq, seq);
 
   if (state->dpb->len > 0) {
     plan->no_output_of_prior_pics = no_output;
     flush_dpb (state, no_output, output);
   }
-  plan->new_sequence = !state->have_sequence ||
-      !gst_v4l2_elastic_h265_sequence_equal (&state->seq, seq);
-  if (plan->new_sequence)
+  if (changed)
     GST_DEBUG ("new sequence %ux%u, DPB %u, reorder %u, latency %u", seq->width,
         seq->height, seq->dpb_size, seq->reorder, seq->max_latency_pictures);
+  state->announce_sequence |= changed;
   state->seq = *seq;
   state->have_sequence = TRUE;
   state->log2_max_poc_lsb = sps->log2_max_pic_order_cnt_lsb_minus4 + 4;
@@ -874,7 +912,8 @@ gst_v4l2_elastic_h265_state_begin_picture (GstV4l2ElasticH265State *state,
   /* 8.3.1 */
   lsb = GST_H265_IS_NAL_TYPE_IDR (type) ? 0 : slice->pic_order_cnt_lsb;
   if (lsb >= (1u << state->log2_max_poc_lsb))
-    return refuse (plan, "slice_pic_order_cnt_lsb beyond MaxPicOrderCntLsb");
+    return abandon (state, irap && no_rasl,
+        refuse (plan, "slice_pic_order_cnt_lsb beyond MaxPicOrderCntLsb"));
   cur->poc = compute_poc (state, lsb, irap && no_rasl);
   if (nalu->temporal_id_plus1 == 1 && !GST_H265_IS_NAL_TYPE_RADL (type) &&
       !GST_H265_IS_NAL_TYPE_RASL (type) && !is_sub_layer_non_reference (type))
@@ -884,7 +923,7 @@ gst_v4l2_elastic_h265_state_begin_picture (GstV4l2ElasticH265State *state,
    * NoRaslOutputFlag found the DPB emptied by start_cvs(). */
   if (!GST_H265_IS_NAL_TYPE_IDR (type)) {
     if ((message = rps_pocs (state, sps, slice, cur->poc, &rps)))
-      return refuse (plan, message);
+      return abandon (state, irap && no_rasl, refuse (plan, message));
   }
   rps_mark (state, &rps);
   generate_missing (state, &rps,
@@ -897,7 +936,8 @@ gst_v4l2_elastic_h265_state_begin_picture (GstV4l2ElasticH265State *state,
     GST_WARNING ("%u references in a DPB of %u",
         rps.n_st_curr_before + rps.n_st_curr_after + rps.n_lt_curr,
         state->seq.dpb_size);
-    return drop (plan, GST_V4L2_ELASTIC_H265_DROP_DPB_OVERFLOW);
+    return abandon (state, irap && no_rasl,
+        drop (plan, GST_V4L2_ELASTIC_H265_DROP_DPB_OVERFLOW));
   }
 
   cur->output =
@@ -913,8 +953,14 @@ gst_v4l2_elastic_h265_state_begin_picture (GstV4l2ElasticH265State *state,
         state->last_output_poc);
     cur->output = FALSE;
   }
+  if (cur->output && waiting_with_poc (state, cur->poc)) {
+    GST_WARNING ("POC %d twice: the second is not output", cur->poc);
+    cur->output = FALSE;
+  }
   cur->active = TRUE;
 
+  plan->new_sequence = state->announce_sequence;
+  state->announce_sequence = FALSE;
   plan->sequence = state->seq;
   plan->vps_id = sps->vps_id;
   plan->sps_id = sps->id;
