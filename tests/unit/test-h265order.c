@@ -136,6 +136,7 @@ typedef struct
   gboolean default_preset; /* x265's own preset (medium), not ultrafast */
   guint start_at_irap;     /* drop access units before the n-th IRAP */
   gboolean eos;            /* an end of sequence NAL unit after it */
+  const gchar *format;     /* raw input format (default I420) */
 } Segment;
 
 /* Encodes a segment into byte-stream access units, PTS shifted by
@@ -145,11 +146,12 @@ encode (const Segment *s, GstClockTime offset, GPtrArray *aus)
 {
   gchar *desc = g_strdup_printf (
       "videotestsrc num-buffers=%u pattern=ball ! "
-      "video/x-raw,format=I420,width=%u,height=%u,framerate=30/1 ! "
+      "video/x-raw,format=%s,width=%u,height=%u,framerate=30/1 ! "
       "x265enc %s option-string=\"%s\" ! h265parse ! "
       "video/x-h265,stream-format=byte-stream,alignment=au ! "
       "appsink name=sink sync=false",
-      s->frames, s->width ? s->width : 320, s->height ? s->height : 240,
+      s->frames, s->format ? s->format : "I420", s->width ? s->width : 320,
+      s->height ? s->height : 240,
       s->default_preset ? "" : "speed-preset=ultrafast",
       s->options ? s->options : "");
   GstElement *pipeline = gst_parse_launch (desc, NULL);
@@ -233,6 +235,7 @@ typedef struct
   guint pictures, slices, dropped_rasl;
   guint new_sequences;
   guint max_dpb_size, max_reorder, max_refs;
+  guint bit_depth;
   guint nal_types; /* bit per nal_unit_type decoded */
   guint visible[4][2];
 } StateResult;
@@ -351,6 +354,9 @@ state_decode_au (GstH265Parser *parser, GstV4l2ElasticH265State *state,
       res->max_dpb_size = MAX (res->max_dpb_size, plan.sequence.dpb_size);
       res->max_reorder = MAX (res->max_reorder, plan.sequence.reorder);
       res->max_refs = MAX (res->max_refs, plan.n_dpb);
+      res->bit_depth = MAX (res->bit_depth, plan.sequence.bit_depth_luma);
+      g_assert_cmpuint (
+          plan.sequence.bit_depth_chroma, ==, plan.sequence.bit_depth_luma);
 
       pic = g_new0 (Pic, 1);
       pic->refs = 1;
@@ -392,6 +398,7 @@ typedef struct
   gboolean rasl_dropped;
   gboolean discards;   /* a CRA after an end of sequence discards pictures */
   guint visible[3][2]; /* visible size per sequence, where checked */
+  guint bit_depth;     /* 8 unless given */
 } OrderCase;
 
 #define T(type) (1u << GST_H265_NAL_SLICE_##type)
@@ -433,6 +440,13 @@ static const OrderCase cases[] = {
           "repeat-headers=1",
           40, .start_at_irap = 2 } },
       1, T (CRA_NUT), TRUE },
+  /* Main 10: the state reports the bit depth, refuses nothing. */
+  { "main10", { { "bframes=3:b-pyramid=1", 30, .format = "I420_10LE" } }, 1,
+      T (IDR_N_LP), .bit_depth = 10 },
+  /* Weighted prediction, more references, B-frames as references. */
+  { "weightp-ref5",
+      { { "weightp=1:weightb=1:ref=5:bframes=3:b-pyramid=1", 40 } }, 1,
+      T (TRAIL_R) },
   /* An end of sequence, then a stream cut at a CRA picture: C.5.2.2
    * discards the pictures that still wait (NoOutputOfPriorPicsFlag is 1
    * at a CRA picture), and so does avdec_h265. */
@@ -488,6 +502,7 @@ test_order (gconstpointer data)
   g_assert_cmpuint (res.new_sequences, ==, c->new_sequences);
   g_assert_cmpuint (res.nal_types & c->nal_types, ==, c->nal_types);
   g_assert_cmpuint (res.dropped_rasl > 0, ==, c->rasl_dropped);
+  g_assert_cmpuint (res.bit_depth, ==, c->bit_depth ? c->bit_depth : 8);
   for (i = 0; i < G_N_ELEMENTS (c->visible) && c->visible[i][0]; i++) {
     g_assert_cmpuint (res.visible[i][0], ==, c->visible[i][0]);
     g_assert_cmpuint (res.visible[i][1], ==, c->visible[i][1]);
@@ -496,6 +511,66 @@ test_order (gconstpointer data)
   g_array_free (res.order, TRUE);
   g_array_free (expected, TRUE);
   g_ptr_array_free (aus, TRUE);
+}
+
+/* A 4:4:4 stream (x265's Main 4:4:4, a range extensions profile): every
+ * picture refused as unsupported, with a message. */
+static void
+test_refused_444 (void)
+{
+  static const Segment seg = { "bframes=0", 3, 64, 48, .format = "Y444" };
+  GstH265Parser *parser = gst_h265_parser_new ();
+  GstV4l2ElasticH265State *state =
+      gst_v4l2_elastic_h265_state_new (pic_ref, pic_unref);
+  GPtrArray *aus =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+  guint i, refused = 0;
+
+  if (!have_elements ())
+    g_error ("x265enc, h265parse or avdec_h265 missing");
+  encode (&seg, 0, aus);
+  for (i = 0; i < aus->len; i++) {
+    GstBuffer *buf = g_ptr_array_index (aus, i);
+    GstMapInfo map;
+    GstH265NalUnit nalu;
+    guint offset = 0;
+
+    g_assert_true (gst_buffer_map (buf, &map, GST_MAP_READ));
+    for (;;) {
+      GstH265ParserResult pres = gst_h265_parser_identify_nalu (
+          parser, map.data, offset, map.size, &nalu);
+      GstH265SliceHdr slice;
+      GstV4l2ElasticH265PicturePlan plan;
+
+      if (pres != GST_H265_PARSER_OK && pres != GST_H265_PARSER_NO_NAL_END)
+        break;
+      offset = nalu.offset + nalu.size;
+      if (nalu.type == GST_H265_NAL_SPS) {
+        GstH265SPS sps;
+
+        gst_h265_parser_parse_sps (parser, &nalu, &sps, TRUE);
+      } else if (nalu.type == GST_H265_NAL_VPS ||
+          nalu.type == GST_H265_NAL_PPS) {
+        gst_h265_parser_parse_nal (parser, &nalu);
+      } else if (nalu.type < 32) {
+        g_assert_cmpint (
+            gst_h265_parser_parse_slice_hdr (parser, &nalu, &slice), ==,
+            GST_H265_PARSER_OK);
+        g_assert_cmpint (gst_v4l2_elastic_h265_state_begin_picture (
+                             state, &nalu, &slice, &plan, NULL),
+            ==, GST_V4L2_ELASTIC_H265_ERROR);
+        g_assert_true (plan.unsupported);
+        g_test_message ("refused: %s", plan.message);
+        gst_h265_slice_hdr_free (&slice);
+        refused++;
+      }
+    }
+    gst_buffer_unmap (buf, &map);
+  }
+  g_assert_cmpuint (refused, ==, 3);
+  g_ptr_array_free (aus, TRUE);
+  gst_v4l2_elastic_h265_state_free (state);
+  gst_h265_parser_free (parser);
 }
 
 int
@@ -515,5 +590,6 @@ main (int argc, char **argv)
     g_test_add_data_func (path, &cases[i], test_order);
     g_free (path);
   }
+  g_test_add_func ("/h265order/refused-444", test_refused_444);
   return g_test_run ();
 }

@@ -821,6 +821,32 @@ test_sequence (void)
   ctx_clear (&ctx);
 }
 
+static void
+test_refused_irap_announces_later (void)
+{
+  Ctx ctx;
+
+  ctx_init (&ctx, 4, 0);
+  g_assert_cmpint (feed (&ctx, IDR_N_LP, 0, "", 0), ==, DECODE);
+  g_assert_true (ctx.plan.new_sequence);
+  /* A CRA picture of a new size (a splice: handled as BLA) with a broken
+   * POC LSB: refused, after it started the new sequence. */
+  ctx.sps.pic_width_in_luma_samples = 160;
+  g_assert_cmpint (feed (&ctx, CRA, 16, "", 1), ==, ERROR);
+  ASSERT_OUT (&ctx, 0);
+  /* What follows waits for an IRAP picture, which announces the size. */
+  g_assert_cmpint (feed (&ctx, TRAIL_R, 1, "", 2), ==, DROP);
+  g_assert_cmpint (feed (&ctx, CRA, 4, "", 3), ==, DECODE);
+  g_assert_true (ctx.plan.new_sequence);
+  g_assert_true (ctx.plan.no_rasl_output);
+  g_assert_cmpuint (ctx.plan.sequence.width, ==, 160);
+  g_assert_cmpint (feed (&ctx, TRAIL_R, 5, "-1", 4), ==, DECODE);
+  g_assert_false (ctx.plan.new_sequence);
+  drain (&ctx);
+  ASSERT_OUT (&ctx, 0, 3, 4);
+  ctx_clear (&ctx);
+}
+
 /* SPS changes made on a fresh Main SPS; whether the state refuses it as
  * unsupported (valid H.265) or broken. */
 typedef struct
@@ -1059,6 +1085,8 @@ main (int argc, char **argv)
   g_test_add_func ("/h265state/lost-reference", test_lost_reference);
   g_test_add_func ("/h265state/dpb-overflow", test_dpb_overflow);
   g_test_add_func ("/h265state/sequence", test_sequence);
+  g_test_add_func ("/h265state/refused-irap-announces-later",
+      test_refused_irap_announces_later);
   for (i = 0; i < G_N_ELEMENTS (sps_cases); i++) {
     gchar *path = g_strdup_printf ("/h265state/sps/%s", sps_cases[i].name);
 
