@@ -3,7 +3,8 @@
  * libFuzzer target: an H.265 Annex-B byte stream, split on start codes by
  * GstH265Parser: parameter sets to the parser (SPSs with their VUI), the
  * first slice segment of each picture to the H.265 codec state, an end of
- * sequence NAL unit to the state's end_of_sequence.  When a plan says a
+ * sequence NAL unit to the state's end_of_sequence, a filler data NAL
+ * unit to its reset (as a flush would).  When a plan says a
  * picture predicts from a generated (lost) reference, every other such
  * picture is "not decoded" (end_picture without a picture), as an element
  * may do.
@@ -313,6 +314,16 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
     case GST_H265_NAL_EOS:
       gst_v4l2_elastic_h265_state_end_of_sequence (ctx.state, ctx.output);
       take_output (&ctx);
+      break;
+    case GST_H265_NAL_FD:
+      /* Filler data stands for a flush (a seek): the state forgets
+       * everything, pictures waiting included. */
+      gst_v4l2_elastic_h265_state_reset (ctx.state);
+      FUZZ_CHECK (gst_v4l2_elastic_h265_state_held (ctx.state) == 0,
+          "%u pictures held after a reset",
+          gst_v4l2_elastic_h265_state_held (ctx.state));
+      ctx.epoch++;
+      ctx.have_last = FALSE;
       break;
     default:
       if (nalu.type >= 32)
