@@ -666,19 +666,34 @@ static void
 test_bla (void)
 {
   Ctx ctx;
+  GstH265SliceHdr slice;
 
   ctx_init (&ctx, 5, 0);
   feed (&ctx, IDR_N_LP, 0, "", 0);
   feed (&ctx, TRAIL_R, 4, "-4", 4);
   /* A BLA picture (a spliced CRA, POC LSB 9): POC restarts at its LSB,
    * references go, RASL pictures are dropped. */
-  g_assert_cmpint (feed (&ctx, BLA_W_LP, 9, "-1f", 9), ==, DECODE);
+
+  ctx.sps.long_term_ref_pics_present_flag = 1;
+  slice_init (&ctx, &slice, 9, "-1f");
+  /* Its RPS also keeps a long-term picture of LSB 2 for its RASL
+   * pictures: generated as a long-term one (8.3.3.1). */
+  slice.num_long_term_pics = 1;
+  slice.poc_lsb_lt[0] = 2;
+  g_assert_cmpint (feed_slice (&ctx, BLA_W_LP, &slice, 9), ==, DECODE);
   g_assert_true (ctx.plan.bla && ctx.plan.no_rasl_output);
   g_assert_cmpint (ctx.plan.pic_order_cnt_val, ==, 9);
-  g_assert_cmpuint (ctx.plan.n_generated, ==, 1);
+  g_assert_cmpuint (ctx.plan.n_generated, ==, 2);
+  g_assert_cmpuint (ctx.plan.n_dpb, ==, 2);
+  g_assert_cmpint (entry (&ctx, ctx.plan.st_foll[0])->pic_order_cnt_val, ==, 8);
+  g_assert_cmpuint (entry (&ctx, ctx.plan.lt_foll[0])->flags, ==,
+      GST_V4L2_ELASTIC_H265_DPB_GENERATED |
+          GST_V4L2_ELASTIC_H265_DPB_LONG_TERM);
+  g_assert_cmpint (entry (&ctx, ctx.plan.lt_foll[0])->pic_order_cnt_val, ==, 2);
   g_assert_cmpint (feed (&ctx, RASL_N, 8, "+1", 8), ==, DROP);
   g_assert_cmpint (feed (&ctx, TRAIL_R, 10, "-1", 10), ==, DECODE);
   g_assert_cmpuint (entry (&ctx, ctx.plan.st_curr_before[0])->id, ==, 9);
+  g_assert_cmpuint (ctx.plan.n_dpb, ==, 1); /* the generated ones went */
   drain (&ctx);
   ASSERT_OUT (&ctx, 0, 4, 9, 10);
   ctx_clear (&ctx);
