@@ -13,12 +13,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include <gst/gst.h>
 #include <gst/codecparsers/gsth265parser.h>
 
 #include "gsth265state.h"
+#include "h265-rps-rewrite.h"
 
 typedef struct
 {
@@ -191,9 +193,10 @@ encode (const Segment *s, GstClockTime offset, GPtrArray *aus)
   g_ptr_array_free (seg, TRUE);
 }
 
-/* avdec_h265's output PTS for the access units. */
+/* avdec_h265's output PTS for the access units; with @sums, the MD5 of
+ * each decoded picture too. */
 static GArray *
-reference_order (GPtrArray *aus)
+reference_order (GPtrArray *aus, GPtrArray *sums)
 {
   GstElement *pipeline = gst_parse_launch (
       "appsrc name=src format=time "
@@ -219,9 +222,18 @@ reference_order (GPtrArray *aus)
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
   for (i = 0; i < frames->len; i++) {
-    GstClockTime pts = GST_BUFFER_PTS (g_ptr_array_index (frames, i));
+    GstBuffer *frame = g_ptr_array_index (frames, i);
+    GstClockTime pts = GST_BUFFER_PTS (frame);
 
     g_array_append_val (order, pts);
+    if (sums) {
+      GstMapInfo map;
+
+      g_assert_true (gst_buffer_map (frame, &map, GST_MAP_READ));
+      g_ptr_array_add (sums,
+          g_compute_checksum_for_data (G_CHECKSUM_MD5, map.data, map.size));
+      gst_buffer_unmap (frame, &map);
+    }
   }
   g_ptr_array_free (frames, TRUE);
   gst_object_unref (src);
@@ -236,7 +248,8 @@ typedef struct
   guint new_sequences;
   guint max_dpb_size, max_reorder, max_refs;
   guint bit_depth;
-  guint nal_types; /* bit per nal_unit_type decoded */
+  guint sps_rps_slices; /* slices naming a short-term RPS of the SPS */
+  guint nal_types;      /* bit per nal_unit_type decoded */
   guint visible[4][2];
 } StateResult;
 
@@ -329,6 +342,7 @@ state_decode_au (GstH265Parser *parser, GstV4l2ElasticH265State *state,
       g_assert_cmpint (gst_h265_parser_parse_slice_hdr (parser, &nalu, &slice),
           ==, GST_H265_PARSER_OK);
       res->slices++;
+      res->sps_rps_slices += slice.short_term_ref_pic_set_sps_flag;
       if (!slice.first_slice_segment_in_pic_flag) {
         gst_h265_slice_hdr_free (&slice);
         continue; /* the state reads the first slice segment only */
@@ -399,6 +413,7 @@ typedef struct
   gboolean discards;   /* a CRA after an end of sequence discards pictures */
   guint visible[3][2]; /* visible size per sequence, where checked */
   guint bit_depth;     /* 8 unless given */
+  gboolean rps_in_sps; /* h265-rps-rewrite.c moves the RPSs to the SPS */
 } OrderCase;
 
 #define T(type) (1u << GST_H265_NAL_SLICE_##type)
@@ -443,6 +458,13 @@ static const OrderCase cases[] = {
   /* Main 10: the state reports the bit depth, refuses nothing. */
   { "main10", { { "bframes=3:b-pyramid=1", 30, .format = "I420_10LE" } }, 1,
       T (IDR_N_LP), .bit_depth = 10 },
+  /* The RPSs moved into the SPS, inter-RPS predicted (what x265 never
+   * writes), the slices naming them by index. */
+  { "rps-in-sps-inter-predicted",
+      { { "bframes=3:b-pyramid=1:ref=3:wpp=0:open-gop=1:keyint=12:"
+          "min-keyint=12:scenecut=0:repeat-headers=1",
+          40 } },
+      1, T (CRA_NUT), .rps_in_sps = TRUE },
   /* Weighted prediction, more references, B-frames as references. */
   { "weightp-ref5",
       { { "weightp=1:weightb=1:ref=5:bframes=3:b-pyramid=1", 40 } }, 1,
@@ -483,7 +505,46 @@ test_order (gconstpointer data)
         GST_SECOND;
   }
 
-  expected = reference_order (aus);
+  if (c->rps_in_sps) {
+    H265RpsRewriteStats stats;
+    gchar *message;
+    GPtrArray *before = g_ptr_array_new_with_free_func (g_free);
+    GPtrArray *after = g_ptr_array_new_with_free_func (g_free);
+    GArray *order;
+
+    /* The rewritten stream must decode to the same pictures. */
+    g_array_free (reference_order (aus, before), TRUE);
+    if (!h265_rps_rewrite (aus, &stats, &message))
+      g_error ("RPS rewrite: %s", message);
+    g_test_message ("%s: %u RPSs in the SPS, %u of them inter-predicted, "
+                    "%u slices name one",
+        c->name, stats.sets, stats.inter_sets, stats.slices);
+    g_assert_cmpuint (stats.inter_sets, >, 0);
+    g_assert_cmpuint (stats.slices, >, 0);
+    order = reference_order (aus, after);
+    g_array_free (order, TRUE);
+    g_assert_cmpuint (after->len, ==, before->len);
+    for (i = 0; i < before->len; i++)
+      g_assert_cmpstr (
+          g_ptr_array_index (after, i), ==, g_ptr_array_index (before, i));
+    g_ptr_array_free (before, TRUE);
+    g_ptr_array_free (after, TRUE);
+    if (g_getenv ("H265_REWRITE_DUMP")) {
+      /* For a look at the rewritten stream with other tools. */
+      FILE *f = fopen (g_getenv ("H265_REWRITE_DUMP"), "wb");
+
+      for (i = 0; i < aus->len; i++) {
+        GstMapInfo map;
+
+        gst_buffer_map (g_ptr_array_index (aus, i), &map, GST_MAP_READ);
+        fwrite (map.data, 1, map.size, f);
+        gst_buffer_unmap (g_ptr_array_index (aus, i), &map);
+      }
+      fclose (f);
+    }
+  }
+
+  expected = reference_order (aus, NULL);
   state_order (aus, &res);
   g_test_message ("%s: %u access units, %u pictures, %u slices, %u RASL "
                   "dropped, DPB %u, reorder %u, at most %u references",
@@ -503,6 +564,10 @@ test_order (gconstpointer data)
   g_assert_cmpuint (res.nal_types & c->nal_types, ==, c->nal_types);
   g_assert_cmpuint (res.dropped_rasl > 0, ==, c->rasl_dropped);
   g_assert_cmpuint (res.bit_depth, ==, c->bit_depth ? c->bit_depth : 8);
+  if (c->rps_in_sps)
+    g_assert_cmpuint (res.sps_rps_slices, >, 0);
+  else
+    g_assert_cmpuint (res.sps_rps_slices, ==, 0);
   for (i = 0; i < G_N_ELEMENTS (c->visible) && c->visible[i][0]; i++) {
     g_assert_cmpuint (res.visible[i][0], ==, c->visible[i][0]);
     g_assert_cmpuint (res.visible[i][1], ==, c->visible[i][1]);
