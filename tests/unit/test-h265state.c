@@ -512,6 +512,29 @@ end (Ctx *ctx, guint64 id)
 }
 
 static void
+test_drain_mid_sequence (void)
+{
+  Ctx ctx;
+
+  /* A drain in the middle of a sequence (GstVideoDecoder drains on a caps
+   * change) outputs what waits; pictures decoded after it that come
+   * before in output order are still output, after. */
+  ctx_init (&ctx, 5, 2);
+  feed (&ctx, IDR_N_LP, 0, "", 0);
+  feed (&ctx, TRAIL_R, 8, "-8", 8);
+  feed (&ctx, TRAIL_R, 4, "-4 +4", 4);
+  drain (&ctx);
+  ASSERT_OUT (&ctx, 0, 4, 8);
+  g_assert_cmpint (feed (&ctx, TRAIL_N, 6, "-2 +2", 6), ==, DECODE);
+  g_assert_true (ctx.plan.output);
+  g_assert_cmpuint (ctx.plan.n_dpb, ==, 2);
+  feed (&ctx, TRAIL_R, 12, "-4", 12);
+  drain (&ctx);
+  ASSERT_OUT (&ctx, 0, 4, 8, 6, 12);
+  ctx_clear (&ctx);
+}
+
+static void
 test_bumping_dpb_full (void)
 {
   Ctx ctx;
@@ -1084,6 +1107,7 @@ main (int argc, char **argv)
   g_test_add_func ("/h265state/long-term", test_long_term);
   g_test_add_func ("/h265state/bumping-reorder", test_bumping_reorder);
   g_test_add_func ("/h265state/bumping-dpb-full", test_bumping_dpb_full);
+  g_test_add_func ("/h265state/drain-mid-sequence", test_drain_mid_sequence);
   g_test_add_data_func ("/h265state/bumping-latency", GINT_TO_POINTER (TRUE),
       test_bumping_latency);
   g_test_add_data_func ("/h265state/bumping-no-latency-limit",
