@@ -100,6 +100,15 @@ open(out + "/eos-cra.h265", "wb").write(og + eos + cut)
 open(out + "/size-change.h265", "wb").write(og + odd)
 PY
 rm "$out/h265/odd-size.h265"
+# RPSs in the SPS with inter-RPS prediction (which x265 never writes):
+# test-h265order's rewritten stream, when a build has the test.
+rewriter=${BUILD:-$here/../../build}/tests/unit/test-h265order
+if [ -x "$rewriter" ]; then
+  H265_REWRITE_DUMP="$out/h265/rps-in-sps.h265" "$rewriter" \
+    -p /h265order/rps-in-sps-inter-predicted >/dev/null
+else
+  echo "make-corpus: no $rewriter: rps-in-sps.h265 not remade" >&2
+fi
 fi
 
 if want vp8 || want vp9; then
