@@ -4,11 +4,13 @@
  * various GOP structures (WPP, B-pyramids, open GOPs with CRA and RASL
  * pictures, RADL pictures, slices, temporal sub-layers, POC LSB wraps,
  * size changes with a conformance window, a stream cut at a CRA picture,
- * an end of sequence NAL unit), the state decides the output order of the
- * access units (parsed here with GstH265Parser), and avdec_h265's output of
- * the same access units is the reference: same pictures, same order.  A
- * picture is named by its PTS (videotestsrc's, unique and increasing in
- * display order).
+ * an end of sequence NAL unit, Main 10, weighted prediction, and one
+ * rewritten with its RPSs in the SPS by h265-rps-rewrite.c), the state
+ * decides the output order of the access units (parsed here with
+ * GstH265Parser), and avdec_h265's output of the same access units is the
+ * reference: same pictures, same order.  A picture is named by its PTS
+ * (videotestsrc's, unique and increasing in display order).  A 4:4:4
+ * stream must be refused.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
