@@ -1,23 +1,27 @@
 #!/bin/sh
 # gst-v4l2-elastic: (re)makes the seed corpus of the fuzz targets,
 # tests/fuzz/corpus/<codec>/, from the encoders of GStreamer (x264enc,
-# vp8enc, vp9enc, raw I420 forced) and hand-made FWHT headers.  Run once
-# by hand; the files are checked in (keep them small: a few frames of
-# 64x48 or so each).
+# x265enc, vp8enc, vp9enc, raw I420 forced) and hand-made FWHT headers.
+# Run once by hand; the files are checked in (keep them small: a few
+# frames of 64x48 or so each).
 #
-#   tests/fuzz/make-corpus.sh
+#   tests/fuzz/make-corpus.sh [CODEC...]   (default: all of them)
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=$here/corpus
-mkdir -p "$out/h264" "$out/vp8" "$out/vp9" "$out/fwht" "$out/mpeg2"
+mkdir -p "$out/h264" "$out/h265" "$out/vp8" "$out/vp9" "$out/fwht" \
+  "$out/mpeg2"
+codecs=" ${*:-fwht h264 h265 vp8 vp9 mpeg2} "
+want() { case $codecs in *" $1 "*) return 0 ;; esac; return 1; }
 
 raw() { # WIDTH HEIGHT FRAMES PATTERN
   echo "videotestsrc num-buffers=$3 pattern=$4 !" \
     "video/x-raw,format=I420,width=$1,height=$2,framerate=30/1"
 }
 
+if want h264; then
 # H.264 (Annex B): the shapes the state has to deal with.
 h264() { # NAME WIDTH HEIGHT FRAMES PROFILE X264ENC-PROPERTIES...
   name=$1 w=$2 h=$3 n=$4 profile=$5
@@ -41,6 +45,73 @@ h264 refs16 48 32 20 high speed-preset=slow ref=16 bframes=3 \
   key-int-max=20
 # What x264 never writes: POC type 1, adaptive marking, long-term refs.
 python3 "$here/h264-craft.py" "$out/h264"
+fi
+
+if want h265; then
+# H.265 (Annex B, x265enc): WPP (x265's default), B-pyramid, open GOPs
+# with CRA and RASL pictures, slices, sub-layers, a POC LSB that wraps,
+# an odd size with a conformance window; then made with Python from
+# those: a size change, a stream cut at a CRA picture, an end of
+# sequence NAL unit.
+h265() { # NAME WIDTH HEIGHT FRAMES X265-OPTION-STRING
+  # shellcheck disable=SC2046
+  gst-launch-1.0 -q $(raw "$2" "$3" "$4" ball) ! \
+    x265enc speed-preset=ultrafast option-string="$5" ! \
+    video/x-h265,stream-format=byte-stream,alignment=au ! \
+    filesink location="$out/h265/$1.h265"
+}
+h265 wpp 64 48 8 "bframes=2"
+h265 pyramid 64 48 12 "bframes=4:b-pyramid=1:ref=4:wpp=0"
+h265 open-gop 64 48 12 \
+  "open-gop=1:keyint=4:min-keyint=4:scenecut=0:bframes=2:repeat-headers=1"
+h265 slices 64 64 4 "slices=3:bframes=1"
+h265 temporal 64 48 8 "temporal-layers=1:bframes=3"
+h265 poc-wrap 32 32 24 \
+  "log2-max-poc-lsb=4:bframes=3:keyint=100:min-keyint=100:scenecut=0"
+h265 odd-size 50 34 4 "bframes=1"
+python3 - "$out/h265" <<'PY'
+import sys
+out = sys.argv[1]
+def units(d):
+    pos = [i for i in range(len(d) - 2) if d[i:i + 3] == b"\x00\x00\x01"]
+    return [d[a:b] for a, b in zip(pos, pos[1:] + [len(d)])]
+def nal_type(u):
+    return (u[3] >> 1) & 0x3f
+# x265's SEI (its version and options, kilobytes) says nothing to the
+# state: out, to keep the seeds small.
+for name in ("wpp", "pyramid", "open-gop", "slices", "temporal",
+             "poc-wrap", "odd-size"):
+    path = out + "/" + name + ".h265"
+    d = open(path, "rb").read()
+    open(path, "wb").write(b"".join(
+        u for u in units(d) if nal_type(u) not in (39, 40)))
+og = open(out + "/open-gop.h265", "rb").read()
+odd = open(out + "/odd-size.h265", "rb").read()
+us = units(og)
+# Cut before the VPS that precedes the second IRAP picture.
+iraps = [i for i, u in enumerate(us) if 16 <= nal_type(u) <= 21]
+start = iraps[1]
+while start > 0 and nal_type(us[start - 1]) >= 32:
+    start -= 1
+cut = b"".join(us[start:])
+open(out + "/starts-at-cra.h265", "wb").write(cut)
+eos = b"\x00\x00\x01\x48\x01"
+open(out + "/eos-cra.h265", "wb").write(og + eos + cut)
+open(out + "/size-change.h265", "wb").write(og + odd)
+PY
+rm "$out/h265/odd-size.h265"
+# RPSs in the SPS with inter-RPS prediction (which x265 never writes):
+# test-h265order's rewritten stream, when a build has the test.
+rewriter=${BUILD:-$here/../../build}/tests/unit/test-h265order
+if [ -x "$rewriter" ]; then
+  H265_REWRITE_DUMP="$out/h265/rps-in-sps.h265" "$rewriter" \
+    -p /h265order/rps-in-sps-inter-predicted >/dev/null
+else
+  echo "make-corpus: no $rewriter: rps-in-sps.h265 not remade" >&2
+fi
+fi
+
+if want vp8 || want vp9; then
 
 # VP8 and VP9 in IVF (avmux_ivf), the format the targets read.
 vpx() { # CODEC NAME WIDTH HEIGHT FRAMES ENCODER-PROPERTIES...
@@ -59,7 +130,9 @@ for c in vp8 vp9; do
 done
 vpx vp9 lossless 32 32 3 min-quantizer=0 max-quantizer=0 deadline=1 \
   cpu-used=8
+fi
 
+if want fwht; then
 # FWHT: hand-made frames (header + payload) of vicodec's format: an intra
 # frame, an inter frame, an intra frame of another size, and a gray one.
 python3 - "$out/fwht" <<'PY'
@@ -86,6 +159,9 @@ with open(os.path.join(out, "gray-v1.fwht"), "wb") as f:
     f.write(frame(16, 16, I_FRAME, bytes(20), version=1))
     f.write(frame(16, 16, 0, bytes(4), version=1))
 PY
+fi
+
+if want mpeg2; then
 # MPEG-2 elementary streams (ffmpeg's mpeg2video, 64x48): IBBP with open
 # GOPs, interlaced frame pictures with alternate scan, a size change, and
 # the interlaced one with every picture rewritten as a top field (lone
@@ -117,4 +193,5 @@ for u in units:
     fields += u
 open(out + "/fields-top.m2v", "wb").write(fields)
 PY
+fi
 du -sh "$out"

@@ -9,7 +9,7 @@
 #
 #   tests/fuzz/run-fuzz.sh [--build DIR] [CODEC...]
 #
-# CODEC: fwht h264 vp8 vp9 (default: all).  Environment:
+# CODEC: fwht h264 h265 vp8 vp9 mpeg2 (default: all).  Environment:
 #   FUZZ_SECONDS  time per target (default 20)
 #   FUZZ_ARGS     more libFuzzer arguments (e.g. -seed=1)
 #   FUZZ_SRC      the source tree (default: this script's)
@@ -25,7 +25,7 @@ if [ "${1:-}" = --build ]; then
 fi
 seconds=${FUZZ_SECONDS:-20}
 codecs=("$@")
-[ ${#codecs[@]} -gt 0 ] || codecs=(fwht h264 vp8 vp9 mpeg2)
+[ ${#codecs[@]} -gt 0 ] || codecs=(fwht h264 h265 vp8 vp9 mpeg2)
 
 if ! command -v clang >/dev/null; then
   echo "run-fuzz: clang not found (tools/setup-host installs it): skipped"
