@@ -22,7 +22,9 @@
  * stream, decode an I-frame and close it again, over and over, so that
  * contexts of other files start and end (and their jobs run) while the
  * other processes remove buffers: the removal must wait for its own
- * context's job only, and never touch a context that is gone.
+ * context's job only, and never touch a context that is gone.  Every
+ * other cycle closes the file while the frame's job may still be queued
+ * or running.
  *
  * The interleaving of the threads is not reproducible, but each thread's
  * sequence of operations is a function of the seed.
@@ -866,12 +868,17 @@ churn_fail (guint proc, const gchar *what, gint err)
 
 /* One churn process: a context of its own that is opened, set up with two
  * buffers per queue, streamed, given one I-frame to decode and closed,
- * until the deadline. */
+ * until the deadline.  Every other cycle closes the file without waiting
+ * for the frame, after a delay of 0 to 3 ms that changes from cycle to
+ * cycle, so that the context is released while its job is queued or
+ * running (the driver must wait for the job before it frees what the job
+ * uses). */
 static gint
 run_churn (guint proc, gint64 deadline)
 {
   gint media_fd = open (target->media_path, O_RDWR | O_CLOEXEC);
   guint64 ts = (guint64) (100 + proc) * 1000000000ull;
+  guint cycle = 0;
 
   if (media_fd < 0)
     return 2;
@@ -881,6 +888,7 @@ run_churn (guint proc, gint64 deadline)
     struct v4l2_buffer b;
     guint32 types[2] = { out_type (), cap_type () };
     gint fd = open_decoder (), req = -1, err = 0, i, tries;
+    gboolean wait_frame = cycle++ % 2 == 0;
 
     if (fd < 0) {
       churn_fail (proc, "open and S_FMT", errno);
@@ -909,9 +917,11 @@ run_churn (guint proc, gint64 deadline)
       if (err)
         churn_fail (proc, "decode request", err);
     }
+    if (!err && !wait_frame)
+      g_usleep ((cycle * 397) % 3000);
     /* The frame, if it comes within 2 s (TCG is slow); closing with the
      * job still queued or running is part of the test either way. */
-    for (tries = 0; !err && tries < 200; tries++) {
+    for (tries = 0; !err && wait_frame && tries < 200; tries++) {
       memset (&b, 0, sizeof (b));
       memset (planes, 0, sizeof (planes));
       b.type = cap_type ();

@@ -43,10 +43,13 @@ vm_series_drivers() {
 # and loaded from updates/ instead of Debian's.  The 6.1 series changes
 # videobuf2 and the V4L2 core (REMOVE_BUFS backport), so every module that
 # uses their structures is rebuilt with the patched headers.  6.12's own
-# core already has REMOVE_BUFS.
+# core already has REMOVE_BUFS; its series fixes videobuf2-core.c without
+# changing a header (6.12 0006), so only videobuf2-common is rebuilt there
+# and every other module stays Debian's.
 vm_series_core() {
   case "$1" in
     6.1) echo "videodev videobuf2-common videobuf2-v4l2 videobuf2-memops videobuf2-vmalloc" ;;
+    6.12) echo "videobuf2-common" ;;
   esac
 }
 
