@@ -7,7 +7,8 @@
 # One gst-launch-1.0 process decodes one stream of every codec side by side
 # (FWHT on vicodec; H.264, VP8, VP9, MPEG-2 on visl; each branch its own
 # decoder, device context and pool), so that GStreamer's start-up is paid
-# once under valgrind.  memcheck must report no invalid access, no use of
+# once under valgrind; the smallest stream of each corpus, since memcheck
+# multiplies the user-space cost of every frame.  memcheck must report no invalid access, no use of
 # an uninitialised value and no definitely lost block; the suppressions
 # (tests/sanitize/valgrind.supp) cover one-time allocations of GLib and
 # GStreamer only, none of ours.
@@ -44,10 +45,10 @@ export G_SLICE=always-malloc G_DEBUG=gc-friendly
 gst-inspect-1.0 v4l2elastic >/dev/null 2>&1
 
 fwht=$build/tests/kernel/fwht-corpus/single.fwht
-h264=$build/tests/h264-streams/main-b2.h264
-vp8=$build/tests/kernel/vpx-visl-streams/vp8-altref.ivf
-vp9=$build/tests/kernel/vpx-visl-streams/vp9-altref.ivf
-mpeg2=$build/tests/kernel/mpeg2-streams/ibbp-open.m2v
+h264=$build/tests/h264-streams/cqm.h264
+vp8=$build/tests/kernel/vpx-visl-streams/vp8-resilient.ivf
+vp9=$build/tests/kernel/vpx-visl-streams/vp9-resilient.ivf
+mpeg2=$build/tests/kernel/mpeg2-streams/matrices.m2v
 
 t0=$(date +%s)
 timeout 900 valgrind --tool=memcheck --leak-check=full \
