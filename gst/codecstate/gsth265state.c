@@ -508,7 +508,7 @@ rps_pocs (const GstV4l2ElasticH265State *state, const GstH265SPS *sps,
 }
 
 static gboolean
-rps_contains (const H265Rps *rps, const H265Pic *pic)
+rps_curr_contains (const H265Rps *rps, const H265Pic *pic)
 {
   guint i;
 
@@ -518,11 +518,22 @@ rps_contains (const H265Rps *rps, const H265Pic *pic)
   for (i = 0; i < rps->n_st_curr_after; i++)
     if (rps->st_curr_after[i] == pic)
       return TRUE;
-  for (i = 0; i < rps->n_st_foll; i++)
-    if (rps->st_foll[i] == pic)
-      return TRUE;
   for (i = 0; i < rps->n_lt_curr; i++)
     if (rps->lt_curr[i] == pic)
+      return TRUE;
+  return FALSE;
+}
+
+/* Any of the five lists: the current ones or the Foll ones. */
+static gboolean
+rps_contains (const H265Rps *rps, const H265Pic *pic)
+{
+  guint i;
+
+  if (rps_curr_contains (rps, pic))
+    return TRUE;
+  for (i = 0; i < rps->n_st_foll; i++)
+    if (rps->st_foll[i] == pic)
       return TRUE;
   for (i = 0; i < rps->n_lt_foll; i++)
     if (rps->lt_foll[i] == pic)
@@ -637,23 +648,6 @@ generate_missing (GstV4l2ElasticH265State *state, H265Rps *rps,
 }
 
 /* ---- Removal before decoding (C.5.2.2) ---- */
-
-static gboolean
-rps_curr_contains (const H265Rps *rps, const H265Pic *pic)
-{
-  guint i;
-
-  for (i = 0; i < rps->n_st_curr_before; i++)
-    if (rps->st_curr_before[i] == pic)
-      return TRUE;
-  for (i = 0; i < rps->n_st_curr_after; i++)
-    if (rps->st_curr_after[i] == pic)
-      return TRUE;
-  for (i = 0; i < rps->n_lt_curr; i++)
-    if (rps->lt_curr[i] == pic)
-      return TRUE;
-  return FALSE;
-}
 
 static void
 rps_forget (H265Rps *rps, const H265Pic *pic)
