@@ -32,10 +32,7 @@ work=/tmp/sanitize-visl
 rm -rf "$work"
 mkdir -p "$work/reports"
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+. "$src/tests/kernel/tap-lib.sh"
 check() { if [ "$1" -eq 0 ]; then shift; ok "$@"; else shift; not_ok "$@"; fi; }
 
 echo "TAP version 13"

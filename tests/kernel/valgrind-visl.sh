@@ -23,10 +23,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 work=/tmp/valgrind-visl
 rm -rf "$work"
 mkdir -p "$work"
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $*"; }
+. "$src/tests/kernel/tap-lib.sh"
 
 echo "TAP version 13"
 if ! command -v valgrind >/dev/null; then
