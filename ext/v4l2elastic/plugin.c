@@ -95,6 +95,7 @@
 #include "gstv4l2elasticvp8dec.h"
 #include "gstv4l2elasticvp9dec.h"
 #include "gstv4l2elastich264dec.h"
+#include "gstv4l2elastich265dec.h"
 #include "gstv4l2elasticmpeg2dec.h"
 #include "gstv4l2elasticalphadecodebin.h"
 
@@ -155,6 +156,9 @@ register_decoder (GstPlugin *plugin, const GstV4l2ElasticDecoderNode *node)
     case V4L2_PIX_FMT_H264_SLICE:
       gst_v4l2_elastic_h264_dec_register (plugin, node, rank);
       break;
+    case V4L2_PIX_FMT_HEVC_SLICE:
+      gst_v4l2_elastic_h265_dec_register (plugin, node, rank);
+      break;
     case V4L2_PIX_FMT_MPEG2_SLICE:
       gst_v4l2_elastic_mpeg2_dec_register (plugin, node, rank, NULL);
       break;
@@ -176,6 +180,7 @@ register_documentation (GstPlugin *plugin)
 
   gst_v4l2_elastic_fwht_dec_register (plugin, NULL, GST_RANK_NONE);
   gst_v4l2_elastic_h264_dec_register (plugin, NULL, GST_RANK_NONE);
+  gst_v4l2_elastic_h265_dec_register (plugin, NULL, GST_RANK_NONE);
   gst_v4l2_elastic_mpeg2_dec_register (plugin, NULL, GST_RANK_NONE, NULL);
   if (gst_v4l2_elastic_vp8_dec_register (plugin, NULL, GST_RANK_NONE, &name))
     gst_v4l2_elastic_alpha_decode_bin_register (plugin, name, GST_RANK_NONE);

@@ -20,7 +20,10 @@
  * each picture once, and only if its plan said it would be output; the
  * older coded video sequences first; within one, POCs strictly increase
  * and no picture goes while a decoded one with a smaller POC still waits.
- * At the end every picture is freed.
+ * At the end every picture is freed.  The V4L2 controls built from each
+ * plan (gstv4l2elastich265controls): the DPB holds no more entries than
+ * the plan, every list entry names one of them (or none), the slice data
+ * starts inside the slice.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -32,6 +35,7 @@
 #include <gst/codecparsers/gsth265parser.h>
 
 #include "gsth265state.h"
+#include "gstv4l2elastich265controls.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
@@ -211,6 +215,50 @@ check_plan (const GstV4l2ElasticH265PicturePlan *plan)
 }
 
 static void
+check_index (guint8 index, guint n_active, const gchar *what)
+{
+  FUZZ_CHECK (index == 0xff || index < n_active,
+      "%s names DPB entry %u of %u", what, index, n_active);
+}
+
+static void
+check_controls (const GstH265NalUnit *nalu, const GstH265SliceHdr *slice,
+    const GstV4l2ElasticH265PicturePlan *plan)
+{
+  struct v4l2_ctrl_hevc_sps sps;
+  struct v4l2_ctrl_hevc_pps pps;
+  struct v4l2_ctrl_hevc_scaling_matrix matrix;
+  struct v4l2_ctrl_hevc_decode_params params;
+  struct v4l2_ctrl_hevc_slice_params slice_params;
+  GstV4l2ElasticH265DpbMap map;
+  guint i, n;
+
+  gst_v4l2_elastic_h265_fill_sps (&sps, slice->pps->sps);
+  gst_v4l2_elastic_h265_fill_pps (&pps, slice->pps);
+  gst_v4l2_elastic_h265_fill_scaling_matrix (&matrix, slice->pps);
+  gst_v4l2_elastic_h265_fill_decode_params (&params, slice, plan, &map);
+  n = params.num_active_dpb_entries;
+  FUZZ_CHECK (n <= plan->n_dpb, "%u DPB entries for %u references", n,
+      plan->n_dpb);
+  for (i = 0; i < params.num_poc_st_curr_before; i++)
+    check_index (params.poc_st_curr_before[i], n, "StCurrBefore");
+  for (i = 0; i < params.num_poc_st_curr_after; i++)
+    check_index (params.poc_st_curr_after[i], n, "StCurrAfter");
+  for (i = 0; i < params.num_poc_lt_curr; i++)
+    check_index (params.poc_lt_curr[i], n, "LtCurr");
+  if (!gst_v4l2_elastic_h265_fill_slice_params (
+          &slice_params, nalu, slice, plan, &map, 3))
+    return;
+  FUZZ_CHECK (slice_params.data_byte_offset <= slice_params.bit_size / 8,
+      "slice data at byte %u of %u", slice_params.data_byte_offset,
+      slice_params.bit_size / 8);
+  for (i = 0; i < V4L2_HEVC_DPB_ENTRIES_NUM_MAX; i++) {
+    check_index (slice_params.ref_idx_l0[i], n, "RefPicList0");
+    check_index (slice_params.ref_idx_l1[i], n, "RefPicList1");
+  }
+}
+
+static void
 picture (Ctx *ctx, const GstH265NalUnit *nalu, const GstH265SliceHdr *slice)
 {
   GstV4l2ElasticH265PicturePlan plan;
@@ -239,6 +287,7 @@ picture (Ctx *ctx, const GstH265NalUnit *nalu, const GstH265SliceHdr *slice)
         plan.n_dpb, plan.sequence.dpb_size, plan.sequence.reorder,
         plan.output ? "" : ", not output");
   check_plan (&plan);
+  check_controls (nalu, slice, &plan);
   FUZZ_CHECK (plan.new_sequence ||
           (ctx->have_sequence &&
               gst_v4l2_elastic_h265_sequence_equal (

@@ -17,8 +17,8 @@ mkdir -p "$dir"
 echo "TAP version 13"
 out=$(GST_V4L2_ELASTIC_DOC=1 GST_REGISTRY_1_0="$dir/registry-doc.bin" \
   gst-inspect-1.0 v4l2elastic 2>&1)
-for e in v4l2elasticfwhtdec v4l2elastich264dec v4l2elasticvp8dec v4l2elasticvp9dec \
-  v4l2elasticmpeg2dec; do
+for e in v4l2elasticfwhtdec v4l2elastich264dec v4l2elastich265dec v4l2elasticvp8dec \
+  v4l2elasticvp9dec v4l2elasticmpeg2dec; do
   if echo "$out" | grep -q "^  $e: "; then
     ok "doc mode: gst-inspect-1.0 v4l2elastic lists $e"
   else
@@ -47,6 +47,15 @@ for fmt in byte-stream avc avc3; do
     not_ok "doc mode: v4l2elastich264dec sink caps take stream-format=$fmt"
   fi
 done
+
+el=$(GST_V4L2_ELASTIC_DOC=1 GST_REGISTRY_1_0="$dir/registry-doc.bin" \
+  gst-inspect-1.0 v4l2elastich265dec 2>&1)
+if echo "$el" | grep -q "video/x-h265" && echo "$el" | grep -q "stream-format: byte-stream" &&
+  echo "$el" | grep -q "alignment: au"; then
+  ok "doc mode: v4l2elastich265dec sink caps take byte-stream access units"
+else
+  not_ok "doc mode: v4l2elastich265dec sink caps take byte-stream access units"
+fi
 
 el=$(GST_V4L2_ELASTIC_DOC=1 GST_REGISTRY_1_0="$dir/registry-doc.bin" \
   gst-inspect-1.0 v4l2elasticmpeg2dec 2>&1)
