@@ -323,6 +323,14 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
   *,visl,*stock) run_tap mpeg2-visl sh "$src/tests/kernel/mpeg2-visl.sh" "$build" fallback ;;
 esac
 
+# H.265 on visl (docs/h265.md): frames, order and sizes against
+# avdec_h265, controls against upstream v4l2slh265dec where it decodes,
+# DPB and resolution changes elastic (patched) or restarted (stock).
+case ",$expect,$VMRUN_KERNEL_VARIANT" in
+  *,visl,*patched) run_tap h265-visl sh "$src/tests/kernel/h265-visl.sh" "$build" elastic ;;
+  *,visl,*stock) run_tap h265-visl sh "$src/tests/kernel/h265-visl.sh" "$build" fallback ;;
+esac
+
 echo "# whole suite took $(($(date +%s) - suite_start)) s"
 echo "1..$n"
 exit "$failed"

@@ -1,0 +1,226 @@
+#!/bin/sh
+# gst-v4l2-elastic: v4l2elastich265dec through visl, run in the QEMU guest.
+#
+#   h265-visl.sh BUILD_DIR [elastic|fallback] [WORK_DIR]
+#
+# Takes the H.265 corpus made on the host by tests/media/h265-streams.sh
+# (Meson target h265-streams; made here when the build has none): x265enc
+# streams with WPP (entry points), without, a B-pyramid, an open GOP with
+# RASL pictures and the same cut at a CRA picture, four slices per
+# picture, scaling lists, weighted prediction, a DPB change and three
+# resolution changes (one to an odd size with a conformance window), and
+# avdec_h265's decode of each.  For every stream our element must output
+# the same frames as avdec_h265, in the same PTS order, at the same sizes;
+# visl renders a test pattern, so instead of pixels the controls of every
+# request, as visl's trace events print them, are compared with upstream
+# v4l2slh265dec's where upstream decodes the stream (1.22 crashes on
+# slices with entry points: that is reported, not compared).  From the
+# kernel's ioctl log: a DPB change and the resolution changes go without
+# STREAMOFF (elastic: patched visl) or restart the queues (fallback:
+# stock visl), and the pool grows and shrinks.  A Main 10 stream stops
+# with an error naming the bit depth.  Emits TAP.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -u
+build=$1
+mode=${2:-elastic}
+work=${3:-/tmp/h265-visl}
+here=$(cd "$(dirname "$0")" && pwd)
+tracing=/sys/kernel/tracing
+kernel=$(uname -r)
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $kernel visl h265: $*"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $kernel visl h265: $*"; }
+t0=$(date +%s)
+took() { echo "# $1 took $(($(date +%s) - t0)) s"; t0=$(date +%s); }
+
+export GST_PLUGIN_PATH_1_0="$build/ext/v4l2elastic"
+rm -rf "$work"
+mkdir -p "$work"
+
+echo "TAP version 13"
+if ! gst-inspect-1.0 v4l2elastich265dec >/dev/null 2>&1; then
+  not_ok "v4l2elastich265dec is registered for visl"
+  echo "1..$n"
+  exit 1
+fi
+ok "v4l2elastich265dec is registered for visl"
+
+video=
+for d in /sys/class/video4linux/video*; do
+  [ "$(cat "$d/name" 2>/dev/null)" = visl ] && video=${d##*/}
+done
+
+prebuilt="$build/tests/h265-streams"
+if [ -f "$prebuilt/resize.ref" ]; then
+  cp "$prebuilt"/*.h265 "$prebuilt"/*.ref "$prebuilt"/*.ref.size "$work"/
+  ok "H.265 corpus and avdec_h265 references made on the host ($prebuilt)"
+elif sh "$here/../media/h265-streams.sh" "$work" >"$work.gen.log" 2>&1; then
+  ok "H.265 corpus made in the guest"
+else
+  not_ok "H.265 corpus made in the guest"
+  sed 's/^/# /' "$work.gen.log" | head -20
+fi
+took "corpus"
+
+DECODE_EXT=h265
+DECODE_PARSE=h265parse
+. "$here/h264-decode.sh"
+
+trace_start() {
+  echo 0 >"$tracing/tracing_on"
+  echo 16384 >"$tracing/buffer_size_kb"
+  echo >"$tracing/trace"
+  echo 1 >"$tracing/events/visl_hevc_controls/enable"
+  echo 1 >"$tracing/events/vb2/vb2_buf_done/enable"
+  echo 1 >"$tracing/tracing_on"
+}
+
+trace_stop() {
+  echo 0 >"$tracing/tracing_on"
+  cat "$tracing/trace" >"$1"
+  echo >"$tracing/trace"
+  echo 0 >"$tracing/events/enable"
+}
+
+# The kernel's log of every ioctl on visl.
+klog_start() {
+  dmesg -C 2>/dev/null
+  [ -n "$video" ] && echo 11 >"/sys/class/video4linux/$video/dev_debug"
+}
+
+klog_stop() {
+  [ -n "$video" ] && echo 0 >"/sys/class/video4linux/$video/dev_debug"
+  dmesg | grep "$video: " >"$1"
+}
+
+[ -d "$tracing/events/visl_hevc_controls" ] || mount -t tracefs nodev "$tracing" 2>/dev/null
+can_trace=no
+[ -d "$tracing/events/visl_hevc_controls" ] && can_trace=yes
+have_upstream=no
+gst-inspect-1.0 v4l2slh265dec >/dev/null 2>&1 && have_upstream=yes
+echo "# trace events: $can_trace, upstream v4l2slh265dec: $have_upstream, visl node: ${video:-none}"
+
+streams=${H265_VISL_STREAMS:-"wpp-off defaults-wpp pyramid open-gop starts-at-cra slices4 scaling weighted dpb-change resize"}
+for s in $streams; do
+  [ -f "$work/$s.h265" ] || { not_ok "$s: stream in the corpus"; continue; }
+  [ "$can_trace" = yes ] && trace_start
+  klog_start
+  decode "$s" v4l2elastich265dec "$work/$s.ours"
+  rc=$?
+  klog_stop "$work/$s.klog"
+  [ "$can_trace" = yes ] && trace_stop "$work/$s.ours.trace"
+  refs=$(wc -l <"$work/$s.ref")
+  ours=$(wc -l <"$work/$s.ours")
+  uniq=$(sort "$work/$s.ref" | uniq | wc -l)
+  if [ "$rc" -eq 0 ] && [ "$refs" -gt 0 ] && [ "$uniq" -eq "$refs" ] &&
+    cmp -s "$work/$s.ref" "$work/$s.ours"; then
+    ok "$s: $ours frames in avdec_h265's PTS order"
+  else
+    not_ok "$s: frames and PTS order equal avdec_h265's (ours $ours, avdec_h265 $refs, $uniq distinct, exit $rc)"
+    diff "$work/$s.ref" "$work/$s.ours" | head -10 | sed 's/^/# /'
+    grep -E 'ERROR|WARN|error' "$work/$s.ours.log" | head -5 | sed 's/^/# /'
+  fi
+  sizes=$(echo $(cat "$work/$s.ours.size"))
+  if [ -s "$work/$s.ref.size" ] && cmp -s "$work/$s.ref.size" "$work/$s.ours.size"; then
+    ok "$s: output sizes $sizes equal avdec_h265's"
+  else
+    not_ok "$s: output sizes equal avdec_h265's (ours $sizes, avdec_h265 $(echo $(cat "$work/$s.ref.size")))"
+  fi
+  # No CAPTURE buffer came back with the ERROR flag (a request the
+  # driver refused, e.g. for a control it could not take).
+  bad=$(grep 'VIDIOC_DQBUF: [0-9:.]* index=.*type=vid-cap' "$work/$s.klog" |
+    sed -n 's/.*flags=0x\([0-9a-f]*\).*/\1/p' |
+    while read -r fl; do [ $((0x$fl & 0x40)) -ne 0 ] && echo x; done | wc -l)
+  [ "$bad" -eq 0 ] && ok "$s: no CAPTURE buffer with the ERROR flag" ||
+    not_ok "$s: no CAPTURE buffer with the ERROR flag ($bad)"
+
+  if [ "$can_trace" = yes ] && [ "$have_upstream" = yes ]; then
+    trace_start
+    DECODE_TIMEOUT=120
+    decode "$s" v4l2slh265dec "$work/$s.upstream"
+    urc=$?
+    DECODE_TIMEOUT=600
+    trace_stop "$work/$s.upstream.trace"
+    out=$(python3 "$here/h265-trace-compare.py" "$work/$s.ours.trace" \
+      "$work/$s.upstream.trace" 2>&1)
+    crc=$?
+    case $s in
+      defaults-wpp | slices4)
+        # Upstream 1.22 crashes on entry points: say what it did.
+        echo "# $s: v4l2slh265dec exit $urc, $(wc -l <"$work/$s.upstream" 2>/dev/null || echo 0) frames (1.22 crashes on slices with entry points)"
+        if [ "$urc" -eq 0 ] && [ "$crc" -ne 0 ]; then
+          not_ok "$s: controls per request equal v4l2slh265dec's (it decoded this stream)"
+          echo "$out" | head -30 | sed 's/^/# /'
+        fi ;;
+      *)
+        if [ "$crc" -eq 0 ]; then
+          ok "$s: controls per request equal v4l2slh265dec's ($(echo "$out" | tail -1))"
+        else
+          not_ok "$s: controls per request equal v4l2slh265dec's (upstream exit $urc)"
+          echo "$out" | head -40 | sed 's/^/# /'
+        fi ;;
+    esac
+  fi
+  took "$s"
+done
+
+# The pool, from the kernel's ioctl log: the wpp-off decode's STREAMOFFs
+# are the teardown's.
+if [ -n "$video" ] && [ -s "$work/dpb-change.klog" ] && [ -s "$work/resize.klog" ]; then
+  base=$(grep -c 'VIDIOC_STREAMOFF' "$work/wpp-off.klog")
+  for s in dpb-change resize; do
+    off=$(grep -c 'VIDIOC_STREAMOFF' "$work/$s.klog")
+    created=$(grep 'VIDIOC_CREATE_BUFS:.*type=vid-cap' "$work/$s.klog" | grep -vc ': error ')
+    removed=$(grep -c 'VIDIOC_REMOVE_BUFS' "$work/$s.klog")
+    big=$(grep 'VIDIOC_CREATE_BUFS:.*type=vid-cap' "$work/$s.klog" | grep -c 'width=352')
+    what="$off STREAMOFF ($base at teardown), $created CREATE_BUFS, $removed REMOVE_BUFS"
+    if [ "$s" = resize ] && [ "$mode" = fallback ]; then
+      [ "$off" -gt "$base" ] && ok "$s: the queues restart at the size changes ($what)" ||
+        not_ok "$s: the queues restart at the size changes ($what)"
+      continue
+    fi
+    if [ "$off" -eq "$base" ] && [ "$removed" -ge 1 ] &&
+      { [ "$s" = dpb-change ] || [ "$big" -ge 1 ]; }; then
+      ok "$s: no STREAMOFF before teardown, the pool grows and shrinks ($what)"
+    else
+      not_ok "$s: no STREAMOFF before teardown, the pool grows and shrinks ($what, $big at 352 wide)"
+    fi
+  done
+else
+  not_ok "kernel ioctl log of the visl node"
+fi
+took "pool checks"
+
+# Main 10 stops with an error naming the bit depth, no hang.
+timeout 120 gst-launch-1.0 filesrc location="$work/main10.h265" ! h265parse \
+  ! v4l2elastich265dec ! fakesink >"$work/main10.log" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'ERROR: from element .*v4l2elastich265dec' "$work/main10.log" &&
+  grep -q 'more than 8 bits' "$work/main10.log"; then
+  ok "main10: stops with an error naming the bit depth"
+else
+  not_ok "main10: stops with an error naming the bit depth (exit $rc)"
+  grep -E 'ERROR|debug info' "$work/main10.log" | head -4 | sed 's/^/# /'
+fi
+
+# Bad input: a truncated stream and one whose parameter sets are missing.
+head -c 9000 "$work/pyramid.h265" >"$work/truncated.h265"
+tail -c +200 "$work/wpp-off.h265" >"$work/noheaders.h265"
+for s in truncated noheaders; do
+  timeout 120 gst-launch-1.0 filesrc location="$work/$s.h265" ! h265parse \
+    ! v4l2elastich265dec ! fakesink >"$work/$s.log" 2>&1
+  rc=$?
+  if [ "$rc" -le 1 ] && ! grep -q 'CRITICAL\|Segmentation' "$work/$s.log"; then
+    ok "$s: ends (exit $rc) without a crash or a hang"
+  else
+    not_ok "$s: ends without a crash or a hang (exit $rc)"
+    tail -5 "$work/$s.log" | sed 's/^/# /'
+  fi
+done
+took "bad input"
+
+echo "1..$n"
+exit "$failed"
