@@ -217,8 +217,8 @@ check_plan (const GstV4l2ElasticH265PicturePlan *plan)
 static void
 check_index (guint8 index, guint n_active, const gchar *what)
 {
-  FUZZ_CHECK (index == 0xff || index < n_active,
-      "%s names DPB entry %u of %u", what, index, n_active);
+  FUZZ_CHECK (index == 0xff || index < n_active, "%s names DPB entry %u of %u",
+      what, index, n_active);
 }
 
 static void
@@ -238,8 +238,8 @@ check_controls (const GstH265NalUnit *nalu, const GstH265SliceHdr *slice,
   gst_v4l2_elastic_h265_fill_scaling_matrix (&matrix, slice->pps);
   gst_v4l2_elastic_h265_fill_decode_params (&params, slice, plan, &map);
   n = params.num_active_dpb_entries;
-  FUZZ_CHECK (n <= plan->n_dpb, "%u DPB entries for %u references", n,
-      plan->n_dpb);
+  FUZZ_CHECK (
+      n <= plan->n_dpb, "%u DPB entries for %u references", n, plan->n_dpb);
   for (i = 0; i < params.num_poc_st_curr_before; i++)
     check_index (params.poc_st_curr_before[i], n, "StCurrBefore");
   for (i = 0; i < params.num_poc_st_curr_after; i++)
