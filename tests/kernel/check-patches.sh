@@ -10,7 +10,8 @@
 #     `git format-patch` file (From/Subject header, a commit message) and
 #     applies in order with `patch -p1 --fuzz=0` (as strictly as `git am`);
 #   - `perl scripts/checkpatch.pl --strict`, run from the source tree's
-#     root, reports 0 errors, 0 warnings and 0 checks for it.
+#     root, reports 0 errors, 0 warnings and 0 checks for it (with the
+#     few message types ignored below, each only where it cannot apply).
 # Prints TAP; exits 0 only if every check passed.  A series with no
 # series file, or an empty one, is reported as skipped.
 #
@@ -29,6 +30,36 @@ diag() { sed 's/^/# /'; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/check-patches.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+
+# Succeeds if PATCH adds pr_cont() or printk(KERN_CONT ...) calls and every
+# one of them lies in a printer of the V4L2 ioctl table: a function
+# `static void v4l_print_NAME(const void *arg, bool write_only)` of
+# drivers/media/v4l2-core/v4l2-ioctl.c, the `.debug` member of an
+# IOCTL_INFO() entry.  __video_do_ioctl() starts the log line with
+# v4l_printk_ioctl() and the printer continues it, so such a printer cannot
+# avoid the continuation that checkpatch warns about (LOGGING_CONTINUATION,
+# "where feasible"); every printer of that table does the same.
+continuations_only_in_ioctl_printers() {
+  awk '
+    /^diff --git / { file = substr($4, 3); body = 1; infn = 0; next }
+    !body { next }
+    /^@@ / { infn = 0; next }
+    /^[-\\]/ { next }
+    {
+      line = substr($0, 2)
+      if (line ~ /^static void v4l_print_[a-z0-9_]+\(const void \*arg, bool write_only\)$/)
+        infn = 1
+      else if (line ~ /^[^ \t{]/)
+        infn = 0
+    }
+    /^\+/ && /(^|[^A-Za-z0-9_])(pr_cont[ \t]*\(|printk[ \t]*\([ \t]*KERN_CONT)/ {
+      n++
+      if (file != "drivers/media/v4l2-core/v4l2-ioctl.c" || !infn)
+        bad++
+    }
+    END { exit !(n > 0 && bad == 0) }
+  ' "$1"
+}
 
 # The unpacked pristine sources of a series, fetched by prepare-kernel
 # (stock variant: no patches applied, only the download and unpack).
@@ -87,6 +118,12 @@ for series in "$@"; do
     # every one; the ids were checked against mainline's history instead
     # (docs/kernel.md, "Fixes: tags").  Every other check stays on.
     ignore=UNKNOWN_COMMIT_ID
+    # LOGGING_CONTINUATION only for the pr_cont() of an ioctl table printer
+    # (see continuations_only_in_ioctl_printers); any other continuation
+    # the patch adds keeps the warning, for all of the patch.
+    if continuations_only_in_ioctl_printers "$f"; then
+      ignore="$ignore,LOGGING_CONTINUATION"
+    fi
     # checkpatch asks "does MAINTAINERS need updating?" for every new file;
     # it does not when MAINTAINERS already lists a folder holding the file.
     new_files=$(awk '/^diff --git /{f=substr($4, 3)} /^new file mode/{print f}' "$f")
