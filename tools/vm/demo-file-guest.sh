@@ -31,10 +31,11 @@ else
   # elementary stream is listed first as what typefinding sees ("MPEG-1
   # Video", no version yet), then as what the parser found.
   videos=$(grep -i 'video #' "$d/discover.txt" | sed 's/.*video #[0-9]*: *//')
-  video=$(echo "$videos" | grep -m1 -E '^(H\.264|VP8|VP9|MPEG-2)')
+  video=$(echo "$videos" | grep -m1 -E '^(H\.264|H\.265|VP8|VP9|MPEG-2)')
   [ -n "$video" ] || video=$(echo "$videos" | head -1)
   case "$video" in
     H.264*) codec=h264 ;;
+    H.265*) codec=h265 ;;
     VP9*) codec=vp9 ;;
     VP8*) codec=vp8 ;;
     MPEG-2*) codec=mpeg2 ;;
