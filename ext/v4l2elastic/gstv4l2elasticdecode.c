@@ -341,6 +341,31 @@ gst_v4l2_elastic_decoder_decode_field (GstV4l2ElasticDecoder *self,
 }
 
 /**
+ * gst_v4l2_elastic_decoder_decode_slice:
+ * @into: %NULL for the first slice of a picture, else the picture the
+ *   first slice's decode returned: this slice is written into its buffer
+ * @last: the picture's last slice: the driver gives the buffer back
+ * @picture: (out): @into again (referenced), or for a first slice a new
+ *   picture whose CAPTURE buffer the driver keeps until the last slice;
+ *   %NULL on a decode error
+ *
+ * One slice of a picture per request (slice-based decoders): every
+ * request but the last holds the CAPTURE buffer
+ * (V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF), all with the same @timestamp_ns.
+ * A picture given up before its last slice is taken back with
+ * gst_v4l2_elastic_decoder_release_field().
+ */
+GstFlowReturn
+gst_v4l2_elastic_decoder_decode_slice (GstV4l2ElasticDecoder *self,
+    GstVideoCodecFrame *frame, guint64 timestamp_ns, const guint8 *bitstream,
+    gsize size, struct v4l2_ext_control *controls, guint n_controls,
+    GstV4l2ElasticPicture *into, gboolean last, GstV4l2ElasticPicture **picture)
+{
+  return decode_request (self, frame, timestamp_ns, bitstream, size, controls,
+      n_controls, into, !last, picture);
+}
+
+/**
  * gst_v4l2_elastic_decoder_release_field:
  *
  * A first field whose second field never comes: its CAPTURE buffer is

@@ -132,6 +132,12 @@ GstFlowReturn gst_v4l2_elastic_decoder_decode_field (
     struct v4l2_ext_control *controls, guint n_controls,
     GstV4l2ElasticPicture *first, GstV4l2ElasticPicture **picture);
 void gst_v4l2_elastic_decoder_release_field (GstV4l2ElasticDecoder *self);
+GstFlowReturn gst_v4l2_elastic_decoder_decode_slice (
+    GstV4l2ElasticDecoder *self, GstVideoCodecFrame *frame,
+    guint64 timestamp_ns, const guint8 *bitstream, gsize size,
+    struct v4l2_ext_control *controls, guint n_controls,
+    GstV4l2ElasticPicture *into, gboolean last,
+    GstV4l2ElasticPicture **picture);
 
 GstFlowReturn gst_v4l2_elastic_decoder_output (GstV4l2ElasticDecoder *self,
     GstVideoCodecFrame *frame, GstV4l2ElasticPicture *picture);

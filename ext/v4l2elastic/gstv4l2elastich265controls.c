@@ -154,25 +154,68 @@ gst_v4l2_elastic_h265_fill_pps (
       FLAG_IF (pps->uniform_spacing_flag, V4L2_HEVC_PPS_FLAG_UNIFORM_SPACING);
 }
 
+/* The default 8x8 lists of Table 7-6 (also those of the 16x16 and 32x32
+ * sizes before upsampling), in coded (up-right diagonal) order: intra for
+ * matrixId 0-2, inter for 3-5.  The default 4x4 lists are flat 16. */
+static const guint8 default_intra_8x8[64] = { 16, 16, 16, 16, 16, 16, 16, 16,
+  16, 16, 17, 16, 17, 16, 17, 18, 17, 18, 18, 17, 18, 21, 19, 20, 21, 20, 19,
+  21, 24, 22, 22, 24, 24, 22, 22, 24, 25, 25, 27, 30, 27, 25, 25, 29, 31, 35,
+  35, 31, 29, 36, 41, 44, 41, 36, 47, 54, 54, 47, 65, 70, 65, 88, 88, 115 };
+static const guint8 default_inter_8x8[64] = { 16, 16, 16, 16, 16, 16, 16, 16,
+  16, 16, 17, 17, 17, 17, 17, 18, 18, 18, 18, 18, 18, 20, 20, 20, 20, 20, 20,
+  20, 24, 24, 24, 24, 24, 24, 24, 24, 25, 25, 25, 25, 25, 25, 25, 28, 28, 28,
+  28, 28, 28, 33, 33, 33, 33, 33, 41, 41, 41, 41, 54, 54, 54, 71, 71, 91 };
+
+/* The lists an SPS that enables scaling lists without coding them
+ * (sps_scaling_list_data_present_flag 0) stands for (7.4.3.2.1); the
+ * parser leaves them zero. */
+static void
+default_lists (GstH265ScalingList *lists)
+{
+  guint i;
+
+  memset (lists, 0, sizeof (*lists));
+  for (i = 0; i < 6; i++) {
+    const guint8 *list = i < 3 ? default_intra_8x8 : default_inter_8x8;
+
+    memset (lists->scaling_lists_4x4[i], 16, 16);
+    memcpy (lists->scaling_lists_8x8[i], list, 64);
+    memcpy (lists->scaling_lists_16x16[i], list, 64);
+    /* The DC coefficient of a default list is 16 (7.4.5). */
+    lists->scaling_list_dc_coef_minus8_16x16[i] = 16 - 8;
+  }
+  /* sizeId 3 has matrixId 0 (intra) and 3 (inter), stored as 0 and 1. */
+  memcpy (lists->scaling_lists_32x32[0], default_intra_8x8, 64);
+  memcpy (lists->scaling_lists_32x32[1], default_inter_8x8, 64);
+  lists->scaling_list_dc_coef_minus8_32x32[0] = 16 - 8;
+  lists->scaling_list_dc_coef_minus8_32x32[1] = 16 - 8;
+}
+
 /* The lists in force for the picture: the PPS's when it carries them,
- * else the SPS's (coded, or the defaults of 7.3.4 the parser put there
- * when the SPS enables lists without coding them).  The parser keeps
- * each list in coded (up-right diagonal) order, V4L2 wants raster order.
- * Without scaling lists the control is all zeros: the driver must not
- * look at it (the SPS flag says so). */
+ * else the SPS's, else the defaults.  The parser keeps each list in coded
+ * (up-right diagonal) order, V4L2 wants raster order.  Without scaling
+ * lists the control is all zeros: the driver must not look at it (the SPS
+ * flag says so). */
 void
 gst_v4l2_elastic_h265_fill_scaling_matrix (
     struct v4l2_ctrl_hevc_scaling_matrix *out, const GstH265PPS *pps)
 {
   const GstH265SPS *sps = pps->sps;
   const GstH265ScalingList *lists;
+  GstH265ScalingList defaults;
   guint i;
 
   memset (out, 0, sizeof (*out));
   if (!sps->scaling_list_enabled_flag)
     return;
-  lists = pps->scaling_list_data_present_flag ? &pps->scaling_list
-                                              : &sps->scaling_list;
+  if (pps->scaling_list_data_present_flag) {
+    lists = &pps->scaling_list;
+  } else if (sps->scaling_list_data_present_flag) {
+    lists = &sps->scaling_list;
+  } else {
+    default_lists (&defaults);
+    lists = &defaults;
+  }
   for (i = 0; i < 6; i++) {
     gst_h265_quant_matrix_4x4_get_raster_from_uprightdiagonal (
         out->scaling_list_4x4[i], lists->scaling_lists_4x4[i]);
@@ -222,6 +265,10 @@ gst_v4l2_elastic_h265_fill_decode_params (
   guint i, n = 0;
 
   memset (out, 0, sizeof (*out));
+  /* Entries past the counts name no picture. */
+  memset (out->poc_st_curr_before, 0xff, sizeof (out->poc_st_curr_before));
+  memset (out->poc_st_curr_after, 0xff, sizeof (out->poc_st_curr_after));
+  memset (out->poc_lt_curr, 0xff, sizeof (out->poc_lt_curr));
   memset (map->index, GST_V4L2_ELASTIC_H265_NO_REF, sizeof (map->index));
   for (i = 0; i < plan->n_dpb && i < GST_V4L2_ELASTIC_H265_DPB_MAX; i++) {
     const GstV4l2ElasticH265DpbEntry *e = &plan->dpb[i];
@@ -308,17 +355,18 @@ build_ref_list (guint8 out[V4L2_HEVC_DPB_ENTRIES_NUM_MAX],
   return TRUE;
 }
 
-/* One slice segment.  @start_code_size: the bytes in front of its NAL
- * unit in the bitstream buffer.  bit_size covers those and the NAL unit;
- * data_byte_offset counts from the same start to the first byte of
- * slice_segment_data() (after the NAL unit header, the slice segment
- * header with its alignment bits, and the emulation prevention bytes in
- * it).  FALSE: the reference lists cannot be built (broken stream). */
+/* One slice segment.  bit_size is the size of its NAL unit and
+ * data_byte_offset counts from the NAL unit's first byte to the first
+ * byte of slice_segment_data() (after the NAL unit header, the slice
+ * segment header with its alignment bits, and the emulation prevention
+ * bytes in it): the start code in front, if any, counts in neither, as
+ * upstream v4l2slh265dec and the drivers that read these fields (cedrus)
+ * have it.  FALSE: the reference lists cannot be built (broken stream). */
 gboolean
 gst_v4l2_elastic_h265_fill_slice_params (
     struct v4l2_ctrl_hevc_slice_params *out, const GstH265NalUnit *nalu,
     const GstH265SliceHdr *slice, const GstV4l2ElasticH265PicturePlan *plan,
-    const GstV4l2ElasticH265DpbMap *map, guint start_code_size)
+    const GstV4l2ElasticH265DpbMap *map)
 {
   const GstH265PPS *pps = slice->pps;
   const GstH265PredWeightTable *w = &slice->pred_weight_table;
@@ -328,9 +376,9 @@ gst_v4l2_elastic_h265_fill_slice_params (
   guint i;
 
   memset (out, 0, sizeof (*out));
-  out->bit_size = 8 * (start_code_size + nalu->size);
-  out->data_byte_offset = start_code_size + nalu->header_bytes +
-      (slice->header_size + 7) / 8 + slice->n_emulation_prevention_bytes;
+  out->bit_size = 8 * nalu->size;
+  out->data_byte_offset = nalu->header_bytes + (slice->header_size + 7) / 8 +
+      slice->n_emulation_prevention_bytes;
   out->num_entry_point_offsets = slice->num_entry_point_offsets;
   out->nal_unit_type = nalu->type;
   out->nuh_temporal_id_plus1 = nalu->temporal_id_plus1;

@@ -36,7 +36,7 @@ void gst_v4l2_elastic_h265_fill_decode_params (
 gboolean gst_v4l2_elastic_h265_fill_slice_params (
     struct v4l2_ctrl_hevc_slice_params *out, const GstH265NalUnit *nalu,
     const GstH265SliceHdr *slice, const GstV4l2ElasticH265PicturePlan *plan,
-    const GstV4l2ElasticH265DpbMap *map, guint start_code_size);
+    const GstV4l2ElasticH265DpbMap *map);
 
 G_END_DECLS
 

@@ -2,10 +2,11 @@
  *
  * v4l2elastich265dec: H.265 access units (one AU per buffer, as h265parse
  * gives them, stream-format byte-stream) decoded picture by picture
- * through a V4L2 stateless decoder in frame-based mode with Annex-B start
- * codes.  The H.265 codec state (gsth265state) decides references and
- * output order; this file turns its plan and the parsed headers into the
- * V4L2 HEVC controls (gstv4l2elastich265controls).
+ * through a V4L2 stateless decoder, frame-based or slice by slice, with or
+ * without Annex-B start codes, as the driver offers.  The H.265 codec state
+ * (gsth265state) decides references and output order; this file turns its plan
+ * and the parsed headers into the V4L2 HEVC controls
+ * (gstv4l2elastich265controls).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,12 +17,14 @@
  * @short_description: H.265 through a V4L2 stateless decoder, elastic pool
  *
  * Decodes H.265/HEVC (Main and Main Still Picture: 8-bit 4:2:0) through a
- * V4L2 stateless decoder in frame-based, Annex-B mode: every slice segment
- * of a picture, with its entry points (WPP, tiles) where the driver takes
- * them, in one request.  The input is one access unit per buffer in
- * stream-format byte-stream, as h265parse gives it (also from hvc1/hev1
- * in MP4 and Matroska).  The CAPTURE pool grows with CREATE_BUFS and
- * shrinks with REMOVE_BUFS as the DPB and downstream need.
+ * V4L2 stateless decoder: frame-based (every slice segment of a picture,
+ * with its entry points for WPP and tiles where the driver takes them, in
+ * one request) where the driver offers it, else slice-based (a request per
+ * slice segment, all writing one CAPTURE buffer); with Annex-B start codes
+ * where the driver takes them (see decode-mode and start-code).  The input is
+ * one access unit per buffer in stream-format byte-stream, as h265parse gives
+ * it (also from hvc1/hev1 in MP4 and Matroska).  The CAPTURE pool grows with
+ * CREATE_BUFS and shrinks with REMOVE_BUFS as the DPB and downstream need.
  *
  * ## Example launch line
  * |[
@@ -54,8 +57,31 @@ GST_DEBUG_CATEGORY_STATIC (gst_v4l2_elastic_h265_dec_debug);
 typedef struct
 {
   GstH265NalUnit nalu;
-  GstH265SliceHdr header; /* entry points moved to self->entry_points */
+  GstH265SliceHdr header;  /* entry points moved to self->entry_points */
+  guint entry_point_first; /* its first one there */
 } H265Slice;
+
+/* How pictures reach the driver (properties decode-mode, start-code). */
+typedef enum
+{
+  GST_V4L2_ELASTIC_H265_DECODE_MODE_AUTO,
+  GST_V4L2_ELASTIC_H265_DECODE_MODE_FRAME_BASED,
+  GST_V4L2_ELASTIC_H265_DECODE_MODE_SLICE_BASED,
+} GstV4l2ElasticH265DecodeMode;
+
+typedef enum
+{
+  GST_V4L2_ELASTIC_H265_START_CODE_AUTO,
+  GST_V4L2_ELASTIC_H265_START_CODE_ANNEX_B,
+  GST_V4L2_ELASTIC_H265_START_CODE_NONE,
+} GstV4l2ElasticH265StartCode;
+
+enum
+{
+  PROP_0,
+  PROP_DECODE_MODE,
+  PROP_START_CODE,
+};
 
 typedef struct
 {
@@ -72,6 +98,12 @@ typedef struct
   /* What the driver takes per request (queried at open). */
   guint max_slices;       /* SLICE_PARAMS array size; 0: no such control */
   guint max_entry_points; /* 0: no ENTRY_POINT_OFFSETS control */
+
+  /* Asked for (properties) and chosen at open. */
+  GstV4l2ElasticH265DecodeMode decode_mode;
+  GstV4l2ElasticH265StartCode start_code;
+  gboolean slice_based;
+  gboolean start_codes;
 
   gint fps_n, fps_d;
   guint reorder;
@@ -127,6 +159,51 @@ array_size (GstV4l2ElasticDevice *device, guint32 id)
   return query.dims[0];
 }
 
+static gboolean menu_has (
+    GstV4l2ElasticDevice *device, guint32 id, gint64 value);
+
+/* The decode mode and start codes: what the properties ask for, else
+ * frame-based (one request per picture) and Annex B where the driver
+ * offers them. */
+static gboolean
+choose_mode (GstV4l2ElasticH265Dec *self, GstV4l2ElasticDevice *device)
+{
+  gboolean frame = menu_has (device, V4L2_CID_STATELESS_HEVC_DECODE_MODE,
+      V4L2_STATELESS_HEVC_DECODE_MODE_FRAME_BASED);
+  gboolean slice = menu_has (device, V4L2_CID_STATELESS_HEVC_DECODE_MODE,
+      V4L2_STATELESS_HEVC_DECODE_MODE_SLICE_BASED);
+  gboolean annexb = menu_has (device, V4L2_CID_STATELESS_HEVC_START_CODE,
+      V4L2_STATELESS_HEVC_START_CODE_ANNEX_B);
+  gboolean none = menu_has (device, V4L2_CID_STATELESS_HEVC_START_CODE,
+      V4L2_STATELESS_HEVC_START_CODE_NONE);
+
+  switch (self->decode_mode) {
+  case GST_V4L2_ELASTIC_H265_DECODE_MODE_FRAME_BASED:
+    slice = FALSE;
+    break;
+  case GST_V4L2_ELASTIC_H265_DECODE_MODE_SLICE_BASED:
+    frame = FALSE;
+    break;
+  default:
+    break;
+  }
+  switch (self->start_code) {
+  case GST_V4L2_ELASTIC_H265_START_CODE_ANNEX_B:
+    none = FALSE;
+    break;
+  case GST_V4L2_ELASTIC_H265_START_CODE_NONE:
+    annexb = FALSE;
+    break;
+  default:
+    break;
+  }
+  if ((!frame && !slice) || (!annexb && !none))
+    return FALSE;
+  self->slice_based = !frame;
+  self->start_codes = annexb;
+  return TRUE;
+}
+
 static gboolean
 gst_v4l2_elastic_h265_dec_open (GstVideoDecoder *decoder)
 {
@@ -138,22 +215,34 @@ gst_v4l2_elastic_h265_dec_open (GstVideoDecoder *decoder)
     return FALSE;
   device =
       gst_v4l2_elastic_decoder_get_device (GST_V4L2_ELASTIC_DECODER (self));
+  if (!choose_mode (self, device)) {
+    GST_ELEMENT_ERROR (decoder, RESOURCE, SETTINGS,
+        ("The decoder does not offer the HEVC decode mode or start code "
+         "asked for."),
+        ("decode-mode %d, start-code %d", self->decode_mode, self->start_code));
+    return FALSE;
+  }
   controls[0].id = V4L2_CID_STATELESS_HEVC_DECODE_MODE;
-  controls[0].value = V4L2_STATELESS_HEVC_DECODE_MODE_FRAME_BASED;
+  controls[0].value = self->slice_based
+      ? V4L2_STATELESS_HEVC_DECODE_MODE_SLICE_BASED
+      : V4L2_STATELESS_HEVC_DECODE_MODE_FRAME_BASED;
   controls[1].id = V4L2_CID_STATELESS_HEVC_START_CODE;
-  controls[1].value = V4L2_STATELESS_HEVC_START_CODE_ANNEX_B;
+  controls[1].value = self->start_codes ? V4L2_STATELESS_HEVC_START_CODE_ANNEX_B
+                                        : V4L2_STATELESS_HEVC_START_CODE_NONE;
   if (!gst_v4l2_elastic_device_set_controls (device, -1, controls, 2)) {
     GST_ELEMENT_ERROR (decoder, RESOURCE, SETTINGS,
-        ("The decoder refused frame-based decoding with Annex-B start "
-         "codes."),
+        ("The decoder refused its own HEVC decode mode."),
         ("%s", g_strerror (errno)));
     return FALSE;
   }
   self->max_slices = array_size (device, V4L2_CID_STATELESS_HEVC_SLICE_PARAMS);
   self->max_entry_points =
       array_size (device, V4L2_CID_STATELESS_HEVC_ENTRY_POINT_OFFSETS);
-  GST_DEBUG_OBJECT (self, "up to %u slice parameters, %u entry points",
-      self->max_slices, self->max_entry_points);
+  GST_INFO_OBJECT (self,
+      "%s, %s start codes; up to %u slice parameters, %u entry points",
+      self->slice_based ? "slice-based" : "frame-based",
+      self->start_codes ? "Annex-B" : "no", self->max_slices,
+      self->max_entry_points);
   return TRUE;
 }
 
@@ -225,10 +314,13 @@ new_sequence (
   seq.visible.w = s->visible_width;
   seq.visible.h = s->visible_height;
   seq.output_sizeimage = 0;
-  /* dpb_size counts the picture being decoded, as our pool demand's
-   * references term does for H.264. */
-  seq.demand.references = s->dpb_size;
-  seq.demand.reorder = s->reorder;
+  /* The HEVC DPB (C.5.2.2) holds references and pictures waiting for
+   * output alike, and before a picture is decoded at most dpb_size - 1 of
+   * them (sps_max_dec_pic_buffering counts the current picture): that is
+   * the whole of what the decode keeps, so no reorder term on top (unlike
+   * H.264's max_dec_frame_buffering + num_reorder_frames). */
+  seq.demand.references = s->dpb_size > 1 ? s->dpb_size - 1 : 1;
+  seq.demand.reorder = 0;
   GST_DEBUG_OBJECT (self,
       "new sequence: %ux%u (visible %ux%u at %u,%u), DPB %u, reorder %u",
       s->width, s->height, s->visible_width, s->visible_height, s->visible_x,
@@ -285,6 +377,7 @@ add_slice (GstV4l2ElasticH265Dec *self, GstH265NalUnit *nalu)
     g_free (slice.header.entry_point_offset_minus1);
     return pres;
   }
+  slice.entry_point_first = self->entry_points->len;
   for (i = 0; i < slice.header.num_entry_point_offsets; i++) {
     guint32 offset = slice.header.entry_point_offset_minus1[i] + 1;
 
@@ -389,29 +482,144 @@ parse_access_unit (GstV4l2ElasticH265Dec *self, GstVideoCodecFrame *frame,
 
 /* The bitstream (every slice segment behind a start code) and the slice
  * parameters of the request.  FALSE: broken reference lists. */
+/* The bitstream of slices [first, first + count): each NAL unit, behind a
+ * start code when the driver takes them, and their slice parameters.
+ * FALSE: broken reference lists. */
 static gboolean
-build_request (GstV4l2ElasticH265Dec *self,
+build_slices (GstV4l2ElasticH265Dec *self,
     const GstV4l2ElasticH265PicturePlan *plan,
-    const GstV4l2ElasticH265DpbMap *map)
+    const GstV4l2ElasticH265DpbMap *map, guint first, guint count)
 {
   static const guint8 start_code[3] = { 0, 0, 1 };
   guint i;
 
   g_byte_array_set_size (self->bitstream, 0);
-  g_array_set_size (self->slice_params, self->slices->len);
-  for (i = 0; i < self->slices->len; i++) {
-    H265Slice *s = &g_array_index (self->slices, H265Slice, i);
+  g_array_set_size (self->slice_params, count);
+  for (i = 0; i < count; i++) {
+    H265Slice *s = &g_array_index (self->slices, H265Slice, first + i);
 
-    g_byte_array_append (self->bitstream, start_code, sizeof (start_code));
+    if (self->start_codes)
+      g_byte_array_append (self->bitstream, start_code, sizeof (start_code));
     g_byte_array_append (
         self->bitstream, s->nalu.data + s->nalu.offset, s->nalu.size);
     if (!gst_v4l2_elastic_h265_fill_slice_params (
             &g_array_index (
                 self->slice_params, struct v4l2_ctrl_hevc_slice_params, i),
-            &s->nalu, &s->header, plan, map, sizeof (start_code)))
+            &s->nalu, &s->header, plan, map))
       return FALSE;
   }
   return TRUE;
+}
+
+/* Decodes the picture in self->slices: one request with every slice
+ * (frame-based), or one per slice into the same CAPTURE buffer
+ * (slice-based).  *picture: NULL when it was not decoded. */
+static GstFlowReturn
+decode_picture (GstV4l2ElasticH265Dec *self, GstVideoCodecFrame *frame,
+    const GstV4l2ElasticH265PicturePlan *plan, GstV4l2ElasticH265DpbMap *map,
+    GstV4l2ElasticPicture **picture)
+{
+  GstV4l2ElasticDecoder *decoder = GST_V4L2_ELASTIC_DECODER (self);
+  const GstH265SliceHdr *first =
+      &g_array_index (self->slices, H265Slice, 0).header;
+  struct v4l2_ctrl_hevc_sps sps_ctrl;
+  struct v4l2_ctrl_hevc_pps pps_ctrl;
+  struct v4l2_ctrl_hevc_scaling_matrix matrix_ctrl;
+  struct v4l2_ctrl_hevc_decode_params params_ctrl;
+  struct v4l2_ext_control controls[6] = { { 0 } };
+  guint64 timestamp = gst_v4l2_elastic_decoder_frame_timestamp (frame);
+  guint n_slices = self->slices->len;
+  guint per_request = self->slice_based ? 1 : n_slices;
+  GstV4l2ElasticPicture *held = NULL;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i;
+
+  *picture = NULL;
+  gst_v4l2_elastic_h265_fill_decode_params (&params_ctrl, first, plan, map);
+  gst_v4l2_elastic_h265_fill_sps (&sps_ctrl, first->pps->sps);
+  gst_v4l2_elastic_h265_fill_pps (&pps_ctrl, first->pps);
+  gst_v4l2_elastic_h265_fill_scaling_matrix (&matrix_ctrl, first->pps);
+  controls[0].id = V4L2_CID_STATELESS_HEVC_SPS;
+  controls[0].size = sizeof (sps_ctrl);
+  controls[0].ptr = &sps_ctrl;
+  controls[1].id = V4L2_CID_STATELESS_HEVC_PPS;
+  controls[1].size = sizeof (pps_ctrl);
+  controls[1].ptr = &pps_ctrl;
+  controls[2].id = V4L2_CID_STATELESS_HEVC_SCALING_MATRIX;
+  controls[2].size = sizeof (matrix_ctrl);
+  controls[2].ptr = &matrix_ctrl;
+  controls[3].id = V4L2_CID_STATELESS_HEVC_DECODE_PARAMS;
+  controls[3].size = sizeof (params_ctrl);
+  controls[3].ptr = &params_ctrl;
+
+  for (i = 0; i < n_slices; i += per_request) {
+    H265Slice *s = &g_array_index (self->slices, H265Slice, i);
+    guint n_controls = 4, n_params, n_entry_points = 0, k;
+    gboolean last = i + per_request >= n_slices;
+    GstV4l2ElasticPicture *done = NULL;
+
+    if (!build_slices (self, plan, map, i, per_request)) {
+      GST_WARNING_OBJECT (
+          self, "frame %u: broken reference lists", frame->system_frame_number);
+      ret = GST_FLOW_OK;
+      goto failed;
+    }
+    /* Frame-based drivers find the slices in the bitstream themselves;
+     * the parameters of those that do not fit the driver's array are not
+     * sent. */
+    n_params = MIN (self->slice_params->len, self->max_slices);
+    if (n_params > 0) {
+      controls[n_controls].id = V4L2_CID_STATELESS_HEVC_SLICE_PARAMS;
+      controls[n_controls].size =
+          n_params * sizeof (struct v4l2_ctrl_hevc_slice_params);
+      controls[n_controls++].ptr = self->slice_params->data;
+    }
+    for (k = 0; k < n_params; k++)
+      n_entry_points += g_array_index (
+          self->slice_params, struct v4l2_ctrl_hevc_slice_params, k)
+                            .num_entry_point_offsets;
+    if (n_entry_points > 0 && self->max_entry_points > 0) {
+      if (n_entry_points > self->max_entry_points) {
+        GST_ELEMENT_ERROR (self, STREAM, NOT_IMPLEMENTED,
+            ("This H.265 stream has more entry points per picture than the "
+             "decoder takes."),
+            ("%u entry points, the driver takes %u", n_entry_points,
+                self->max_entry_points));
+        ret = GST_FLOW_ERROR;
+        goto failed;
+      }
+      controls[n_controls].id = V4L2_CID_STATELESS_HEVC_ENTRY_POINT_OFFSETS;
+      controls[n_controls].size = n_entry_points * sizeof (guint32);
+      controls[n_controls++].ptr =
+          &g_array_index (self->entry_points, guint32, s->entry_point_first);
+    }
+
+    if (per_request == n_slices)
+      ret = gst_v4l2_elastic_decoder_decode (decoder, frame, timestamp,
+          self->bitstream->data, self->bitstream->len, controls, n_controls,
+          &done);
+    else
+      ret = gst_v4l2_elastic_decoder_decode_slice (decoder, frame, timestamp,
+          self->bitstream->data, self->bitstream->len, controls, n_controls,
+          held, last, &done);
+    if (!done)
+      goto failed;
+    if (held)
+      gst_v4l2_elastic_picture_unref (done);
+    else
+      held = done;
+  }
+  *picture = held;
+  return ret;
+
+failed:
+  /* A picture given up after a slice that held its buffer: take it back
+   * from the driver before the pool hands it out again. */
+  if (held) {
+    gst_v4l2_elastic_decoder_release_field (decoder);
+    gst_v4l2_elastic_picture_unref (held);
+  }
+  return ret;
 }
 
 static GstFlowReturn
@@ -419,11 +627,6 @@ gst_v4l2_elastic_h265_dec_handle_frame (
     GstVideoDecoder *decoder, GstVideoCodecFrame *frame)
 {
   GstV4l2ElasticH265Dec *self = H265_DEC (decoder);
-  struct v4l2_ctrl_hevc_sps sps_ctrl;
-  struct v4l2_ctrl_hevc_pps pps_ctrl;
-  struct v4l2_ctrl_hevc_scaling_matrix matrix_ctrl;
-  struct v4l2_ctrl_hevc_decode_params params_ctrl;
-  struct v4l2_ext_control controls[6] = { { 0 } };
   GstV4l2ElasticH265PicturePlan plan;
   GstV4l2ElasticH265DpbMap map;
   GstV4l2ElasticH265Decision decision;
@@ -431,7 +634,6 @@ gst_v4l2_elastic_h265_dec_handle_frame (
   GstV4l2ElasticFramePicture *pic;
   const GstH265SliceHdr *first;
   const GstH265NalUnit *first_nalu;
-  guint n_controls = 0, n_slices, n_entry_points;
   gboolean eos;
   GstFlowReturn ret;
   GstMapInfo map_info;
@@ -503,14 +705,13 @@ gst_v4l2_elastic_h265_dec_handle_frame (
     }
   }
 
-  gst_v4l2_elastic_h265_fill_decode_params (&params_ctrl, first, &plan, &map);
-  if (plan.n_generated_curr > 0 || !build_request (self, &plan, &map)) {
-    /* A lost reference (8.3.3) or reference lists that cannot be built:
-     * not decoded; the state keeps a generated picture in its place. */
-    GST_WARNING_OBJECT (self, "frame %u (POC %d) not decoded: %s",
-        frame->system_frame_number, plan.pic_order_cnt_val,
-        plan.n_generated_curr ? "a reference is missing"
-                              : "broken reference lists");
+  if (plan.n_generated_curr > 0) {
+    /* A lost reference (8.3.3): not decoded; the state keeps a generated
+     * picture in its place. */
+    GST_WARNING_OBJECT (self,
+        "frame %u (POC %d) not decoded: a reference "
+        "is missing",
+        frame->system_frame_number, plan.pic_order_cnt_val);
     gst_buffer_unmap (frame->input_buffer, &map_info);
     clear_slices (self);
     gst_video_decoder_drop_frame (decoder, frame);
@@ -518,56 +719,9 @@ gst_v4l2_elastic_h265_dec_handle_frame (
         self->state, NULL, 0, self->output);
     return push_output (self);
   }
+
+  ret = decode_picture (self, frame, &plan, &map, &picture);
   gst_buffer_unmap (frame->input_buffer, &map_info);
-
-  gst_v4l2_elastic_h265_fill_sps (&sps_ctrl, first->pps->sps);
-  gst_v4l2_elastic_h265_fill_pps (&pps_ctrl, first->pps);
-  gst_v4l2_elastic_h265_fill_scaling_matrix (&matrix_ctrl, first->pps);
-  controls[n_controls].id = V4L2_CID_STATELESS_HEVC_SPS;
-  controls[n_controls].size = sizeof (sps_ctrl);
-  controls[n_controls++].ptr = &sps_ctrl;
-  controls[n_controls].id = V4L2_CID_STATELESS_HEVC_PPS;
-  controls[n_controls].size = sizeof (pps_ctrl);
-  controls[n_controls++].ptr = &pps_ctrl;
-  controls[n_controls].id = V4L2_CID_STATELESS_HEVC_SCALING_MATRIX;
-  controls[n_controls].size = sizeof (matrix_ctrl);
-  controls[n_controls++].ptr = &matrix_ctrl;
-  controls[n_controls].id = V4L2_CID_STATELESS_HEVC_DECODE_PARAMS;
-  controls[n_controls].size = sizeof (params_ctrl);
-  controls[n_controls++].ptr = &params_ctrl;
-  /* Frame-based drivers find the slices in the bitstream themselves; the
-   * parameters of those that do not fit the driver's array are not sent. */
-  n_slices = MIN (self->slice_params->len, self->max_slices);
-  if (n_slices > 0) {
-    controls[n_controls].id = V4L2_CID_STATELESS_HEVC_SLICE_PARAMS;
-    controls[n_controls].size =
-        n_slices * sizeof (struct v4l2_ctrl_hevc_slice_params);
-    controls[n_controls++].ptr = self->slice_params->data;
-  }
-  n_entry_points = 0;
-  for (guint i = 0; i < n_slices; i++)
-    n_entry_points += g_array_index (
-        self->slice_params, struct v4l2_ctrl_hevc_slice_params, i)
-                          .num_entry_point_offsets;
-  if (n_entry_points > 0 && self->max_entry_points > 0) {
-    if (n_entry_points > self->max_entry_points) {
-      clear_slices (self);
-      GST_ELEMENT_ERROR (self, STREAM, NOT_IMPLEMENTED,
-          ("This H.265 stream has more entry points per picture than the "
-           "decoder takes."),
-          ("%u entry points, the driver takes %u", n_entry_points,
-              self->max_entry_points));
-      gst_video_decoder_drop_frame (decoder, frame);
-      return GST_FLOW_ERROR;
-    }
-    controls[n_controls].id = V4L2_CID_STATELESS_HEVC_ENTRY_POINT_OFFSETS;
-    controls[n_controls].size = n_entry_points * sizeof (guint32);
-    controls[n_controls++].ptr = self->entry_points->data;
-  }
-
-  ret = gst_v4l2_elastic_decoder_decode (GST_V4L2_ELASTIC_DECODER (self), frame,
-      gst_v4l2_elastic_decoder_frame_timestamp (frame), self->bitstream->data,
-      self->bitstream->len, controls, n_controls, &picture);
   clear_slices (self);
   if (!picture) {
     /* Output what was decoded before, then forget everything: decoding
@@ -589,6 +743,86 @@ gst_v4l2_elastic_h265_dec_handle_frame (
   if (eos)
     gst_v4l2_elastic_h265_state_end_of_sequence (self->state, self->output);
   return push_output (self);
+}
+
+static GType
+decode_mode_get_type (void)
+{
+  static const GEnumValue values[] = {
+    { GST_V4L2_ELASTIC_H265_DECODE_MODE_AUTO,
+        "Frame-based where the driver offers it", "auto" },
+    { GST_V4L2_ELASTIC_H265_DECODE_MODE_FRAME_BASED, "One request per picture",
+        "frame-based" },
+    { GST_V4L2_ELASTIC_H265_DECODE_MODE_SLICE_BASED,
+        "One request per slice segment", "slice-based" },
+    { 0, NULL, NULL },
+  };
+  static GType type = 0;
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstV4l2ElasticH265DecodeMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static GType
+start_code_get_type (void)
+{
+  static const GEnumValue values[] = {
+    { GST_V4L2_ELASTIC_H265_START_CODE_AUTO,
+        "Annex-B start codes where the driver takes them", "auto" },
+    { GST_V4L2_ELASTIC_H265_START_CODE_ANNEX_B,
+        "Each NAL unit behind a 00 00 01 start code", "annex-b" },
+    { GST_V4L2_ELASTIC_H265_START_CODE_NONE, "NAL units without start codes",
+        "none" },
+    { 0, NULL, NULL },
+  };
+  static GType type = 0;
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstV4l2ElasticH265StartCode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static void
+gst_v4l2_elastic_h265_dec_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstV4l2ElasticH265Dec *self = H265_DEC (object);
+
+  switch (prop_id) {
+  case PROP_DECODE_MODE:
+    self->decode_mode = g_value_get_enum (value);
+    break;
+  case PROP_START_CODE:
+    self->start_code = g_value_get_enum (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+}
+
+static void
+gst_v4l2_elastic_h265_dec_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstV4l2ElasticH265Dec *self = H265_DEC (object);
+
+  switch (prop_id) {
+  case PROP_DECODE_MODE:
+    g_value_set_enum (value, self->decode_mode);
+    break;
+  case PROP_START_CODE:
+    g_value_set_enum (value, self->start_code);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
 }
 
 static void
@@ -619,6 +853,25 @@ gst_v4l2_elastic_h265_dec_class_init (
       v4l2_class, class_data, gst_caps_from_string (SINK_CAPS), "H.265");
 
   object_class->finalize = gst_v4l2_elastic_h265_dec_finalize;
+  object_class->set_property = gst_v4l2_elastic_h265_dec_set_property;
+  object_class->get_property = gst_v4l2_elastic_h265_dec_get_property;
+  /* For drivers that offer several modes, and for testing them all. */
+  g_object_class_install_property (object_class, PROP_DECODE_MODE,
+      g_param_spec_enum ("decode-mode", "Decode mode",
+          "How pictures are submitted: a request per picture or per slice "
+          "segment (auto: per picture where the driver offers it); taken "
+          "when the device opens",
+          decode_mode_get_type (), GST_V4L2_ELASTIC_H265_DECODE_MODE_AUTO,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (object_class, PROP_START_CODE,
+      g_param_spec_enum ("start-code", "Start code",
+          "Whether NAL units reach the driver behind Annex-B start codes "
+          "(auto: with them where the driver takes them); taken when the "
+          "device opens",
+          start_code_get_type (), GST_V4L2_ELASTIC_H265_START_CODE_AUTO,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
   decoder_class->open = gst_v4l2_elastic_h265_dec_open;
   decoder_class->start = gst_v4l2_elastic_h265_dec_start;
   decoder_class->set_format = gst_v4l2_elastic_h265_dec_set_format;
@@ -660,8 +913,8 @@ menu_has (GstV4l2ElasticDevice *device, guint32 id, gint64 value)
   return gst_v4l2_elastic_device_query_menu (device, id, value);
 }
 
-/* The controls must have the sizes of our ABI, and the driver must decode
- * whole frames with start codes: the only mode we feed today. */
+/* The controls must have the sizes of our ABI; any decode mode and start
+ * code will do (choose_mode() picks them at open). */
 static gboolean
 check_controls (GstV4l2ElasticDevice *device)
 {
@@ -692,13 +945,17 @@ check_controls (GstV4l2ElasticDevice *device)
     return FALSE;
   }
   if (!menu_has (device, V4L2_CID_STATELESS_HEVC_DECODE_MODE,
-          V4L2_STATELESS_HEVC_DECODE_MODE_FRAME_BASED)) {
-    GST_INFO ("%s: no frame-based HEVC decoding", device->video_path);
+          V4L2_STATELESS_HEVC_DECODE_MODE_FRAME_BASED) &&
+      !menu_has (device, V4L2_CID_STATELESS_HEVC_DECODE_MODE,
+          V4L2_STATELESS_HEVC_DECODE_MODE_SLICE_BASED)) {
+    GST_INFO ("%s: no HEVC decode mode", device->video_path);
     return FALSE;
   }
   if (!menu_has (device, V4L2_CID_STATELESS_HEVC_START_CODE,
-          V4L2_STATELESS_HEVC_START_CODE_ANNEX_B)) {
-    GST_INFO ("%s: no Annex-B start codes for HEVC", device->video_path);
+          V4L2_STATELESS_HEVC_START_CODE_ANNEX_B) &&
+      !menu_has (device, V4L2_CID_STATELESS_HEVC_START_CODE,
+          V4L2_STATELESS_HEVC_START_CODE_NONE)) {
+    GST_INFO ("%s: no HEVC start code mode", device->video_path);
     return FALSE;
   }
   return TRUE;

@@ -1,7 +1,7 @@
 /* gst-v4l2-elastic
  *
- * v4l2elastich265dec: H.265 through a V4L2 stateless decoder, frame-based
- * with Annex-B start codes.
+ * v4l2elastich265dec: H.265 through a V4L2 stateless decoder, frame- or
+ * slice-based, with or without start codes.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -247,7 +247,7 @@ check_controls (const GstH265NalUnit *nalu, const GstH265SliceHdr *slice,
   for (i = 0; i < params.num_poc_lt_curr; i++)
     check_index (params.poc_lt_curr[i], n, "LtCurr");
   if (!gst_v4l2_elastic_h265_fill_slice_params (
-          &slice_params, nalu, slice, plan, &map, 3))
+          &slice_params, nalu, slice, plan, &map))
     return;
   FUZZ_CHECK (slice_params.data_byte_offset <= slice_params.bit_size / 8,
       "slice data at byte %u of %u", slice_params.data_byte_offset,
