@@ -7,9 +7,11 @@
 
 # decode STREAM DECODER OUT: the PTS of every buffer reaching the sink, in
 # order, one per line; OUT.size: each size the sink's caps took, in order.
+# DECODER may carry properties ("name prop=value"): split into words.
 decode() {
+  # shellcheck disable=SC2086
   timeout "${DECODE_TIMEOUT:-600}" gst-launch-1.0 -v filesrc location="$work/$1.${DECODE_EXT:-h264}" \
-    ! "${DECODE_PARSE:-h264parse}" ! "$2" \
+    ! "${DECODE_PARSE:-h264parse}" ! $2 \
     ! fakesink silent=false >"$3.log" 2>&1
   rc=$?
   grep 'last-message = chain' "$3.log" | sed 's/.*pts: \([^,]*\),.*/\1/' >"$3"

@@ -4,7 +4,7 @@
 #
 #   mutate-visl.py PLAYER_STREAMS ALPHA_STREAMS COUNT SEED [CODEC,...]
 #
-# CODEC: h264, vp8, vp9, mpeg2 (the default), vp8alpha, vp9alpha.
+# CODEC: h264, h265, vp8, vp9, mpeg2 (the default), vp8alpha, vp9alpha.
 #
 # For H.264, VP8, VP9 and MPEG-2, the packets the element gets (after the demuxer
 # and parser of tests/media/player-streams.sh's files), and for the VP8/VP9
@@ -53,6 +53,9 @@ CODECS = {
     "h264": ("h264.h264", "h264-176.h264",
              "filesrc location=%s ! h264parse ! video/x-h264,"
              "stream-format=byte-stream,alignment=au", "v4l2elastich264dec"),
+    "h265": ("h265.h265", "h265-176.h265",
+             "filesrc location=%s ! h265parse ! video/x-h265,"
+             "stream-format=byte-stream,alignment=au", "v4l2elastich265dec"),
     "vp8": ("vp8.webm", "vp8-alpha-176.webm",
             "filesrc location=%s ! matroskademux", "v4l2elasticvp8dec"),
     "vp9": ("vp9.mkv", "vp9-alpha-176.webm",
@@ -76,7 +79,7 @@ CHUNK = 4096
 # leak caps and fds in matroskademux/codecalphademux/alphacombine too
 # (docs/robustness.md), so those runs cannot pass on 1.22 whatever our
 # decoders do.
-DEFAULT_CODECS = ("h264", "vp8", "vp9", "mpeg2")
+DEFAULT_CODECS = ("h264", "h265", "vp8", "vp9", "mpeg2")
 # MUTATE_SOFTWARE_ALPHA=1 swaps our alpha bins for GStreamer's software
 # ones (libvpx), to tell GStreamer's share of a failure from ours.
 if os.environ.get("MUTATE_SOFTWARE_ALPHA") == "1":
@@ -196,7 +199,7 @@ def child(codec, players, alphas, count, seed, only):
     # stalls on codec-alpha caps.  Their blocks are whole frames already.
     if launch is None:
         pass
-    elif codec in ("h264", "mpeg2"):
+    elif codec in ("h264", "h265", "mpeg2"):
         _, other = packets_of(launch, os.path.join(players, other_name))
     else:
         _, other = packets_of("filesrc location=%s ! matroskademux",

@@ -43,6 +43,7 @@ TIMEOUT = 180 * Gst.SECOND
 FILES = [
     ("h264.mp4", "h264", "H264", True),
     ("h264.h264", "h264", "H264", False),
+    ("h265.mkv", "h265", "H265", True),
     ("vp9.mkv", "vp9", "Vp9", True),
     ("vp8.webm", "vp8", "Vp8", True),
     # tsdemux answers a seek in this 2 s clip from its first key frame
@@ -220,10 +221,11 @@ def ts(t):
 print("TAP version 13")
 print(f"# {frames} frames per file; ranks: " + ", ".join(
     f"{name} {Gst.ElementFactory.find(name).get_rank()}"
-    for name in ["v4l2elastich264dec", "v4l2elasticvp8dec", "v4l2elasticvp9dec",
-                 "v4l2elasticmpeg2dec", "v4l2slh264dec", "v4l2slvp8dec",
-                 "v4l2slvp9dec", "v4l2slmpeg2dec", "avdec_h264", "vp9dec",
-                 "avdec_mpeg2video", "mpeg2dec"]
+    for name in ["v4l2elastich264dec", "v4l2elastich265dec", "v4l2elasticvp8dec",
+                 "v4l2elasticvp9dec", "v4l2elasticmpeg2dec", "v4l2slh264dec",
+                 "v4l2slh265dec", "v4l2slvp8dec", "v4l2slvp9dec", "v4l2slmpeg2dec",
+                 "avdec_h264", "avdec_h265", "vp9dec", "avdec_mpeg2video",
+                 "mpeg2dec"]
     if Gst.ElementFactory.find(name)))
 
 for player in ["playbin", "playbin3"]:
@@ -278,7 +280,7 @@ for player in ["playbin", "playbin3"]:
 # gst-play-1.0: every frame to a multifilesink; the pipeline graph it dumps
 # names our element and no other video decoder.
 others = re.compile(r'\\n(avdec_[a-z0-9]+|v4l2sl[a-z0-9]+dec|vp[89]dec|mpeg2dec|'
-                    r'v4l2elastic(?:fwht|h264|vp8|vp9|mpeg2)dec)[0-9-]*(?:\\n|")')
+                    r'v4l2elastic(?:fwht|h264|h265|vp8|vp9|mpeg2)dec)[0-9-]*(?:\\n|")')
 play = shutil.which("gst-play-1.0")
 for extra in [[], ["--use-playbin3"]]:
     for name, codec, stem, seekable in FILES:
