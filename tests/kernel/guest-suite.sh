@@ -327,7 +327,14 @@ esac
 # avdec_h265, controls against upstream v4l2slh265dec where it decodes,
 # DPB and resolution changes elastic (patched) or restarted (stock).
 case ",$expect,$VMRUN_KERNEL_VARIANT" in
-  *,visl,*patched) run_tap h265-visl sh "$src/tests/kernel/h265-visl.sh" "$build" elastic ;;
+  *,visl,*patched)
+    run_tap h265-visl sh "$src/tests/kernel/h265-visl.sh" "$build" elastic
+    # Failures injected over the three size changes (CREATE_BUFS up,
+    # REMOVE_BUFS down, the controls and the request of a picture).
+    run_tap fault-inject-h265 /usr/bin/python3 "$src/tests/kernel/fault-inject.py" \
+      "$build" v4l2elastich265dec h265parse "$build/tests/h265-streams/resize.h265" \
+      CREATE_BUFS REMOVE_BUFS S_EXT_CTRLS
+    ;;
   # Stock: the restart at the size changes; the rest is the patched boot's.
   *,visl,*stock)
     H265_VISL_STREAMS="wpp-off resize" run_tap h265-visl sh "$src/tests/kernel/h265-visl.sh" "$build" fallback ;;
