@@ -407,10 +407,12 @@ add_slice (GstV4l2ElasticH265Dec *self, GstH265NalUnit *nalu)
 
 /* Reads the access unit: parameter sets go to the parser, slice segments
  * of the base layer into self->slices.  *eos: the unit ends a coded video
- * sequence (end of sequence or bitstream NAL unit). */
-static GstFlowReturn
+ * sequence (end of sequence or bitstream NAL unit).  FALSE: broken, *what
+ * and *pres say how (the caller drops the frame, after unmapping it). */
+static gboolean
 parse_access_unit (GstV4l2ElasticH265Dec *self, GstVideoCodecFrame *frame,
-    const guint8 *data, gsize size, gboolean *eos)
+    const guint8 *data, gsize size, gboolean *eos, const gchar **what,
+    GstH265ParserResult *pres_out)
 {
   GstH265ParserResult pres;
   GstH265NalUnit nalu;
@@ -425,8 +427,11 @@ parse_access_unit (GstV4l2ElasticH265Dec *self, GstVideoCodecFrame *frame,
       pres = GST_H265_PARSER_OK; /* the last NAL of the access unit */
     if (pres == GST_H265_PARSER_NO_NAL)
       break;
-    if (pres != GST_H265_PARSER_OK)
-      return decode_error (self, frame, "unreadable NAL unit", pres);
+    if (pres != GST_H265_PARSER_OK) {
+      *what = "unreadable NAL unit";
+      *pres_out = pres;
+      return FALSE;
+    }
     offset = nalu.offset + nalu.size;
     /* Layers above the base layer (multi-layer extensions) are not
      * decoded, and their parameter sets must not replace ours. */
@@ -470,14 +475,20 @@ parse_access_unit (GstV4l2ElasticH265Dec *self, GstVideoCodecFrame *frame,
         break;
       }
       pres = add_slice (self, &nalu);
-      if (pres != GST_H265_PARSER_OK)
-        return decode_error (self, frame, "broken slice segment header", pres);
+      if (pres != GST_H265_PARSER_OK) {
+        *what = "broken slice segment header";
+        *pres_out = pres;
+        return FALSE;
+      }
       break;
     }
-    if (pres != GST_H265_PARSER_OK)
-      return decode_error (self, frame, "broken parameter set", pres);
+    if (pres != GST_H265_PARSER_OK) {
+      *what = "broken parameter set";
+      *pres_out = pres;
+      return FALSE;
+    }
   }
-  return GST_FLOW_OK;
+  return TRUE;
 }
 
 /* The bitstream (every slice segment behind a start code) and the slice
@@ -637,22 +648,28 @@ gst_v4l2_elastic_h265_dec_handle_frame (
   gboolean eos;
   GstFlowReturn ret;
   GstMapInfo map_info;
+  const gchar *what = NULL;
+  GstH265ParserResult pres = GST_H265_PARSER_OK;
 
   if (!gst_buffer_map (frame->input_buffer, &map_info, GST_MAP_READ)) {
     gst_video_decoder_drop_frame (decoder, frame);
     return GST_FLOW_ERROR;
   }
-  ret = parse_access_unit (self, frame, map_info.data, map_info.size, &eos);
-  if (ret != GST_FLOW_OK || self->slices->len == 0) {
-    /* decode_error() has dropped the frame when ret is set. */
-    if (ret == GST_FLOW_OK) {
-      GST_DEBUG_OBJECT (
-          self, "frame %u has no picture", frame->system_frame_number);
-      gst_video_decoder_drop_frame (decoder, frame);
-    }
+  if (!parse_access_unit (
+          self, frame, map_info.data, map_info.size, &eos, &what, &pres)) {
+    /* Unmapped before the frame (and its buffer) is dropped. */
     gst_buffer_unmap (frame->input_buffer, &map_info);
     clear_slices (self);
-    if (ret == GST_FLOW_OK && eos) {
+    return decode_error (self, frame, what, pres);
+  }
+  if (self->slices->len == 0) {
+    GST_DEBUG_OBJECT (
+        self, "frame %u has no picture", frame->system_frame_number);
+    gst_buffer_unmap (frame->input_buffer, &map_info);
+    clear_slices (self);
+    gst_video_decoder_drop_frame (decoder, frame);
+    ret = GST_FLOW_OK;
+    if (eos) {
       gst_v4l2_elastic_h265_state_end_of_sequence (self->state, self->output);
       ret = push_output (self);
     }
