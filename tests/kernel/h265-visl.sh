@@ -182,11 +182,33 @@ done
 # pictures (frame-based) or slice segments (slice-based), counted in
 # visl's trace.  (One slice per picture, slice-based, gave the same 30
 # requests as frame-based on the pyramid stream by hand, 2026-12-03.)
+# And the bytes of every request: visl is reloaded (tools/vm/guest-init
+# binds the boot's modules at /vm-modules) to keep each request's
+# bitstream in debugfs, which h265-bitstream-check.py compares with the
+# stream's slice segments.
+debugfs=/sys/kernel/debug
+reload_visl() {
+  rmmod visl 2>/dev/null
+  insmod /vm-modules/visl.ko "$@" || return 1
+  video=
+  for d in /sys/class/video4linux/video*; do
+    [ "$(cat "$d/name" 2>/dev/null)" = visl ] && video=${d##*/}
+  done
+  [ -n "$video" ]
+}
 if [ "$mode" = elastic ]; then
+  [ -d "$debugfs/visl" ] || mount -t debugfs nodev "$debugfs" 2>/dev/null
   for s in slices4; do
     [ -f "$work/$s.h265" ] || continue
     for dm in frame-based slice-based; do
       for sc in annex-b none; do
+        if reload_visl keep_bitstream_buffers=1 bitstream_trace_frame_start=0 \
+          bitstream_trace_nframes=100000; then
+          kept=yes
+        else
+          kept=no
+          not_ok "$s $dm $sc: visl reloaded to keep the bitstream of each request"
+        fi
         [ "$can_trace" = yes ] && trace_start
         klog_start
         decode "$s" "v4l2elastich265dec decode-mode=$dm start-code=$sc" "$work/$s.$dm.$sc"
@@ -207,9 +229,20 @@ if [ "$mode" = elastic ]; then
           not_ok "$s $dm $sc: frames in avdec_h265's order, $want requests, none refused (exit $rc, $(wc -l <"$work/$s.$dm.$sc") frames, $requests requests, $bad with ERROR)"
           grep -E 'ERROR|WARN' "$work/$s.$dm.$sc.log" | head -4 | sed 's/^/# /'
         fi
+        if [ "$kept" = yes ]; then
+          out=$(python3 "$here/h265-bitstream-check.py" "$work/$s.h265" "$dm" "$sc" \
+            "$debugfs/visl/bitstream" 2>&1)
+          if [ $? -eq 0 ]; then
+            ok "$s $dm $sc: visl received each request's slice segments, $sc ($out)"
+          else
+            not_ok "$s $dm $sc: visl received each request's slice segments, $sc ($out)"
+          fi
+        fi
       done
     done
   done
+  # Back to the module as booted, for what follows.
+  reload_visl || not_ok "visl reloaded without parameters"
   took "decode modes"
 fi
 
