@@ -612,19 +612,6 @@ gst_v4l2_elastic_h264_dec_init (GTypeInstance *instance, gpointer g_class)
 /* --- registration ------------------------------------------------------------
  */
 
-/* Whether the menu control @id has the entry @value. */
-static gboolean
-menu_has (GstV4l2ElasticDevice *device, guint32 id, gint64 value)
-{
-  struct v4l2_query_ext_ctrl query;
-
-  if (!gst_v4l2_elastic_device_query_control (device, id, &query) ||
-      query.type != V4L2_CTRL_TYPE_MENU || value < query.minimum ||
-      value > query.maximum)
-    return FALSE;
-  return gst_v4l2_elastic_device_query_menu (device, id, value);
-}
-
 /* The controls must have the sizes of our ABI, and the driver must decode
  * whole frames with start codes: that is the only mode we feed. */
 static gboolean
@@ -645,12 +632,14 @@ check_controls (GstV4l2ElasticDevice *device)
           sizeof (struct v4l2_ctrl_h264_decode_params),
           "H.264 decode parameters"))
     return FALSE;
-  if (!menu_has (device, V4L2_CID_STATELESS_H264_DECODE_MODE,
+  if (!gst_v4l2_elastic_device_query_menu (device,
+          V4L2_CID_STATELESS_H264_DECODE_MODE,
           V4L2_STATELESS_H264_DECODE_MODE_FRAME_BASED)) {
     GST_INFO ("%s: no frame-based H.264 decoding", device->video_path);
     return FALSE;
   }
-  if (!menu_has (device, V4L2_CID_STATELESS_H264_START_CODE,
+  if (!gst_v4l2_elastic_device_query_menu (device,
+          V4L2_CID_STATELESS_H264_START_CODE,
           V4L2_STATELESS_H264_START_CODE_ANNEX_B)) {
     GST_INFO ("%s: no Annex-B start codes for H.264", device->video_path);
     return FALSE;
@@ -697,13 +686,15 @@ probe_sink_caps (GstV4l2ElasticDevice *device)
   g_value_init (&list, GST_TYPE_LIST);
   g_value_init (&item, G_TYPE_STRING);
   for (i = 0; i < G_N_ELEMENTS (profiles); i++) {
-    if (!menu_has (device, V4L2_CID_MPEG_VIDEO_H264_PROFILE, profiles[i].v4l2))
+    if (!gst_v4l2_elastic_device_query_menu (
+            device, V4L2_CID_MPEG_VIDEO_H264_PROFILE, profiles[i].v4l2))
       continue;
     g_value_set_static_string (&item, profiles[i].caps);
     gst_value_list_append_value (&list, &item);
     /* Constrained baseline streams are baseline streams. */
     if (profiles[i].v4l2 == V4L2_MPEG_VIDEO_H264_PROFILE_BASELINE &&
-        !menu_has (device, V4L2_CID_MPEG_VIDEO_H264_PROFILE,
+        !gst_v4l2_elastic_device_query_menu (device,
+            V4L2_CID_MPEG_VIDEO_H264_PROFILE,
             V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE)) {
       g_value_set_static_string (&item, "constrained-baseline");
       gst_value_list_append_value (&list, &item);

@@ -159,23 +159,23 @@ array_size (GstV4l2ElasticDevice *device, guint32 id)
   return query.dims[0];
 }
 
-static gboolean menu_has (
-    GstV4l2ElasticDevice *device, guint32 id, gint64 value);
-
 /* The decode mode and start codes: what the properties ask for, else
  * frame-based (one request per picture) and Annex B where the driver
  * offers them. */
 static gboolean
 choose_mode (GstV4l2ElasticH265Dec *self, GstV4l2ElasticDevice *device)
 {
-  gboolean frame = menu_has (device, V4L2_CID_STATELESS_HEVC_DECODE_MODE,
+  gboolean frame = gst_v4l2_elastic_device_query_menu (device,
+      V4L2_CID_STATELESS_HEVC_DECODE_MODE,
       V4L2_STATELESS_HEVC_DECODE_MODE_FRAME_BASED);
-  gboolean slice = menu_has (device, V4L2_CID_STATELESS_HEVC_DECODE_MODE,
+  gboolean slice = gst_v4l2_elastic_device_query_menu (device,
+      V4L2_CID_STATELESS_HEVC_DECODE_MODE,
       V4L2_STATELESS_HEVC_DECODE_MODE_SLICE_BASED);
-  gboolean annexb = menu_has (device, V4L2_CID_STATELESS_HEVC_START_CODE,
+  gboolean annexb = gst_v4l2_elastic_device_query_menu (device,
+      V4L2_CID_STATELESS_HEVC_START_CODE,
       V4L2_STATELESS_HEVC_START_CODE_ANNEX_B);
-  gboolean none = menu_has (device, V4L2_CID_STATELESS_HEVC_START_CODE,
-      V4L2_STATELESS_HEVC_START_CODE_NONE);
+  gboolean none = gst_v4l2_elastic_device_query_menu (device,
+      V4L2_CID_STATELESS_HEVC_START_CODE, V4L2_STATELESS_HEVC_START_CODE_NONE);
 
   switch (self->decode_mode) {
   case GST_V4L2_ELASTIC_H265_DECODE_MODE_FRAME_BASED:
@@ -918,18 +918,6 @@ gst_v4l2_elastic_h265_dec_init (GTypeInstance *instance, gpointer g_class)
 /* --- registration ------------------------------------------------------------
  */
 
-static gboolean
-menu_has (GstV4l2ElasticDevice *device, guint32 id, gint64 value)
-{
-  struct v4l2_query_ext_ctrl query;
-
-  if (!gst_v4l2_elastic_device_query_control (device, id, &query) ||
-      query.type != V4L2_CTRL_TYPE_MENU || value < query.minimum ||
-      value > query.maximum)
-    return FALSE;
-  return gst_v4l2_elastic_device_query_menu (device, id, value);
-}
-
 /* The controls must have the sizes of our ABI; any decode mode and start
  * code will do (choose_mode() picks them at open). */
 static gboolean
@@ -961,16 +949,20 @@ check_controls (GstV4l2ElasticDevice *device)
         sizeof (struct v4l2_ctrl_hevc_slice_params));
     return FALSE;
   }
-  if (!menu_has (device, V4L2_CID_STATELESS_HEVC_DECODE_MODE,
+  if (!gst_v4l2_elastic_device_query_menu (device,
+          V4L2_CID_STATELESS_HEVC_DECODE_MODE,
           V4L2_STATELESS_HEVC_DECODE_MODE_FRAME_BASED) &&
-      !menu_has (device, V4L2_CID_STATELESS_HEVC_DECODE_MODE,
+      !gst_v4l2_elastic_device_query_menu (device,
+          V4L2_CID_STATELESS_HEVC_DECODE_MODE,
           V4L2_STATELESS_HEVC_DECODE_MODE_SLICE_BASED)) {
     GST_INFO ("%s: no HEVC decode mode", device->video_path);
     return FALSE;
   }
-  if (!menu_has (device, V4L2_CID_STATELESS_HEVC_START_CODE,
+  if (!gst_v4l2_elastic_device_query_menu (device,
+          V4L2_CID_STATELESS_HEVC_START_CODE,
           V4L2_STATELESS_HEVC_START_CODE_ANNEX_B) &&
-      !menu_has (device, V4L2_CID_STATELESS_HEVC_START_CODE,
+      !gst_v4l2_elastic_device_query_menu (device,
+          V4L2_CID_STATELESS_HEVC_START_CODE,
           V4L2_STATELESS_HEVC_START_CODE_NONE)) {
     GST_INFO ("%s: no HEVC start code mode", device->video_path);
     return FALSE;
@@ -1003,7 +995,8 @@ probe_sink_caps (GstV4l2ElasticDevice *device)
   g_value_init (&item, G_TYPE_STRING);
   for (i = 0; i < G_N_ELEMENTS (profiles); i++) {
     if (have_menu &&
-        !menu_has (device, V4L2_CID_MPEG_VIDEO_HEVC_PROFILE, profiles[i].v4l2))
+        !gst_v4l2_elastic_device_query_menu (
+            device, V4L2_CID_MPEG_VIDEO_HEVC_PROFILE, profiles[i].v4l2))
       continue;
     g_value_set_static_string (&item, profiles[i].caps);
     gst_value_list_append_value (&list, &item);

@@ -775,14 +775,21 @@ gst_v4l2_elastic_device_alloc_request (GstV4l2ElasticDevice *self)
 /**
  * gst_v4l2_elastic_device_query_menu:
  *
- * Whether menu control @id offers @value (VIDIOC_QUERYMENU).
+ * Whether the device has a menu control @id that offers @value: the
+ * control exists, is a menu, @value lies in its range and VIDIOC_QUERYMENU
+ * names it (a menu can skip values inside its range).
  */
 gboolean
 gst_v4l2_elastic_device_query_menu (
     GstV4l2ElasticDevice *self, guint32 id, gint64 value)
 {
+  struct v4l2_query_ext_ctrl query;
   struct v4l2_querymenu menu = { 0 };
 
+  if (!gst_v4l2_elastic_device_query_control (self, id, &query) ||
+      query.type != V4L2_CTRL_TYPE_MENU || value < query.minimum ||
+      value > query.maximum)
+    return FALSE;
   menu.id = id;
   menu.index = (guint32) value;
   if (xioctl (self->video_fd, VIDIOC_QUERYMENU, &menu) < 0) {
