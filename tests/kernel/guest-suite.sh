@@ -79,7 +79,7 @@ else
   # Two churn processes open, stream, decode and close contexts of their
   # own on the same device meanwhile: a removal waits for its own
   # context's job only (kernel/patches/6.12/0002, 6.1/0004).
-  run_tap stress "$build/tests/kernel/v4l2elastic-stress" --seed 20261127 --duration 20 --churn 2
+  run_tap stress "$build/tests/kernel/v4l2elastic-stress" --seed 20261127 --duration 15 --churn 2
   sleep 1
   vmalloc_after=$(awk '/^VmallocUsed/ { print $2 }' /proc/meminfo)
   if [ $((vmalloc_after - vmalloc_before)) -lt 256 ]; then
@@ -98,7 +98,7 @@ fi
 if echo "$expect" | grep -q visl; then
   if [ "$VMRUN_KERNEL_SERIES-$VMRUN_KERNEL_VARIANT" = 6.12-patched ]; then
     run_tap stress-visl "$build/tests/kernel/v4l2elastic-stress" --driver visl \
-      --seed 20261127 --duration 12 --churn 2
+      --seed 20261127 --duration 10 --churn 2
   else
     n=$((n + 1))
     echo "ok $n - $kernel visl stress # SKIP stock visl frees a closing context's controls under its running job (fixed by kernel/patches/6.12/0005)"
@@ -282,7 +282,7 @@ case ",$expect,$VMRUN_KERNEL_VARIANT" in
     # 6 more mutants per codec (another seed); no report, each decode EOS
     # or an element error.  Then valgrind's memcheck on one decode per
     # codec in one process: no invalid access, nothing definitely lost.
-    run_tap sanitize-visl sh "$src/tests/kernel/sanitize-visl.sh" "$build" 6 20261204
+    run_tap sanitize-visl sh "$src/tests/kernel/sanitize-visl.sh" "$build" 3 20261204
     run_tap valgrind-visl sh "$src/tests/kernel/valgrind-visl.sh" "$build"
     # GstHarness element tests: negotiation, allocation, latency, flush,
     # drain, pool statistics and messages, bounds while PLAYING, garbage;
