@@ -26,7 +26,9 @@ sink="fakesink silent=false sync=false"
 if [ "$(od -An -tx1 -N4 "$file" | tr -d ' ')" = 4f4f4f4f ]; then
   codec=fwht
 else
-  gst-discoverer-1.0 "$file" >"$d/discover.txt" 2>&1
+  # Under TCG the default 10 s is not always enough (elementary streams
+  # are typefound and parsed by the discoverer itself).
+  gst-discoverer-1.0 -t 120 "$file" >"$d/discover.txt" 2>&1
   # Every video stream the discoverer lists, outermost first: an MPEG
   # elementary stream is listed first as what typefinding sees ("MPEG-1
   # Video", no version yet), then as what the parser found.
