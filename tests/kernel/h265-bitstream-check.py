@@ -19,21 +19,9 @@ import os
 import re
 import sys
 
-
-def nal_units(data):
-    starts = []
-    i = 0
-    while True:
-        i = data.find(b"\x00\x00\x01", i)
-        if i < 0:
-            break
-        starts.append(i + 3)
-        i += 3
-    for k, s in enumerate(starts):
-        end = starts[k + 1] - 3 if k + 1 < len(starts) else len(data)
-        while end > s and data[end - 1] == 0:
-            end -= 1  # the zero byte of the next 4-byte start code
-        yield data[s:end]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "media"))
+from annexb import nal_spans  # noqa: E402
 
 
 def is_slice(t):
@@ -44,7 +32,9 @@ def main():
     stream, mode, start_code, blobs = sys.argv[1:5]
     prefix = b"\x00\x00\x01" if start_code == "annex-b" else b""
     pictures = []
-    for nal in nal_units(open(stream, "rb").read()):
+    data = open(stream, "rb").read()
+    for s, e in nal_spans(data):
+        nal = data[s:e]
         t = (nal[0] >> 1) & 0x3F
         layer = ((nal[0] & 1) << 5) | (nal[1] >> 3)
         if not is_slice(t) or layer != 0:

@@ -10,24 +10,9 @@
 
 import sys
 
+from annexb import nal_spans
+
 CRA, VPS, SPS, PPS = 21, 32, 33, 34
-
-
-def nal_units(data):
-    """(start, end) of each NAL unit's payload, start codes excluded."""
-    starts = []
-    i = 0
-    while True:
-        i = data.find(b"\x00\x00\x01", i)
-        if i < 0:
-            break
-        starts.append(i + 3)
-        i += 3
-    for k, s in enumerate(starts):
-        end = starts[k + 1] - 3 if k + 1 < len(starts) else len(data)
-        while end > s and data[end - 1] == 0:
-            end -= 1  # trailing zero of a 4-byte start code
-        yield s, end
 
 
 def main():
@@ -36,7 +21,7 @@ def main():
     sets = {}
     seen = 0
     cut = None
-    for s, e in nal_units(data):
+    for s, e in nal_spans(data):
         t = (data[s] >> 1) & 0x3F
         if t in (VPS, SPS, PPS):
             sets[t] = data[s:e]
