@@ -131,11 +131,12 @@ dequeue_matching (GstV4l2ElasticDecoder *self, GstV4l2ElasticQueue queue,
   }
 }
 
-/* One request.  @into: the picture of a first field whose CAPTURE buffer
- * the driver holds: this request writes the second field into it.
- * @hold: this is a first field: its CAPTURE buffer stays with the driver
+/* One request.  @into: the picture of a first field (or first slice)
+ * whose CAPTURE buffer the driver holds: this request writes into it.
+ * @hold: more of the picture follows (a first field, a slice but the
+ * last): its CAPTURE buffer stays with the driver
  * (V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF) and the picture returned is not
- * complete until its second field is decoded with it as @into. */
+ * complete until a request without @hold names it as @into. */
 static GstFlowReturn
 decode_request (GstV4l2ElasticDecoder *self, GstVideoCodecFrame *frame,
     guint64 timestamp_ns, const guint8 *bitstream, gsize size,
